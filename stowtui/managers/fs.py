@@ -1,0 +1,262 @@
+"""The local disk manager.
+
+Manager paths are absolute local paths (``/home/me/data``). Symbolic links are
+shown as links (``is_link``), never followed by a delete or a walk. Writes go to
+a temporary name beside the destination and are renamed into place on success.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import stat
+import threading
+import urllib.parse
+import uuid
+from typing import Iterator
+
+from . import exceptions
+from .artefacts import Artefact, Directory, File, as_utc
+from .manager import LocalManager
+
+CHUNK = 1024 * 1024
+PART_SUFFIX = ".stowtui-part"
+
+
+@contextlib.contextmanager
+def os_errors(action: str, where: str) -> Iterator[None]:
+    """Turn an OSError into the storage error a person can act on."""
+    try:
+        yield
+    except exceptions.StowError:
+        raise
+    except FileNotFoundError as error:
+        raise exceptions.ArtefactNotFound(f"Cannot {action} {where}: it does not exist") from error
+    except PermissionError as error:
+        raise exceptions.OperationNotPermitted(f"Cannot {action} {where}: permission denied") from error
+    except (IsADirectoryError, NotADirectoryError) as error:
+        raise exceptions.ArtefactTypeError(f"Cannot {action} {where}: {error.strerror.lower()}") from error
+    except FileExistsError as error:
+        raise exceptions.ArtefactExists(f"Cannot {action} {where}: it already exists") from error
+    except OSError as error:
+        if error.errno == errno.ENOSPC:
+            raise exceptions.BackendError(f"Cannot {action} {where}: no space left on the device") from error
+        if error.errno == errno.EROFS:
+            raise exceptions.OperationNotPermitted(f"Cannot {action} {where}: the filesystem is read-only") from error
+        if error.errno == errno.ENOTEMPTY:
+            raise exceptions.OperationNotPermitted(f"Cannot {action} {where}: the directory is not empty") from error
+        reason = error.strerror or str(error)
+        raise exceptions.BackendError(f"Cannot {action} {where}: {reason}") from error
+
+
+def copy_file(source: str, destination: str, callback=None, cancel: threading.Event | None = None) -> None:
+    """Copy file bytes in chunks, reporting progress and stopping when cancelled."""
+    with open(source, "rb") as reader, open(destination, "wb") as writer:
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise exceptions.OperationCancelled(f"Copy of {source} was cancelled")
+            chunk = reader.read(CHUNK)
+            if not chunk:
+                break
+            writer.write(chunk)
+            if callback is not None:
+                callback(len(chunk))
+    shutil.copystat(source, destination)
+
+
+class FS(LocalManager):
+    """Local disk."""
+
+    SUPPORTS_TRANSFER_OPTIONS = True
+
+    def __init__(self, path: str = "/"):
+        super().__init__()
+        self._path = path
+
+    # Paths -------------------------------------------------------------
+
+    def _abspath(self, managerPath: str) -> str:
+        return self.join(self._path, managerPath, joinAbsolutes=True)
+
+    def _manager_path(self, local: str) -> str:
+        return self.normalise(os.path.relpath(local, self._path) if self._path != "/" else local)
+
+    @classmethod
+    def _signatureFromURL(cls, url: urllib.parse.ParseResult):
+        return {"path": "/"}, os.path.abspath(os.path.expanduser(url.path or "."))
+
+    def toConfig(self) -> dict:
+        return {"manager": "FS", "path": self._path}
+
+    # Reading -----------------------------------------------------------
+
+    def _artefact_from_stat(self, managerPath: str, stats: os.stat_result, abspath: str) -> Artefact:
+        times = dict(
+            modifiedTime=as_utc(stats.st_mtime),
+            createdTime=as_utc(getattr(stats, "st_birthtime", stats.st_ctime)),
+            accessedTime=as_utc(stats.st_atime),
+        )
+        is_link = stat.S_ISLNK(stats.st_mode)
+        target = None
+        if is_link:
+            with contextlib.suppress(OSError):
+                target = os.readlink(abspath)
+            try:
+                followed = os.stat(abspath)
+            except OSError:
+                followed = None  # a broken link: shown as a file
+            if followed is not None and stat.S_ISDIR(followed.st_mode):
+                return Directory(self, managerPath, is_link=True, link_target=target, **times)
+            size = followed.st_size if followed is not None else 0
+            return File(self, managerPath, size, is_link=True, link_target=target, **times)
+        if stat.S_ISDIR(stats.st_mode):
+            return Directory(self, managerPath, **times)
+        return File(self, managerPath, stats.st_size, **times)
+
+    def _identifyPath(self, managerPath: str):
+        abspath = self._abspath(managerPath)
+        try:
+            stats = os.lstat(abspath)
+        except FileNotFoundError:
+            return None
+        except NotADirectoryError:
+            return None
+        except OSError as error:
+            with os_errors("look at", abspath):
+                raise error
+        return self._artefact_from_stat(managerPath, stats, abspath)
+
+    def _ls(self, directory: str):
+        return [a for page in self._lsPages(directory) for a in page]
+
+    def _lsPages(self, directory: str, page_size: int = 1000):
+        abspath = self._abspath(directory)
+        page: list[Artefact] = []
+        with os_errors("list", abspath), os.scandir(abspath) as entries:
+            for entry in entries:
+                try:
+                    stats = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue  # vanished while we listed
+                page.append(self._artefact_from_stat(self._child(directory, entry.name), stats, entry.path))
+                if len(page) >= page_size:
+                    yield page
+                    page = []
+        yield page
+
+    def _getBytes(self, source: Artefact) -> bytes:
+        abspath = self._abspath(source.path)
+        with os_errors("read", abspath), open(abspath, "rb") as handle:
+            return handle.read()
+
+    def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None):
+        """Copy to a local path (FS to FS); a directory is copied whole."""
+        self._copy_local(self._abspath(source.path), destination, callback, cancel)
+
+    # Writing -----------------------------------------------------------
+
+    def _copy_local(self, source: str, destination: str, callback=None, cancel=None) -> None:
+        with os_errors("copy", f"{source} to {destination}"):
+            if os.path.isdir(source) and not os.path.islink(source):
+                os.makedirs(destination, exist_ok=True)
+                for entry in os.scandir(source):
+                    self._copy_local(entry.path, os.path.join(destination, entry.name), callback, cancel)
+                shutil.copystat(source, destination)
+                return
+            if os.path.islink(source) and not os.path.exists(source):
+                raise exceptions.ArtefactNotFound(f"Cannot copy {source}: it is a broken symbolic link")
+            os.makedirs(os.path.dirname(destination) or "/", exist_ok=True)
+            with self._atomic(destination) as staged:
+                copy_file(source, staged, callback, cancel)
+
+    @contextlib.contextmanager
+    def _atomic(self, destination: str) -> Iterator[str]:
+        """A temporary name beside ``destination``, renamed onto it only on success."""
+        folder, name = os.path.split(destination)
+        staged = os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}{PART_SUFFIX}")
+        try:
+            yield staged
+            os.replace(staged, destination)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(staged)
+            raise
+
+    @contextlib.contextmanager
+    def _staging(self, managerPath: str) -> Iterator[str]:
+        abspath = self._abspath(managerPath)
+        with os_errors("write", abspath):
+            os.makedirs(os.path.dirname(abspath), exist_ok=True)
+            with self._atomic(abspath) as staged:
+                yield staged
+        self._forget(managerPath)
+
+    def _put(self, source: str, destination: str, *, callback=None, cancel=None):
+        self._copy_local(source, self._abspath(destination), callback, cancel)
+        self._forget(destination)
+
+    def _putBytes(self, fileBytes: bytes, destination: str):
+        abspath = self._abspath(destination)
+        with os_errors("write", abspath):
+            os.makedirs(os.path.dirname(abspath), exist_ok=True)
+            with self._atomic(abspath) as staged, open(staged, "wb") as handle:
+                handle.write(fileBytes)
+        self._forget(destination)
+
+    def _cp(self, source: Artefact, destination: str, *, callback=None, cancel=None):
+        self._put(self._abspath(source.path), destination, callback=callback, cancel=cancel)
+
+    def _rename(self, source: Artefact, destination: str) -> bool:
+        src, dst = self._abspath(source.path), self._abspath(destination)
+        with os_errors("move", f"{src} to {dst}"):
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            try:
+                os.rename(src, dst)
+            except OSError as error:
+                if error.errno == errno.EXDEV:
+                    return False
+                raise
+        self._forget(source.path)
+        self._forget(destination)
+        return True
+
+    def _mv(self, source: Artefact, destination: str):
+        if not self._rename(source, destination):
+            # Another device: copy, then delete only what was copied.
+            self._cp(source, destination)
+            self._rm(source)
+            self._forget(source.path)
+
+    def _rm(self, artefact: Artefact, *, callback=None, cancel=None):
+        abspath = self._abspath(artefact.path)
+        with os_errors("delete", abspath):
+            if os.path.isdir(abspath) and not os.path.islink(abspath):
+                shutil.rmtree(abspath)  # rmtree unlinks links inside; it never follows them
+            else:
+                os.unlink(abspath)
+        self._forget(artefact.path)
+
+    def _rmdir(self, directory: Directory) -> None:
+        abspath = self._abspath(directory.path)
+        with os_errors("remove directory", abspath):
+            os.rmdir(abspath)
+        self._forget(directory.path)
+
+    def _mkdir(self, managerPath: str) -> None:
+        abspath = self._abspath(managerPath)
+        with os_errors("create directory", abspath):
+            os.makedirs(abspath, exist_ok=True)
+
+    def device(self, managerPath: str) -> int | None:
+        """The device of a path (or its nearest existing parent), to tell if a rename can work."""
+        abspath = self._abspath(managerPath)
+        while True:
+            try:
+                return os.stat(abspath).st_dev
+            except OSError:
+                parent = os.path.dirname(abspath)
+                if parent == abspath:
+                    return None
+                abspath = parent

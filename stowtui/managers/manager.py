@@ -1,0 +1,471 @@
+"""The manager model: one object per storage medium, with a cache of loaded artefacts.
+
+A manager addresses artefacts by *manager paths*: ``/``-separated, starting
+with ``/`` (``/`` is its root). Subclasses implement the abstract hooks named
+after the original design (``_identifyPath``, ``_ls``, ``_put``...); the public
+methods here build every operation from them and keep the cache coherent.
+
+Plug-in managers written to the guide's signatures work unchanged. Managers
+that set ``SUPPORTS_TRANSFER_OPTIONS`` also accept ``callback`` (bytes moved)
+and ``cancel`` (a ``threading.Event``) keyword arguments on ``_get``, ``_put``
+and ``_cp``, which the job engine uses for progress and cancellation.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import io
+import os
+import shutil
+import tempfile
+import threading
+import urllib.parse
+from typing import IO, Iterable, Iterator
+
+from . import exceptions
+from .artefacts import Artefact, Directory, File
+
+
+class Manager(abc.ABC):
+    """Abstract base of every manager."""
+
+    #: Managers that accept ``callback=`` and ``cancel=`` on ``_get``/``_put``/``_cp``.
+    SUPPORTS_TRANSFER_OPTIONS = False
+    #: Directories exist only through their contents (S3): no need to create them first.
+    IMPLICIT_DIRECTORIES = False
+
+    def __new__(cls, *args, **kwargs):
+        # The cache is set up here so that a plug-in whose __init__ forgets
+        # to call super().__init__() still works.
+        self = super().__new__(cls)
+        self._lock = threading.RLock()
+        self._root = Directory(self, "/")
+        self._paths: dict[str, Artefact] = {"/": self._root}
+        self._shadowDirs: dict[str, Directory] = {}
+        return self
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    # ------------------------------------------------------------------
+    # Abstract hooks: the plug-in contract (names kept from the guide)
+    # ------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def _abspath(self, managerPath: str) -> str:
+        """The full location of a manager path (local path or URL)."""
+
+    @abc.abstractmethod
+    def _identifyPath(self, managerPath: str) -> Artefact | None:
+        """Look one path up in the backend; ``None`` when nothing is there."""
+
+    @abc.abstractmethod
+    def _get(self, source: Artefact, destination: str):
+        """Copy an artefact (file or directory) to a local path."""
+
+    @abc.abstractmethod
+    def _getBytes(self, source: Artefact) -> bytes:
+        """Read a whole file."""
+
+    @abc.abstractmethod
+    def _put(self, source: str, destination: str):
+        """Copy a local file or directory to a manager path."""
+
+    @abc.abstractmethod
+    def _putBytes(self, fileBytes: bytes, destination: str):
+        """Write bytes to a manager path."""
+
+    @abc.abstractmethod
+    def _cp(self, source: Artefact, destination: str):
+        """Copy an artefact within this manager."""
+
+    @abc.abstractmethod
+    def _mv(self, source: Artefact, destination: str):
+        """Move an artefact within this manager."""
+
+    @abc.abstractmethod
+    def _ls(self, directory: str):
+        """List one level: add (``_addArtefact``) or return every child of ``directory``."""
+
+    @abc.abstractmethod
+    def _rm(self, artefact: Artefact):
+        """Delete an artefact (a directory with everything in it)."""
+
+    @classmethod
+    @abc.abstractmethod
+    def _signatureFromURL(cls, url: urllib.parse.ParseResult) -> tuple[dict, str]:
+        """Split a URL into (manager config, manager path)."""
+
+    @abc.abstractmethod
+    def toConfig(self) -> dict:
+        """The config that ``connect(**config)`` turns back into this manager (no secrets)."""
+
+    # ------------------------------------------------------------------
+    # Optional hooks with generic defaults; our managers do better
+    # ------------------------------------------------------------------
+
+    def _mkdir(self, managerPath: str) -> None:
+        """Create an empty directory (default: put an empty local directory)."""
+        with tempfile.TemporaryDirectory() as empty:
+            self._put(empty, managerPath)
+
+    def _rmdir(self, directory: Directory) -> None:
+        """Remove a directory known to be empty."""
+        self._rm(directory)
+
+    def _rename(self, source: Artefact, destination: str) -> bool:
+        """Move by renaming, if this manager can do it in one cheap step; False otherwise."""
+        return False
+
+    def _lsPages(self, directory: str) -> Iterator[list[Artefact]]:
+        """List one level page by page (default: one page from ``_ls``)."""
+        before = self._paths.get(directory)
+        listed = self._ls(directory)
+        if listed is not None:
+            yield [a for a in listed if a is not None]
+            return
+        # A guide-style _ls adds its artefacts itself; read them back.
+        node = self._paths.get(directory, before)
+        yield list(node) if isinstance(node, Directory) else []
+
+    def _walk(self, directory: Directory) -> Iterator[Artefact]:
+        """Every artefact below ``directory``, each directory before its contents."""
+        stack = [directory]
+        while stack:
+            current = stack.pop()
+            for child in self._collect(current):
+                yield child
+                if isinstance(child, Directory) and not child.is_link:
+                    stack.append(child)
+
+    # ------------------------------------------------------------------
+    # The cache of loaded artefacts
+    # ------------------------------------------------------------------
+
+    def _addArtefact(self, artefact: Artefact | None) -> Artefact | None:
+        """Record an artefact (and the directories above it) in the cache."""
+        if artefact is None:
+            return None
+        with self._lock:
+            path = artefact.path
+            existing = self._paths.get(path)
+            if isinstance(existing, Directory) and isinstance(artefact, Directory):
+                # Keep what was collected below it; refresh what is known of it.
+                existing.modifiedTime = artefact.modifiedTime or existing.modifiedTime
+                existing.createdTime = artefact.createdTime or existing.createdTime
+                existing.metadata.update(artefact.metadata)
+                return existing
+            if isinstance(existing, File) and isinstance(artefact, Directory):
+                # S3: a key that is both an object and a prefix.
+                artefact = self._shadowDirs.setdefault(path, artefact)
+            elif isinstance(existing, Directory) and isinstance(artefact, File):
+                self._shadowDirs[path] = existing
+                self._paths[path] = artefact
+            else:
+                self._paths[path] = artefact
+            if path != "/":
+                parent = self._cachedParent(path)
+                parent._add(artefact)
+            return artefact
+
+    def _cachedParent(self, path: str) -> Directory:
+        parentPath = self.dirname(path)
+        parent = self._shadowDirs.get(parentPath) or self._paths.get(parentPath)
+        if not isinstance(parent, Directory):
+            parent = self._addArtefact(Directory(self, parentPath))
+        return parent
+
+    def _forget(self, path: str) -> None:
+        """Drop a path and everything cached below it; its parent must be listed again."""
+        with self._lock:
+            for table in (self._paths, self._shadowDirs):
+                artefact = table.pop(path, None) if path != "/" else None
+                if artefact is None:
+                    continue
+                stack = [artefact]
+                while stack:
+                    node = stack.pop()
+                    if isinstance(node, Directory):
+                        stack.extend(node._contents.values())
+                        node._contents.clear()
+                        node._collected = False
+                    if node is not artefact:
+                        self._paths.pop(node.path, None)
+                        self._shadowDirs.pop(node.path, None)
+                parent = self._paths.get(self.dirname(path))
+                if isinstance(parent, Directory):
+                    parent._remove(artefact)
+            if path == "/":
+                self._root._collected = False
+            self._invalidate(self.dirname(path))
+
+    def _invalidate(self, directoryPath: str) -> None:
+        """Mark a directory as needing a new listing (its cached children stay until then)."""
+        with self._lock:
+            for table in (self._shadowDirs, self._paths):
+                node = table.get(directoryPath)
+                if isinstance(node, Directory):
+                    node._collected = False
+
+    def _collect(self, directory: Directory, refresh: bool = False) -> list[Artefact]:
+        """The children of a directory, listing it if it has not been listed."""
+        for _ in self._collectPages(directory, refresh=refresh):
+            pass
+        return list(directory)
+
+    def _collectPages(self, directory: Directory, refresh: bool = False) -> Iterator[list[Artefact]]:
+        """List a directory page by page, replacing what the cache held of it."""
+        if directory._collected and not refresh:
+            yield list(directory)
+            return
+        with self._lock:
+            stale = list(directory._contents.values())
+            for child in stale:
+                self._forget(child.path)
+            directory._contents.clear()
+        for page in self._lsPages(directory.path):
+            yield [self._addArtefact(a) for a in page if a is not None]
+        directory._collected = True
+
+    def _loadArtefact(self, managerPath: str) -> Artefact:
+        """The artefact at a path, from the cache or the backend."""
+        cached = self._paths.get(managerPath)
+        if cached is not None:
+            return cached
+        parent = self._paths.get(self.dirname(managerPath))
+        if isinstance(parent, Directory) and parent._collected and managerPath != "/":
+            raise exceptions.ArtefactNotFound(f"Nothing exists at {self._abspath(managerPath)}")
+        artefact = self._identifyPath(managerPath)
+        if artefact is None:
+            raise exceptions.ArtefactNotFound(f"Nothing exists at {self._abspath(managerPath)}")
+        return self._addArtefact(artefact)
+
+    def _ensureDirectory(self, managerPath: str) -> Directory:
+        """The directory at a path, or a clear error if it is missing or a file."""
+        artefact = self._loadArtefact(managerPath)
+        if isinstance(artefact, Directory):
+            return artefact
+        shadow = self._shadowDirs.get(managerPath)
+        if shadow is not None:
+            return shadow
+        raise exceptions.ArtefactTypeError(f"{self._abspath(managerPath)} is a file, not a directory")
+
+    # ------------------------------------------------------------------
+    # Paths
+    # ------------------------------------------------------------------
+
+    @staticmethod
+    def join(*paths: str, separator: str = "/", joinAbsolutes: bool = False) -> str:
+        """Join path segments; an absolute segment restarts the path unless ``joinAbsolutes``."""
+        result = ""
+        for segment in paths:
+            if not segment:
+                continue
+            if not result or (segment.startswith(separator) and not joinAbsolutes):
+                result = segment
+            else:
+                result = result.rstrip(separator) + separator + segment.lstrip(separator)
+        return result
+
+    @staticmethod
+    def dirname(path: str) -> str:
+        head = path.rsplit("/", 1)[0] if "/" in path else ""
+        return head or "/"
+
+    @staticmethod
+    def basename(path: str) -> str:
+        return path.rsplit("/", 1)[-1]
+
+    def _child(self, directory: str, name: str) -> str:
+        return (directory.rstrip("/") or "") + "/" + name
+
+    @staticmethod
+    def normalise(path: str) -> str:
+        """A manager path: leading ``/``, no trailing ``/`` (but ``/`` itself)."""
+        path = "/" + path.lstrip("/") if not path.startswith("/") else path
+        if len(path) > 1 and path.endswith("/"):
+            path = path.rstrip("/") or "/"
+        return path
+
+    # ------------------------------------------------------------------
+    # Public operations on manager paths
+    # ------------------------------------------------------------------
+
+    def artefact(self, path: str) -> Artefact:
+        return self._loadArtefact(self.normalise(path))
+
+    def exists(self, path: str) -> bool:
+        try:
+            self.artefact(path)
+            return True
+        except exceptions.ArtefactNotFound:
+            return False
+
+    def isdir(self, path: str) -> bool:
+        try:
+            self._ensureDirectory(self.normalise(path))
+            return True
+        except (exceptions.ArtefactNotFound, exceptions.ArtefactTypeError):
+            return False
+
+    def isfile(self, path: str) -> bool:
+        try:
+            return isinstance(self.artefact(path), File)
+        except exceptions.ArtefactNotFound:
+            return False
+
+    def ls(self, path: str = "/", recursive: bool = False, refresh: bool = False) -> list[Artefact]:
+        """The contents of a directory (and, recursively, of every directory below it)."""
+        directory = self._ensureDirectory(self.normalise(path))
+        if recursive:
+            if refresh:
+                self._collect(directory, refresh=True)
+            return list(self._walk(directory))
+        return self._collect(directory, refresh=refresh)
+
+    def lsPages(self, path: str = "/", refresh: bool = False) -> Iterator[list[Artefact]]:
+        """One level, page by page as the backend answers (for views that fill in)."""
+        directory = self._ensureDirectory(self.normalise(path))
+        yield from self._collectPages(directory, refresh=refresh)
+
+    def walk(self, path: str) -> Iterator[Artefact]:
+        """Every artefact below a directory, each directory before its contents."""
+        yield from self._walk(self._ensureDirectory(self.normalise(path)))
+
+    def refresh(self, path: str) -> None:
+        """Forget what is cached at and below a path."""
+        self._forget(self.normalise(path))
+
+    def get(self, path: str, local_dest: str | None = None) -> bytes | None:
+        artefact = self.artefact(path)
+        if local_dest is None:
+            if isinstance(artefact, Directory):
+                raise exceptions.ArtefactTypeError(
+                    f"{artefact.abspath} is a directory; give a local destination to download it"
+                )
+            return self._getBytes(artefact)
+        local_dest = os.path.abspath(os.path.expanduser(os.fspath(local_dest)))
+        parent = os.path.dirname(local_dest)
+        if parent:
+            os.makedirs(parent, exist_ok=True)
+        self._get(artefact, local_dest)
+        return None
+
+    def mkdir(self, path: str, exist_ok: bool = True) -> Directory:
+        path = self.normalise(path)
+        try:
+            existing = self._loadArtefact(path)
+        except exceptions.ArtefactNotFound:
+            existing = None
+        if existing is not None:
+            if isinstance(existing, Directory) or path in self._shadowDirs:
+                if not exist_ok:
+                    raise exceptions.ArtefactExists(f"{self._abspath(path)} already exists")
+                return self._ensureDirectory(path)
+            raise exceptions.ArtefactExists(f"{self._abspath(path)} exists and is a file")
+        self._mkdir(path)
+        self._forget(path)
+        return self._addArtefact(Directory(self, path))
+
+    def rm(self, path: str, recursive: bool = False) -> None:
+        artefact = self.artefact(path)
+        if isinstance(artefact, Directory) and not recursive and not artefact.is_link:
+            if self._collect(artefact, refresh=True):
+                raise exceptions.OperationNotPermitted(
+                    f"{artefact.abspath} is a directory that is not empty; use recursive=True to delete it"
+                )
+        self._rm(artefact)
+        self._forget(artefact.path)
+
+    def touch(self, path: str) -> File:
+        self._putBytes(b"", self.normalise(path))
+        self._forget(self.normalise(path))
+        return self.artefact(path)
+
+    @abc.abstractmethod
+    def localise(self, path: str):
+        """A context manager giving a local path for an artefact (which may not exist yet)."""
+
+    @contextlib.contextmanager
+    def open(self, path: str, mode: str = "r", **kwargs) -> Iterator[IO]:
+        """Open a file for reading or writing, through ``localise``."""
+        with self.localise(path) as local:
+            if any(m in mode for m in "wax+"):
+                os.makedirs(os.path.dirname(local) or ".", exist_ok=True)
+            with io.open(local, mode, **kwargs) as handle:
+                yield handle
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.toConfig()!r}>"
+
+
+class LocalManager(Manager):
+    """A manager whose artefacts are directly reachable on local disk."""
+
+    @contextlib.contextmanager
+    def localise(self, path: str) -> Iterator[str]:
+        path = self.normalise(path)
+        try:
+            yield self._abspath(path)
+        finally:
+            self._forget(path)
+
+    @contextlib.contextmanager
+    def _staging(self, managerPath: str) -> Iterator[str]:
+        """A local path to write a new file to; it becomes ``managerPath`` only on success."""
+        with tempfile.TemporaryDirectory() as directory:
+            local = os.path.join(directory, "staged")
+            yield local
+            self._put(local, managerPath)
+
+
+def _snapshot(local: str) -> dict[str, tuple[int, int]]:
+    """(size, mtime) of every file below a local path, keyed by relative path."""
+    if os.path.isfile(local):
+        stats = os.stat(local)
+        return {"": (stats.st_size, stats.st_mtime_ns)}
+    found = {}
+    for root, _, files in os.walk(local):
+        for name in files:
+            full = os.path.join(root, name)
+            stats = os.stat(full)
+            found[os.path.relpath(full, local).replace(os.sep, "/")] = (stats.st_size, stats.st_mtime_ns)
+    return found
+
+
+class RemoteManager(Manager):
+    """A manager whose artefacts must be fetched to be worked on locally."""
+
+    @contextlib.contextmanager
+    def localise(self, path: str) -> Iterator[str]:
+        """Download only the artefact asked for; upload what changed when the block ends.
+
+        The temporary copy is always removed. If the block raises, nothing is uploaded.
+        """
+        path = self.normalise(path)
+        with tempfile.TemporaryDirectory(prefix="stowtui-") as workspace:
+            local = os.path.join(workspace, self.basename(path) or "artefact")
+            try:
+                artefact = self._loadArtefact(path)
+            except exceptions.ArtefactNotFound:
+                artefact = None
+            if artefact is not None:
+                self._get(artefact, local)
+            before = _snapshot(local) if os.path.exists(local) else {}
+            yield local
+            if not os.path.exists(local):
+                return
+            after = _snapshot(local)
+            if os.path.isfile(local):
+                if after != before:
+                    self._put(local, path)
+            else:
+                if artefact is None:
+                    self._mkdir(path)
+                for relative, state in after.items():
+                    if before.get(relative) != state:
+                        self._put(os.path.join(local, relative), self._child(path, relative))
+                for relative in set(before) - set(after):
+                    self._rm(self._loadArtefact(self._child(path, relative)))
+            self._forget(path)

@@ -1,0 +1,566 @@
+"""The S3 manager, on boto3 (imported only when an S3 manager is first used).
+
+One manager serves an account (an endpoint, profile and region): its root
+``/`` lists the buckets, ``/bucket/dir/key`` is an object. Directories are
+common prefixes and zero-byte ``dir/`` markers; the markers never show in a
+listing. One ``ListObjectsV2`` page (up to 1,000 entries) fills a whole level
+of the cache with sizes, times, ETags and storage classes, so browsing never
+costs a ``HeadObject`` per entry.
+
+Transfers go through s3transfer (boto3's managed transfer) with byte
+callbacks. Sizes known from a listing are handed to it, as aws-cli does, so a
+small file costs one GET or one PUT. Copies inside S3 are server-side: one
+``CopyObject`` up to 5 GiB, multipart ``UploadPartCopy`` only above.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import os
+import threading
+import urllib.parse
+from typing import Iterator
+
+from . import exceptions
+from .artefacts import Artefact, Directory, File
+from .manager import RemoteManager
+
+KiB, MiB, GiB = 1024, 1024**2, 1024**3
+COPY_OBJECT_LIMIT = 5 * GiB
+DELETE_BATCH = 1000
+
+_CODES_NOT_FOUND = {"NoSuchKey", "404", "NotFound", "NoSuchBucket", "NoSuchUpload"}
+_CODES_DENIED = {"AccessDenied", "403", "AllAccessDisabled", "Forbidden"}
+_CODES_CREDENTIALS = {
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "TokenRefreshRequired",
+    "InvalidToken",
+    "RequestExpired",
+}
+
+
+@contextlib.contextmanager
+def s3_errors(action: str, where: str) -> Iterator[None]:
+    """Turn botocore and s3transfer errors into a sentence a person can act on."""
+    import botocore.exceptions as bce
+
+    try:
+        yield
+    except exceptions.StowError:
+        raise
+    except concurrent.futures.CancelledError as error:
+        raise exceptions.OperationCancelled(f"Cancelled: {action} {where}") from error
+    except bce.ClientError as error:
+        info = error.response.get("Error", {})
+        code = str(info.get("Code", ""))
+        message = info.get("Message") or ""
+        if code == "NoSuchBucket":
+            bucket = info.get("BucketName") or where
+            raise exceptions.ArtefactNotFound(f"Cannot {action} {where}: the bucket {bucket} does not exist") from error
+        if code in _CODES_NOT_FOUND:
+            raise exceptions.ArtefactNotFound(f"Cannot {action} {where}: it does not exist") from error
+        if code in _CODES_CREDENTIALS:
+            raise exceptions.OperationNotPermitted(
+                f"Cannot {action} {where}: the AWS credentials were rejected ({code}); "
+                "check AWS_PROFILE or your access keys"
+            ) from error
+        if code in _CODES_DENIED:
+            raise exceptions.OperationNotPermitted(f"Cannot {action} {where}: access denied") from error
+        detail = f"{code}: {message}" if message else code
+        raise exceptions.BackendError(f"Cannot {action} {where}: S3 answered {detail}") from error
+    except bce.NoCredentialsError as error:
+        raise exceptions.OperationNotPermitted(
+            f"Cannot {action} {where}: no AWS credentials were found "
+            "(set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or connect unsigned for public buckets)"
+        ) from error
+    except bce.EndpointConnectionError as error:
+        endpoint = error.kwargs.get("endpoint_url", "the S3 endpoint")
+        raise exceptions.BackendError(f"Cannot {action} {where}: cannot reach {endpoint}") from error
+    except (bce.ConnectionError, bce.HTTPClientError) as error:
+        raise exceptions.BackendError(f"Cannot {action} {where}: the connection to S3 failed ({type(error).__name__})") from error
+    except bce.BotoCoreError as error:
+        raise exceptions.BackendError(f"Cannot {action} {where}: {error}") from error
+    except UnicodeEncodeError as error:
+        raise exceptions.InvalidPath(f"Cannot {action} {where}: S3 keys must be valid UTF-8") from error
+    except OSError as error:
+        from .fs import os_errors
+
+        with os_errors(action, where):
+            raise error
+    except Exception as error:  # s3transfer wraps some failures in its own types
+        if type(error).__module__.startswith("s3transfer"):
+            raise exceptions.BackendError(f"Cannot {action} {where}: {error}") from error
+        raise
+
+
+def _subscriber(size: int | None, callback, done: threading.Event):
+    """An s3transfer subscriber: provides a known size, relays progress, flags completion."""
+    from s3transfer.subscribers import BaseSubscriber
+
+    class Subscriber(BaseSubscriber):
+        def on_queued(self, future, **kwargs):
+            if size is not None:
+                future.meta.provide_transfer_size(size)
+
+        def on_progress(self, future, bytes_transferred, **kwargs):
+            if callback is not None:
+                callback(bytes_transferred)
+
+        def on_done(self, future, **kwargs):
+            done.set()
+
+    return Subscriber()
+
+
+class S3(RemoteManager):
+    """Amazon S3 and S3-compatible stores (MinIO, Ceph, R2...)."""
+
+    SUPPORTS_TRANSFER_OPTIONS = True
+    IMPLICIT_DIRECTORIES = True
+
+    def __init__(
+        self,
+        *,
+        endpoint_url: str | None = None,
+        profile: str | None = None,
+        region: str | None = None,
+        path_style: bool | None = None,
+        unsigned: bool = False,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_session_token: str | None = None,
+        max_pool_connections: int = 64,
+    ):
+        super().__init__()
+        self.endpoint_url = endpoint_url
+        self.profile = profile
+        self.region = region
+        self.path_style = path_style
+        self.unsigned = bool(unsigned)
+        self._credentials = dict(
+            aws_access_key_id=aws_access_key_id,
+            aws_secret_access_key=aws_secret_access_key,
+            aws_session_token=aws_session_token,
+        )
+        self._max_pool_connections = max_pool_connections
+        self._client_lock = threading.Lock()
+        self._client_instance = None
+        self._transfers: dict[str, object] = {}
+
+    # Configuration -----------------------------------------------------
+
+    def toConfig(self) -> dict:
+        config = {"manager": "S3"}
+        for name in ("endpoint_url", "profile", "region", "path_style"):
+            value = getattr(self, name)
+            if value is not None:
+                config[name] = value
+        if self.unsigned:
+            config["unsigned"] = True
+        return config
+
+    @classmethod
+    def _signatureFromURL(cls, url: urllib.parse.ParseResult):
+        return {}, "/" + url.netloc + url.path if url.netloc else "/"
+
+    @property
+    def client(self):
+        """The boto3 client (made on first use, shared by every thread)."""
+        with self._client_lock:
+            if self._client_instance is None:
+                import boto3
+                import botocore
+                from botocore.config import Config
+
+                session = boto3.session.Session(
+                    profile_name=self.profile,
+                    region_name=self.region,
+                    **{k: v for k, v in self._credentials.items() if v},
+                )
+                options = dict(
+                    retries={"mode": "standard", "max_attempts": 5},
+                    max_pool_connections=self._max_pool_connections,
+                )
+                if self.path_style:
+                    options["s3"] = {"addressing_style": "path"}
+                if self.unsigned:
+                    options["signature_version"] = botocore.UNSIGNED
+                with s3_errors("connect to", "S3"):
+                    self._client_instance = session.client(
+                        "s3", endpoint_url=self.endpoint_url, config=Config(**options)
+                    )
+            return self._client_instance
+
+    def _transfer(self, kind: str):
+        """A shared s3transfer TransferManager: ``"io"`` for up/downloads, ``"copy"`` for copies."""
+        client = self.client
+        with self._client_lock:
+            if kind not in self._transfers:
+                from s3transfer.manager import TransferConfig, TransferManager
+
+                if kind == "copy":
+                    config = TransferConfig(
+                        multipart_threshold=COPY_OBJECT_LIMIT,
+                        multipart_chunksize=256 * MiB,
+                        max_request_concurrency=16,
+                    )
+                else:
+                    config = TransferConfig(
+                        multipart_threshold=8 * MiB,
+                        multipart_chunksize=8 * MiB,
+                        max_request_concurrency=16,
+                        max_submission_concurrency=8,
+                    )
+                self._transfers[kind] = TransferManager(client, config)
+            return self._transfers[kind]
+
+    # Paths -------------------------------------------------------------
+
+    @staticmethod
+    def _split(managerPath: str) -> tuple[str, str]:
+        """(bucket, key) of a manager path."""
+        bucket, _, key = managerPath[1:].partition("/")
+        return bucket, key
+
+    def _abspath(self, managerPath: str) -> str:
+        return "s3://" + managerPath.lstrip("/")
+
+    def _prefix(self, managerPath: str) -> tuple[str, str]:
+        bucket, key = self._split(managerPath)
+        return bucket, (key + "/" if key else "")
+
+    def _file_from_listing(self, bucket: str, item: dict) -> File:
+        return File(
+            self,
+            f"/{bucket}/{item['Key']}",
+            item.get("Size", 0),
+            modifiedTime=item.get("LastModified"),
+            metadata={"ETag": item["ETag"]} if item.get("ETag") else {},
+            storage_class=item.get("StorageClass"),
+        )
+
+    # Reading -----------------------------------------------------------
+
+    def _identifyPath(self, managerPath: str):
+        if managerPath == "/":
+            return Directory(self, "/")
+        bucket, key = self._split(managerPath)
+        url = self._abspath(managerPath)
+        if not key:
+            import botocore.exceptions as bce
+
+            try:
+                self.client.head_bucket(Bucket=bucket)
+            except bce.ClientError as error:
+                code = str(error.response.get("Error", {}).get("Code"))
+                if code in {"404", "NoSuchBucket", "NotFound"}:
+                    return None
+                if code not in _CODES_DENIED:  # a bucket we may not inspect still exists
+                    with s3_errors("look at", url):
+                        raise
+            except Exception:
+                with s3_errors("look at", url):
+                    raise
+            return Directory(self, managerPath)
+        with s3_errors("look at", url):
+            import botocore.exceptions as bce
+
+            try:
+                head = self.client.head_object(Bucket=bucket, Key=key)
+            except bce.ClientError as error:
+                if str(error.response.get("Error", {}).get("Code")) not in {"404", "NoSuchKey", "NotFound"}:
+                    raise
+            else:
+                return self._file_from_head(managerPath, head)
+            found = self.client.list_objects_v2(Bucket=bucket, Prefix=key.rstrip("/") + "/", MaxKeys=1)
+            if found.get("KeyCount", 0) or found.get("Contents") or found.get("CommonPrefixes"):
+                return Directory(self, managerPath)
+        return None
+
+    def _file_from_head(self, managerPath: str, head: dict) -> File:
+        metadata = dict(head.get("Metadata") or {})
+        if head.get("ETag"):
+            metadata["ETag"] = head["ETag"]
+        artefact = File(
+            self,
+            managerPath,
+            head.get("ContentLength", 0),
+            modifiedTime=head.get("LastModified"),
+            metadata=metadata,
+            content_type=head.get("ContentType"),
+            storage_class=head.get("StorageClass", "STANDARD"),
+        )
+        artefact.details = {  # what only a HeadObject tells (for the info panel)
+            k: head[k]
+            for k in ("ContentEncoding", "ServerSideEncryption", "VersionId", "CacheControl", "ContentDisposition")
+            if head.get(k)
+        }
+        return artefact
+
+    def head(self, path: str) -> File:
+        """Everything S3 knows of one object: one ``HeadObject``."""
+        path = self.normalise(path)
+        bucket, key = self._split(path)
+        with s3_errors("look at", self._abspath(path)):
+            artefact = self._file_from_head(path, self.client.head_object(Bucket=bucket, Key=key))
+        return self._addArtefact(artefact)
+
+    def _ls(self, directory: str):
+        return [a for page in self._lsPages(directory) for a in page]
+
+    def _lsPages(self, directory: str):
+        url = self._abspath(directory)
+        if directory == "/":
+            with s3_errors("list the buckets of", self.endpoint_url or "S3"):
+                buckets = []
+                for page in self.client.get_paginator("list_buckets").paginate():
+                    for bucket in page.get("Buckets", []):
+                        metadata = {"region": bucket["BucketRegion"]} if bucket.get("BucketRegion") else {}
+                        buckets.append(
+                            Directory(self, "/" + bucket["Name"], createdTime=bucket.get("CreationDate"), metadata=metadata)
+                        )
+            yield buckets
+            return
+        bucket, prefix = self._prefix(directory)
+        with s3_errors("list", url):
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=bucket, Prefix=prefix, Delimiter="/"
+            )
+            for page in pages:
+                found: list[Artefact] = []
+                for common in page.get("CommonPrefixes", []):
+                    found.append(Directory(self, f"/{bucket}/{common['Prefix'][:-1]}"))
+                for item in page.get("Contents", []):
+                    if item["Key"] == prefix and not item.get("Size"):
+                        continue  # this directory's own marker
+                    found.append(self._file_from_listing(bucket, item))
+                yield found
+
+    def _walk(self, directory: Directory) -> Iterator[Artefact]:
+        """Everything below a prefix from one flat listing (one request per 1,000 keys)."""
+        if directory.path == "/":
+            yield from super()._walk(directory)
+            return
+        bucket, prefix = self._prefix(directory.path)
+        base = directory.path
+        for child in list(directory):
+            self._forget(child.path)
+        seen: dict[str, Directory] = {base: directory}
+        with s3_errors("list", directory.abspath):
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    relative = item["Key"][len(prefix):]
+                    parts = relative.split("/")
+                    for depth in range(1, len(parts)):
+                        path = base + "/" + "/".join(parts[:depth])
+                        if path not in seen:
+                            seen[path] = self._addArtefact(Directory(self, path))
+                            yield seen[path]
+                    if relative.endswith("/") and not item.get("Size"):
+                        continue  # a directory marker: its directory was yielded above
+                    yield self._addArtefact(self._file_from_listing(bucket, item))
+        for found in seen.values():
+            found._collected = True
+
+    def _getBytes(self, source: Artefact) -> bytes:
+        bucket, key = self._split(source.path)
+        with s3_errors("read", source.abspath):
+            return self.client.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    def read_range(self, path: str, start: int, length: int) -> bytes:
+        """Read ``length`` bytes from ``start`` with one ranged GET."""
+        path = self.normalise(path)
+        bucket, key = self._split(path)
+        if length <= 0:
+            return b""
+        with s3_errors("read", self._abspath(path)):
+            response = self.client.get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{start + length - 1}")
+            return response["Body"].read()
+
+    def _await(self, future, done: threading.Event, cancel: threading.Event | None):
+        """Wait for an s3transfer future; cancel it (aborting multipart uploads) if asked."""
+        while not done.wait(0.1):
+            if cancel is not None and cancel.is_set():
+                future.cancel()
+                break
+        return future.result()
+
+    def _download(self, source: File, destination: str, callback=None, cancel=None) -> None:
+        bucket, key = self._split(source.path)
+        if key.endswith("/"):
+            raise exceptions.InvalidPath(
+                f"Cannot save {source.abspath} to local disk: a file name cannot end in '/'"
+            )
+        done = threading.Event()
+        with s3_errors("download", f"{source.abspath} to {destination}"):
+            os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
+            future = self._transfer("io").download(
+                bucket, key, destination, subscribers=[_subscriber(source.size, callback, done)]
+            )
+            self._await(future, done, cancel)
+            if source.modifiedTime is not None:
+                stamp = source.modifiedTime.timestamp()
+                os.utime(destination, (stamp, stamp))
+
+    def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None):
+        if isinstance(source, File):
+            self._download(source, destination, callback, cancel)
+            return
+        os.makedirs(destination, exist_ok=True)
+        for artefact in self._walk(source):
+            local = os.path.join(destination, *artefact.path[len(source.path) + 1:].split("/"))
+            if isinstance(artefact, Directory):
+                os.makedirs(local, exist_ok=True)
+            else:
+                self._download(artefact, local, callback, cancel)
+
+    # Writing -----------------------------------------------------------
+
+    def _upload(self, source: str, destination: str, callback=None, cancel=None) -> None:
+        bucket, key = self._split(destination)
+        if not key:
+            raise exceptions.InvalidPath(f"Cannot upload {source} to {self._abspath(destination)}: name a key inside a bucket")
+        done = threading.Event()
+        with s3_errors("upload", f"{source} to {self._abspath(destination)}"):
+            key.encode("utf-8")
+            future = self._transfer("io").upload(
+                source, bucket, key, subscribers=[_subscriber(None, callback, done)]
+            )
+            self._await(future, done, cancel)
+
+    def _put(self, source: str, destination: str, *, callback=None, cancel=None):
+        try:
+            if not os.path.isdir(source):
+                self._upload(source, destination, callback, cancel)
+                return
+            for root, folders, files in os.walk(source):
+                relative = os.path.relpath(root, source)
+                base = destination if relative == "." else self._child(destination, relative.replace(os.sep, "/"))
+                if not folders and not files:
+                    self._mkdir(base)
+                for name in files:
+                    self._upload(os.path.join(root, name), self._child(base, name), callback, cancel)
+        finally:
+            self._forget(destination)
+
+    def _putBytes(self, fileBytes: bytes, destination: str):
+        bucket, key = self._split(destination)
+        with s3_errors("write", self._abspath(destination)):
+            self.client.put_object(Bucket=bucket, Key=key, Body=fileBytes)
+        self._forget(destination)
+
+    def _copy_object(self, source: File, destination: str, callback=None, cancel=None) -> None:
+        src_bucket, src_key = self._split(source.path)
+        bucket, key = self._split(destination)
+        done = threading.Event()
+        with s3_errors("copy", f"{source.abspath} to {self._abspath(destination)}"):
+            future = self._transfer("copy").copy(
+                {"Bucket": src_bucket, "Key": src_key},
+                bucket,
+                key,
+                subscribers=[_subscriber(source.size, callback, done)],
+            )
+            self._await(future, done, cancel)
+
+    def _cp(self, source: Artefact, destination: str, *, callback=None, cancel=None):
+        try:
+            if isinstance(source, File):
+                self._copy_object(source, destination, callback, cancel)
+                return
+            for artefact in self._walk(source):
+                target = destination + artefact.path[len(source.path):]
+                if isinstance(artefact, File):
+                    self._copy_object(artefact, target, callback, cancel)
+                elif not len(artefact):
+                    self._mkdir(target)
+        finally:
+            self._forget(destination)
+
+    def _mv(self, source: Artefact, destination: str):
+        self._cp(source, destination)
+        self._rm(source)
+
+    def set_metadata(self, path: str, metadata: dict, content_type: str | None = None) -> File:
+        """Replace an object's user metadata (a server-side copy onto itself)."""
+        path = self.normalise(path)
+        bucket, key = self._split(path)
+        extra = {"ContentType": content_type} if content_type else {}
+        with s3_errors("change the metadata of", self._abspath(path)):
+            self.client.copy_object(
+                Bucket=bucket,
+                Key=key,
+                CopySource={"Bucket": bucket, "Key": key},
+                Metadata=metadata,
+                MetadataDirective="REPLACE",
+                **extra,
+            )
+        self._forget(path)
+        return self.head(path)
+
+    def _delete_keys(self, bucket: str, keys: list[str], where: str) -> None:
+        for start in range(0, len(keys), DELETE_BATCH):
+            batch = keys[start:start + DELETE_BATCH]
+            response = self.client.delete_objects(
+                Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True}
+            )
+            errors = response.get("Errors") or []
+            if errors:
+                first = errors[0]
+                raise exceptions.BackendError(
+                    f"Cannot delete {len(errors)} object(s) under {where}: "
+                    f"s3://{bucket}/{first.get('Key')}: {first.get('Code')} {first.get('Message', '')}".rstrip()
+                )
+
+    def _rm(self, artefact: Artefact, *, callback=None, cancel=None):
+        bucket, key = self._split(artefact.path)
+        url = artefact.abspath
+        with s3_errors("delete", url):
+            if isinstance(artefact, File):
+                self.client.delete_object(Bucket=bucket, Key=key)
+            else:
+                prefix = key + "/" if key else ""
+                pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+                for page in pages:
+                    if cancel is not None and cancel.is_set():
+                        raise exceptions.OperationCancelled(f"Deletion of {url} was cancelled")
+                    keys = [item["Key"] for item in page.get("Contents", [])]
+                    if keys:
+                        self._delete_keys(bucket, keys, url)
+                        if callback is not None:
+                            callback(len(keys))
+                if not key:
+                    self.client.delete_bucket(Bucket=bucket)
+        self._forget(artefact.path)
+
+    def _rmdir(self, directory: Directory) -> None:
+        bucket, key = self._split(directory.path)
+        with s3_errors("remove directory", directory.abspath):
+            if key:
+                self.client.delete_object(Bucket=bucket, Key=key + "/")
+            else:
+                self.client.delete_bucket(Bucket=bucket)
+        self._forget(directory.path)
+
+    def _mkdir(self, managerPath: str) -> None:
+        bucket, key = self._split(managerPath)
+        with s3_errors("create", self._abspath(managerPath)):
+            if key:
+                self.client.put_object(Bucket=bucket, Key=key + "/", Body=b"")
+                return
+            region = self.region or self.client.meta.region_name
+            options = {}
+            if region and region != "us-east-1":
+                options["CreateBucketConfiguration"] = {"LocationConstraint": region}
+            self.client.create_bucket(Bucket=bucket, **options)
+
+    def presign(self, path: str, expires: int = 3600) -> str:
+        """A presigned GET URL for an object."""
+        path = self.normalise(path)
+        bucket, key = self._split(path)
+        with s3_errors("sign a link to", self._abspath(path)):
+            return self.client.generate_presigned_url(
+                "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=int(expires)
+            )

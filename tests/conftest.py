@@ -1,0 +1,79 @@
+"""Shared pytest fixtures for the stowtui test suite."""
+
+import os
+
+import boto3
+import pytest
+from botocore.config import Config
+from moto import mock_aws
+
+from s3server import S3Server
+
+# ---------------------------------------------------------------------------
+# S3 test endpoints
+#
+# ``s3`` / ``s3_client`` talk to a real HTTP server on 127.0.0.1 (moto behind
+# tests.s3server.S3Server); ``mock_s3`` patches botocore in-process instead.
+# Both share moto's global state, and entering ``mock_aws()`` resets it, so
+# don't combine ``mock_s3`` with ``s3`` in one test.
+# ---------------------------------------------------------------------------
+
+_AWS_ENV_REMOVED = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_RETRY_MODE",
+    "AWS_S3_ADDRESSING_STYLE",
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def aws_credentials():
+    """Fake credentials and no user AWS config, so nothing reaches real AWS."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
+        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        mp.setenv("AWS_CONFIG_FILE", os.devnull)
+        mp.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+        mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        for name in _AWS_ENV_REMOVED:
+            mp.delenv(name, raising=False)
+        yield
+
+
+@pytest.fixture(scope="session")
+def s3_server(aws_credentials):
+    """One loopback S3Server for the whole session."""
+    with S3Server() as server:
+        yield server
+
+
+@pytest.fixture
+def s3(s3_server):
+    """The session S3Server, reset: no buckets, counts or fault rules."""
+    s3_server.reset()
+    yield s3_server
+    s3_server.clear_faults()
+
+
+@pytest.fixture
+def s3_client(s3):
+    """A boto3 S3 client for the loopback endpoint (path-style, us-east-1)."""
+    return boto3.client(
+        "s3",
+        endpoint_url=s3.endpoint_url,
+        region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}),
+    )
+
+
+@pytest.fixture
+def mock_s3(aws_credentials):
+    """moto's in-process ``mock_aws()``; yields a boto3 S3 client."""
+    with mock_aws():
+        yield boto3.client("s3", region_name="us-east-1")

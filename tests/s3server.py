@@ -1,0 +1,392 @@
+"""A loopback S3 endpoint for tests: moto's server app behind a counting,
+fault-injecting WSGI middleware, served by werkzeug in a background thread.
+
+Only path-style addressing (``http://127.0.0.1:PORT/bucket/key``) is
+understood by the accounting.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote, urlsplit
+from xml.sax.saxutils import escape
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.moto_api._internal.models import moto_api_backend
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from moto.s3.models import s3_backends
+from werkzeug.serving import make_server
+from werkzeug.wsgi import get_input_stream
+
+# Sub-resource query parameter -> operation, per (method, target) where
+# target is "service", "bucket" or "key". First match wins; the default
+# applies when no sub-resource is present.
+_BUCKET_SUBRESOURCES = [
+    ("cors", "BucketCors"),
+    ("lifecycle", "BucketLifecycleConfiguration"),
+    ("policy", "BucketPolicy"),
+    ("tagging", "BucketTagging"),
+    ("website", "BucketWebsite"),
+    ("encryption", "BucketEncryption"),
+    ("acl", "BucketAcl"),
+    ("logging", "BucketLogging"),
+    ("notification", "BucketNotificationConfiguration"),
+    ("replication", "BucketReplication"),
+    ("ownershipControls", "BucketOwnershipControls"),
+    ("publicAccessBlock", "PublicAccessBlock"),
+    ("object-lock", "ObjectLockConfiguration"),
+    ("accelerate", "BucketAccelerateConfiguration"),
+    ("requestPayment", "BucketRequestPayment"),
+]
+_GET_BUCKET = [
+    ("list-type", "ListObjectsV2"),
+    ("uploads", "ListMultipartUploads"),
+    ("versions", "ListObjectVersions"),
+    ("location", "GetBucketLocation"),
+    ("versioning", "GetBucketVersioning"),
+] + [(q, "Get" + name) for q, name in _BUCKET_SUBRESOURCES]
+_PUT_BUCKET = [("versioning", "PutBucketVersioning")] + [
+    (q, "Put" + name) for q, name in _BUCKET_SUBRESOURCES
+]
+_DELETE_BUCKET = [(q, "Delete" + name) for q, name in _BUCKET_SUBRESOURCES]
+_KEY_SUBRESOURCES = [
+    ("tagging", "ObjectTagging"),
+    ("acl", "ObjectAcl"),
+    ("retention", "ObjectRetention"),
+    ("legal-hold", "ObjectLegalHold"),
+]
+_GET_KEY = [("uploadId", "ListParts"), ("attributes", "GetObjectAttributes")] + [
+    (q, "Get" + name) for q, name in _KEY_SUBRESOURCES
+]
+_PUT_KEY = [(q, "Put" + name) for q, name in _KEY_SUBRESOURCES]
+_DELETE_KEY = [
+    ("uploadId", "AbortMultipartUpload"),
+    ("tagging", "DeleteObjectTagging"),
+]
+_POST_KEY = [
+    ("uploads", "CreateMultipartUpload"),
+    ("uploadId", "CompleteMultipartUpload"),
+    ("restore", "RestoreObject"),
+    ("select", "SelectObjectContent"),
+]
+
+_ERROR_CODES = {
+    400: "InvalidRequest",
+    403: "AccessDenied",
+    404: "NoSuchKey",
+    409: "OperationAborted",
+    429: "SlowDown",
+    500: "InternalError",
+    501: "NotImplemented",
+    503: "SlowDown",
+}
+
+
+def _subresource(query, table, default):
+    for param, op in table:
+        if param in query:
+            return op
+    return default
+
+
+def classify(method, bucket, key, query, headers):
+    """Return the boto3 operation name for a path-style S3 request."""
+    copy = "HTTP_X_AMZ_COPY_SOURCE" in headers
+    if bucket is None:
+        return "ListBuckets" if method == "GET" else f"Other:{method}"
+    if key is None:
+        if method == "GET":
+            return _subresource(query, _GET_BUCKET, "ListObjects")
+        if method == "PUT":
+            return _subresource(query, _PUT_BUCKET, "CreateBucket")
+        if method == "DELETE":
+            return _subresource(query, _DELETE_BUCKET, "DeleteBucket")
+        if method == "HEAD":
+            return "HeadBucket"
+        if method == "POST" and "delete" in query:
+            return "DeleteObjects"
+        return f"Other:{method}"
+    if method == "GET":
+        return _subresource(query, _GET_KEY, "GetObject")
+    if method == "HEAD":
+        return "HeadObject"
+    if method == "PUT":
+        if "partNumber" in query:
+            return "UploadPartCopy" if copy else "UploadPart"
+        return _subresource(query, _PUT_KEY, "CopyObject" if copy else "PutObject")
+    if method == "DELETE":
+        return _subresource(query, _DELETE_KEY, "DeleteObject")
+    if method == "POST":
+        return _subresource(query, _POST_KEY, f"Other:{method}")
+    return f"Other:{method}"
+
+
+def split_path(environ):
+    """Decode ``(bucket, key)`` from the raw request target (path-style).
+
+    Uses RAW_URI so percent-escapes are decoded exactly once, as UTF-8.
+    """
+    raw = environ.get("RAW_URI") or environ.get("PATH_INFO", "/")
+    raw = raw.encode("latin-1").decode("utf-8")
+    path = raw.partition("?")[0] if raw.startswith("/") else urlsplit(raw).path
+    bucket, _, key = path[1:].partition("/")
+    bucket = unquote(bucket) or None
+    key = unquote(key) if bucket and key else None
+    return bucket, key
+
+
+@dataclass
+class Record:
+    """One request as seen by the middleware."""
+
+    op: str
+    method: str
+    bucket: str | None
+    key: str | None
+    query: dict
+    range: str | None
+    status: int | None = None
+    bytes_sent: int = 0
+
+
+@dataclass
+class Fault:
+    """A fault rule; ``None`` criteria match anything."""
+
+    op: str | None = None
+    key: str | None = None
+    key_contains: str | None = None
+    status: int = 500
+    times: int | None = 1
+    drop: bool = False
+    after_bytes: int | None = None
+    code: str | None = None
+    hits: int = 0
+
+    def matches(self, record):
+        return (
+            (self.op is None or self.op == record.op)
+            and (self.key is None or self.key == record.key)
+            and (
+                self.key_contains is None
+                or (record.key is not None and self.key_contains in record.key)
+            )
+        )
+
+
+class _QuietHandler(MotoRequestHandler):
+    """Moto's request handler without per-request logging."""
+
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+def _cut(environ):
+    """Close the client connection abruptly (FIN, no HTTP response)."""
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    raise ConnectionResetError("connection cut by S3Server fault")
+
+
+class S3Server:
+    """Moto S3 on ``127.0.0.1:<free port>`` with request accounting and faults."""
+
+    def __init__(self):
+        self._app = DomainDispatcherApplication(create_backend_app)
+        self._lock = threading.Lock()
+        self._counts = Counter()
+        self._requests = []
+        self._faults = []
+        self._server = None
+        self._thread = None
+        self.endpoint_url = None
+
+    # -- lifecycle -------------------------------------------------------
+
+    def start(self):
+        self._server = make_server(
+            "127.0.0.1", 0, self, threaded=True, request_handler=_QuietHandler
+        )
+        self.endpoint_url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="S3Server", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self):
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join()
+            self._server = self._thread = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def reset(self):
+        """Wipe all moto state (every service, not only S3), counts and faults."""
+        moto_api_backend.reset()
+        with self._lock:
+            self._counts.clear()
+            self._requests.clear()
+            self._faults.clear()
+
+    @property
+    def backend(self):
+        """Moto's S3 backend, for fast, uncounted seeding in tests."""
+        return s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+
+    # -- accounting ------------------------------------------------------
+
+    @property
+    def counts(self):
+        """A snapshot ``Counter`` of operation names."""
+        with self._lock:
+            return Counter(self._counts)
+
+    @property
+    def requests(self):
+        """A snapshot list of :class:`Record`, oldest first."""
+        with self._lock:
+            return list(self._requests)
+
+    def clear_counts(self):
+        with self._lock:
+            self._counts.clear()
+            self._requests.clear()
+
+    # -- faults ----------------------------------------------------------
+
+    def fail(
+        self,
+        op=None,
+        key=None,
+        key_contains=None,
+        status=500,
+        times=1,
+        drop=False,
+        after_bytes=None,
+        code=None,
+    ):
+        """Add a fault rule; returns it (``rule.hits`` counts applications).
+
+        ``after_bytes`` rules only match GetObject unless ``op`` says otherwise.
+        """
+        if after_bytes is not None and op is None:
+            op = "GetObject"
+        rule = Fault(op, key, key_contains, status, times, drop, after_bytes, code)
+        with self._lock:
+            self._faults.append(rule)
+        return rule
+
+    def clear_faults(self):
+        with self._lock:
+            self._faults.clear()
+
+    def _take_fault(self, record):
+        with self._lock:
+            for rule in self._faults:
+                if rule.matches(record):
+                    rule.hits += 1
+                    if rule.times is not None:
+                        rule.times -= 1
+                        if rule.times <= 0:
+                            self._faults.remove(rule)
+                    return rule
+        return None
+
+    # -- WSGI ------------------------------------------------------------
+
+    def __call__(self, environ, start_response):
+        method = environ["REQUEST_METHOD"]
+        if environ.get("PATH_INFO", "").startswith("/moto-api"):
+            return self._app(environ, start_response)
+        bucket, key = split_path(environ)
+        query = dict(parse_qsl(environ.get("QUERY_STRING", ""), True))
+        record = Record(
+            op=classify(method, bucket, key, query, environ),
+            method=method,
+            bucket=bucket,
+            key=key,
+            query=query,
+            range=environ.get("HTTP_RANGE"),
+        )
+        with self._lock:
+            self._counts[record.op] += 1
+            self._requests.append(record)
+        # Flask routes keys with ``.+``, which stops at a newline; moto reads
+        # the key itself from RAW_URI, so only the routing copy is patched.
+        environ["PATH_INFO"] = environ.get("PATH_INFO", "").replace("\n", " ")
+        rule = self._take_fault(record)
+        if rule is not None and rule.drop:
+            _cut(environ)
+        if rule is not None and rule.after_bytes is None:
+            return self._error(environ, start_response, record, rule)
+
+        def counting_start_response(status, headers, exc_info=None):
+            with self._lock:
+                record.status = int(status.split(None, 1)[0])
+            return start_response(status, headers, exc_info)
+
+        body = self._app(environ, counting_start_response)
+        limit = rule.after_bytes if rule is not None else None
+        return self._stream(environ, body, record, limit)
+
+    def _stream(self, environ, body, record, limit):
+        """Yield the body, counting bytes; cut the connection after ``limit``."""
+        try:
+            for chunk in body:
+                if limit is not None:
+                    chunk = chunk[: max(0, limit - record.bytes_sent)]
+                with self._lock:
+                    record.bytes_sent += len(chunk)
+                yield chunk
+                if limit is not None and record.bytes_sent >= limit:
+                    break
+            if limit is not None:
+                _cut(environ)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    def _error(self, environ, start_response, record, rule):
+        get_input_stream(environ).read()  # drain the request body
+        code = rule.code or _ERROR_CODES.get(rule.status, "InternalError")
+        resource = "/" + "/".join(p for p in (record.bucket, record.key) if p)
+        payload = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<Error><Code>{code}</Code>"
+            f"<Message>Injected fault ({rule.status})</Message>"
+            f"<Resource>{escape(resource)}</Resource>"
+            f"<RequestId>{uuid.uuid4().hex}</RequestId></Error>"
+        ).encode()
+        if record.method == "HEAD":
+            payload = b""
+        with self._lock:
+            record.status = rule.status
+            record.bytes_sent = len(payload)
+        start_response(
+            f"{rule.status} Injected",
+            [
+                ("Content-Type", "application/xml"),
+                ("Content-Length", str(len(payload))),
+                ("x-amz-request-id", "injected"),
+            ],
+        )
+        return [payload]
