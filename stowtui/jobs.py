@@ -163,6 +163,7 @@ class Job:
         conflict: str = "skip",
         ask: Callable[[Conflict], Decision] | None = None,
         title: str | None = None,
+        merge: bool = True,
     ):
         if conflict not in POLICIES:
             raise ValueError(f"Unknown conflict policy {conflict!r}; use one of {', '.join(POLICIES)}")
@@ -173,6 +174,7 @@ class Job:
         self._queue = queue
         self._targets = targets
         self._ask = ask
+        self._merge = merge
         self._ask_all: str | None = None
         self._lock = threading.RLock()
         self._cancel = threading.Event()
@@ -328,9 +330,8 @@ class Job:
                 self._seal(state)
             self._finish_if_idle()
 
-    def _existing(self, manager: Manager, path: str) -> Artefact | None:
-        """What is at ``path`` now, from one (cached per job) listing of its directory."""
-        folder = manager.dirname(path)
+    def _children(self, manager: Manager, folder: str) -> dict[str, Artefact]:
+        """What a destination directory holds now, from one listing per job."""
         key = (id(manager), folder)
         listing = self._listings.get(key)
         if listing is None:
@@ -339,6 +340,11 @@ class Job:
             except (exceptions.ArtefactNotFound, exceptions.ArtefactTypeError):
                 listing = {}
             self._listings[key] = listing
+        return listing
+
+    def _existing(self, manager: Manager, path: str) -> Artefact | None:
+        """What is at ``path`` now, from the listing of its directory."""
+        listing = self._children(manager, manager.dirname(path))
         name = manager.basename(path)
         return listing.get(name) or listing.get(name + "/")
 
@@ -424,6 +430,10 @@ class Job:
         if action == "skip":
             self._skip(target, None)
             return
+        if action == "merge" and not self._merge and self._children(manager, path):
+            raise exceptions.ArtefactExists(
+                f"{manager._abspath(path)} is a directory that is not empty; pass overwrite=True to write over it"
+            )
         self._reserve(manager, path, source)
         if isinstance(source, File):
             self._submit(self._file_task, _Target(source, manager, path), None, size=source.size)
@@ -741,13 +751,17 @@ class JobQueue:
         artefacts = [_as_artefact(s) for s in sources]
         return self._start(Job(self, "delete", artefacts, title=self._title("Delete", sources)))
 
-    def transfer(self, source, destination, move: bool = False, conflict: str = "overwrite") -> Job:
-        """Copy or move ``source`` so that ``destination`` is its own new path."""
+    def transfer(self, source, destination, move: bool = False, overwrite: bool = False) -> Job:
+        """Copy or move ``source`` so that ``destination`` is its own new path.
+
+        Files in the way are replaced; a non-empty directory in the way is
+        merged into only with ``overwrite=True``.
+        """
         artefact = _as_artefact(source)
         manager, path = _as_location(destination)
         verb = "move" if move else "copy"
-        job = Job(self, verb, [_Target(artefact, manager, path)], conflict,
-                  title=self._title(verb.title(), [source], destination))
+        job = Job(self, verb, [_Target(artefact, manager, path)], "overwrite",
+                  title=self._title(verb.title(), [source], destination), merge=overwrite)
         return self._start(job)
 
     def shutdown(self, cancel: bool = True) -> None:

@@ -77,3 +77,31 @@ def mock_s3(aws_credentials):
     """moto's in-process ``mock_aws()``; yields a boto3 S3 client."""
     with mock_aws():
         yield boto3.client("s3", region_name="us-east-1")
+
+
+# ---------------------------------------------------------------------------
+# Storage managers
+#
+# ``stow`` is the stateless interface with a clean registry: ``s3://`` URLs go
+# to the loopback endpoint, and no manager (or its cached listings) survives
+# from one test to the next.
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stow(s3):
+    from stowtui import managers
+    from stowtui.managers import registry
+
+    registry.forget_instances()
+    registry.set_defaults("s3", endpoint_url=s3.endpoint_url)
+    yield managers
+    registry.set_defaults("s3")
+    registry.forget_instances()
+
+
+@pytest.fixture
+def bucket(stow, s3_client):
+    """An empty bucket on the loopback endpoint; yields its URL ``s3://bucket``."""
+    s3_client.create_bucket(Bucket="bucket")
+    return "s3://bucket"

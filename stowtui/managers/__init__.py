@@ -111,9 +111,7 @@ def _run(source, destination, move: bool, overwrite: bool) -> Artefact:
 
     src = artefact(source)
     manager, path = location(destination)
-    _check_overwrite(manager, path, overwrite)
-    job = default_queue().transfer(src, manager._abspath(path) if not isinstance(destination, Artefact) else destination,
-                                   move=move, conflict="overwrite")
+    job = default_queue().transfer(src, destination, move=move, overwrite=overwrite)
     job.wait()
     if job.failures:
         first = job.failures[0]

@@ -120,13 +120,12 @@ class Manager(abc.ABC):
 
     def _lsPages(self, directory: str) -> Iterator[list[Artefact]]:
         """List one level page by page (default: one page from ``_ls``)."""
-        before = self._paths.get(directory)
         listed = self._ls(directory)
         if listed is not None:
             yield [a for a in listed if a is not None]
             return
         # A guide-style _ls adds its artefacts itself; read them back.
-        node = self._paths.get(directory, before)
+        node = self._paths.get(directory)
         yield list(node) if isinstance(node, Directory) else []
 
     def _walk(self, directory: Directory) -> Iterator[Artefact]:
@@ -220,13 +219,43 @@ class Manager(abc.ABC):
             yield list(directory)
             return
         with self._lock:
-            stale = list(directory._contents.values())
-            for child in stale:
+            for child in list(directory._contents.values()):
                 self._forget(child.path)
             directory._contents.clear()
+        provisional = directory.path not in self._paths and directory.path not in self._shadowDirs
         for page in self._lsPages(directory.path):
+            if provisional and page:
+                directory = self._addArtefact(directory)
+                provisional = False
             yield [self._addArtefact(a) for a in page if a is not None]
+        if provisional:
+            directory = self._prove(directory)
         directory._collected = True
+
+    def _prove(self, directory: Directory) -> Directory:
+        """A listing found nothing: is it an empty directory, a file, or nothing at all?"""
+        found = self._identifyPath(directory.path)
+        if found is None:
+            raise exceptions.ArtefactNotFound(f"Nothing exists at {directory.abspath}")
+        if not isinstance(found, Directory):
+            self._addArtefact(found)
+            raise exceptions.ArtefactTypeError(f"{directory.abspath} is a file, not a directory")
+        return self._addArtefact(directory)
+
+    def _listable(self, managerPath: str) -> Directory:
+        """The directory to list at a path.
+
+        Where directories exist only through their contents (S3), an unknown
+        path is listed straight away: the listing itself proves it exists, so
+        no lookup request is spent first.
+        """
+        known = self._shadowDirs.get(managerPath) or self._paths.get(managerPath)
+        if known is None and self.IMPLICIT_DIRECTORIES and managerPath != "/":
+            parent = self._paths.get(self.dirname(managerPath))
+            if isinstance(parent, Directory) and parent._collected:
+                raise exceptions.ArtefactNotFound(f"Nothing exists at {self._abspath(managerPath)}")
+            return Directory(self, managerPath)
+        return self._ensureDirectory(managerPath)
 
     def _loadArtefact(self, managerPath: str) -> Artefact:
         """The artefact at a path, from the cache or the backend."""
@@ -317,21 +346,18 @@ class Manager(abc.ABC):
 
     def ls(self, path: str = "/", recursive: bool = False, refresh: bool = False) -> list[Artefact]:
         """The contents of a directory (and, recursively, of every directory below it)."""
-        directory = self._ensureDirectory(self.normalise(path))
+        directory = self._listable(self.normalise(path))
         if recursive:
-            if refresh:
-                self._collect(directory, refresh=True)
             return list(self._walk(directory))
         return self._collect(directory, refresh=refresh)
 
     def lsPages(self, path: str = "/", refresh: bool = False) -> Iterator[list[Artefact]]:
         """One level, page by page as the backend answers (for views that fill in)."""
-        directory = self._ensureDirectory(self.normalise(path))
-        yield from self._collectPages(directory, refresh=refresh)
+        yield from self._collectPages(self._listable(self.normalise(path)), refresh=refresh)
 
     def walk(self, path: str) -> Iterator[Artefact]:
         """Every artefact below a directory, each directory before its contents."""
-        yield from self._walk(self._ensureDirectory(self.normalise(path)))
+        yield from self._walk(self._listable(self.normalise(path)))
 
     def refresh(self, path: str) -> None:
         """Forget what is cached at and below a path."""

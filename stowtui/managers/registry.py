@@ -107,3 +107,9 @@ def resolve(url: str) -> tuple[Manager, str]:
     with _lock:
         merged = {**_defaults.get(name, {}), **config}
     return connect(name, **merged), path
+
+
+def forget_instances() -> None:
+    """Drop every cached manager (and so every cached listing)."""
+    with _lock:
+        _instances.clear()

@@ -96,14 +96,17 @@ def s3_errors(action: str, where: str) -> Iterator[None]:
         raise
 
 
-def _subscriber(size: int | None, callback, done: threading.Event):
-    """An s3transfer subscriber: provides a known size, relays progress, flags completion."""
+def _subscriber(size: int | None, etag: str | None, callback, done: threading.Event):
+    """An s3transfer subscriber: provides what a listing told (so no HeadObject is made),
+    relays progress and flags completion."""
     from s3transfer.subscribers import BaseSubscriber
 
     class Subscriber(BaseSubscriber):
         def on_queued(self, future, **kwargs):
             if size is not None:
                 future.meta.provide_transfer_size(size)
+            if etag is not None:
+                future.meta.provide_object_etag(etag)
 
         def on_progress(self, future, bytes_transferred, **kwargs):
             if callback is not None:
@@ -348,10 +351,14 @@ class S3(RemoteManager):
         base = directory.path
         for child in list(directory):
             self._forget(child.path)
+        provisional = base not in self._paths and base not in self._shadowDirs
         seen: dict[str, Directory] = {base: directory}
         with s3_errors("list", directory.abspath):
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
                 for item in page.get("Contents", []):
+                    if provisional:
+                        directory = seen[base] = self._addArtefact(directory)
+                        provisional = False
                     relative = item["Key"][len(prefix):]
                     parts = relative.split("/")
                     for depth in range(1, len(parts)):
@@ -359,9 +366,11 @@ class S3(RemoteManager):
                         if path not in seen:
                             seen[path] = self._addArtefact(Directory(self, path))
                             yield seen[path]
-                    if relative.endswith("/") and not item.get("Size"):
-                        continue  # a directory marker: its directory was yielded above
+                    if (not relative or relative.endswith("/")) and not item.get("Size"):
+                        continue  # a directory marker: its directory is already known
                     yield self._addArtefact(self._file_from_listing(bucket, item))
+        if provisional:
+            seen[base] = self._prove(directory)
         for found in seen.values():
             found._collected = True
 
@@ -398,7 +407,7 @@ class S3(RemoteManager):
         with s3_errors("download", f"{source.abspath} to {destination}"):
             os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
             future = self._transfer("io").download(
-                bucket, key, destination, subscribers=[_subscriber(source.size, callback, done)]
+                bucket, key, destination, subscribers=[_subscriber(source.size, source.etag, callback, done)]
             )
             self._await(future, done, cancel)
             if source.modifiedTime is not None:
@@ -427,7 +436,7 @@ class S3(RemoteManager):
         with s3_errors("upload", f"{source} to {self._abspath(destination)}"):
             key.encode("utf-8")
             future = self._transfer("io").upload(
-                source, bucket, key, subscribers=[_subscriber(None, callback, done)]
+                source, bucket, key, subscribers=[_subscriber(None, None, callback, done)]
             )
             self._await(future, done, cancel)
 
@@ -461,7 +470,10 @@ class S3(RemoteManager):
                 {"Bucket": src_bucket, "Key": src_key},
                 bucket,
                 key,
-                subscribers=[_subscriber(source.size, callback, done)],
+                # Above 5 GiB s3transfer's own HeadObject keeps the metadata of a multipart copy.
+                subscribers=[_subscriber(source.size, source.etag, callback, done)]
+                if source.etag and source.size < COPY_OBJECT_LIMIT
+                else [_subscriber(None, None, callback, done)],
             )
             self._await(future, done, cancel)
 
