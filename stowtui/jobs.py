@@ -322,13 +322,17 @@ class Job:
                     except Exception as error:
                         self._fail(target.source.abspath, target.manager._abspath(target.path), error, target)
         finally:
-            with self._lock:
-                self._planning = False
-                if self._state is JobState.PLANNING:
-                    self._state = JobState.RUNNING
-            for state in reversed(self._dir_states):  # deepest first
-                self._seal(state)
-            self._finish_if_idle()
+            try:
+                # Sealed while still "planning": the last task cannot end
+                # the job while a directory is still being closed here.
+                for state in reversed(self._dir_states):  # deepest first
+                    self._seal(state)
+            finally:
+                with self._lock:
+                    self._planning = False
+                    if self._state is JobState.PLANNING:
+                        self._state = JobState.RUNNING
+                self._finish_if_idle()
 
     def _children(self, manager: Manager, folder: str) -> dict[str, Artefact]:
         """What a destination directory holds now, from one listing per job."""
@@ -438,7 +442,12 @@ class Job:
         if isinstance(source, File):
             self._submit(self._file_task, _Target(source, manager, path), None, size=source.size)
             return
-        if self.kind == "move" and action == "write" and source.manager._rename(source, path):
+        if (
+            self.kind == "move"
+            and action == "write"
+            and source.manager is manager  # a rename never crosses managers
+            and source.manager._rename(source, path)
+        ):
             self._touch(manager, path)
             self._touch(source.manager, source.path)
             with self._lock:

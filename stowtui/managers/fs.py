@@ -151,6 +151,11 @@ class FS(LocalManager):
         with os_errors("read", abspath), open(abspath, "rb") as handle:
             return handle.read()
 
+    def read_head(self, path: str, limit: int = 64 * 1024) -> bytes:
+        abspath = self._abspath(self.normalise(path))
+        with os_errors("read", abspath), open(abspath, "rb") as handle:
+            return handle.read(limit)
+
     def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None):
         """Copy to a local path (FS to FS); a directory is copied whole."""
         self._copy_local(self._abspath(source.path), destination, callback, cancel)

@@ -409,6 +409,10 @@ class Manager(abc.ABC):
         self._forget(self.normalise(path))
         return self.artefact(path)
 
+    def read_head(self, path: str, limit: int = 64 * 1024) -> bytes:
+        """At most ``limit`` bytes from the start of a file (managers override to read only those)."""
+        return self._getBytes(self.artefact(path))[:limit]
+
     @abc.abstractmethod
     def localise(self, path: str):
         """A context manager giving a local path for an artefact (which may not exist yet)."""

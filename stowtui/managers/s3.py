@@ -379,6 +379,10 @@ class S3(RemoteManager):
         with s3_errors("read", source.abspath):
             return self.client.get_object(Bucket=bucket, Key=key)["Body"].read()
 
+    def read_head(self, path: str, limit: int = 64 * 1024) -> bytes:
+        """The first ``limit`` bytes with one ranged GET: never the whole object."""
+        return self.read_range(path, 0, limit)
+
     def read_range(self, path: str, start: int, length: int) -> bytes:
         """Read ``length`` bytes from ``start`` with one ranged GET."""
         path = self.normalise(path)

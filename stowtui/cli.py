@@ -1,0 +1,78 @@
+"""``stowtui [LEFT] [RIGHT]``: parse the command line and run the app."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+DESCRIPTION = """\
+A two-pane file manager for local disk and S3 (and any storage manager plug-in).
+
+LEFT and RIGHT are paths or URLs: /data, ~/logs, file:///tmp, s3://bucket/prefix/,
+or s3:// alone for the list of buckets. Without them: the current directory and
+your home directory.
+"""
+
+EPILOG = """\
+S3 connections follow the standard AWS configuration: the credential chain,
+AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL. The options below override them.
+
+Keys: Tab switches pane, F5/c copy, F6/m move, F7/n mkdir, F8/d delete,
+F3/v view, w jobs, ? help, q quit. Drag entries onto the other pane to copy.
+"""
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="stowtui", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("left", nargs="?", help="left pane location (default: the current directory)")
+    parser.add_argument("right", nargs="?", help="right pane location (default: your home directory)")
+    s3 = parser.add_argument_group("S3")
+    s3.add_argument("--endpoint-url", help="S3-compatible endpoint (MinIO, Ceph, R2...): http://host:9000")
+    s3.add_argument("--profile", help="AWS profile from ~/.aws/config")
+    s3.add_argument("--region", help="AWS region, e.g. eu-west-1")
+    s3.add_argument("--path-style", action="store_true", default=None, help="use path-style addressing")
+    s3.add_argument("--unsigned", action="store_true", default=None, help="anonymous access (public buckets)")
+    parser.add_argument(
+        "--demo", action="store_true",
+        help="start an embedded S3 server on 127.0.0.1 with a sample bucket, and open it "
+             "beside the current directory (needs the 'demo' extra: pip install 'stowtui[demo]')",
+    )
+    parser.add_argument("--workers", type=int, default=8, help="parallel transfers (default: 8)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from .managers import registry
+
+    left = args.left or os.getcwd()
+    right = args.right or os.path.expanduser("~")
+    server = None
+    if args.demo:
+        try:
+            from .demo import DemoServer
+        except ImportError as error:
+            print(f"stowtui: --demo needs moto: pip install 'stowtui[demo]' ({error})", file=sys.stderr)
+            return 2
+        server = DemoServer().start()
+        registry.set_defaults("s3", **server.config)
+        left = args.left or os.getcwd()
+        right = args.right or server.url
+    else:
+        registry.set_defaults(
+            "s3", endpoint_url=args.endpoint_url, profile=args.profile, region=args.region,
+            path_style=args.path_style, unsigned=args.unsigned,
+        )
+    from .app import StowApp
+    from .jobs import JobQueue
+
+    try:
+        StowApp(left, right, jobs=JobQueue(workers=max(1, args.workers))).run()
+    finally:
+        if server is not None:
+            server.stop()
+    return 0

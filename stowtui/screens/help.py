@@ -1,0 +1,47 @@
+"""The help screen: every key, generated from the live bindings."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+EXTRA = [
+    ("Enter / double click", "Enter a directory, view a file"),
+    ("Right / Left", "Expand / collapse, or go to the parent"),
+    ("Space / Insert", "Mark or unmark the entry"),
+    ("j / k, arrows", "Move"),
+    ("Drag with the mouse", "Drop entries on the other pane to copy or move them"),
+]
+
+
+class HelpScreen(ModalScreen):
+    BINDINGS = [Binding("escape,q,f1,question_mark", "app.pop_screen", "Close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 72; max-width: 95%; height: 80%; border: thick $primary; background: $surface; }
+    """
+
+    def __init__(self, bindings):
+        super().__init__()
+        self._bindings = bindings
+
+    def compose(self) -> ComposeResult:
+        table = Table(show_header=False, box=None, expand=True)
+        table.add_column(style="bold")
+        table.add_column()
+        seen = set()
+        for key, active in self._bindings.items():
+            binding = active.binding
+            if binding.action in seen or not binding.description:
+                continue
+            seen.add(binding.action)
+            keys = " / ".join(k.strip().replace("_", " ") for k in binding.key.split(","))
+            table.add_row(keys, binding.description)
+        for keys, description in EXTRA:
+            table.add_row(keys, description)
+        with VerticalScroll():
+            yield Static(table)

@@ -1,0 +1,394 @@
+"""The two-pane screen: bindings, drag-style copy between panes, and jobs.
+
+Follow F5 from here: ``action_copy`` → :class:`TransferDialog` → ``start_job``
+→ ``JobQueue.copy`` (stowtui/jobs.py) → the managers; the jobs panel polls the
+job's progress, and ``JobFinished`` refreshes the panes it touched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from .. import managers
+from ..jobs import Conflict, Decision, Job, JobState
+from ..managers import Artefact, Directory
+from ..managers.exceptions import StowError
+from ..text import visible
+from ..widgets.jobs_panel import JobsPanel
+from ..widgets.pane import Pane, StorageTree
+from .dialogs import ConfirmDialog, ConflictDialog, InputDialog, TransferDialog
+from .help import HelpScreen
+from .viewer import ViewerScreen
+
+DRAG_THRESHOLD = 1
+
+
+@dataclasses.dataclass
+class Drag:
+    pane: Pane
+    sources: list[Artefact]
+    start: tuple[int, int]
+    moved: bool = False
+
+
+class MainScreen(Screen):
+    """Two panes side by side, a jobs panel and the footer."""
+
+    BINDINGS = [
+        Binding("tab", "switch_pane", "Switch pane", show=False, id="switch"),
+        Binding("f5,c", "copy", "Copy", key_display="F5", id="copy"),
+        Binding("f6,m", "move", "Move", key_display="F6", id="move"),
+        Binding("f7,n", "mkdir", "MkDir", key_display="F7", id="mkdir"),
+        Binding("f8,d,delete", "delete", "Delete", key_display="F8", id="delete"),
+        Binding("f2,r", "rename", "Rename", key_display="F2", show=False, id="rename"),
+        Binding("f3,v", "view", "View", key_display="F3", id="view"),
+        Binding("ctrl+r", "refresh", "Refresh", show=False, id="refresh"),
+        Binding("backspace", "up", "Parent", show=False, id="up"),
+        Binding("o", "open_url", "Open URL", show=False, id="open"),
+        Binding("slash", "filter", "Filter", show=False, id="filter"),
+        Binding("s", "cycle_sort", "Sort", show=False, id="sort"),
+        Binding("full_stop", "toggle_hidden", "Hidden files", show=False, id="hidden"),
+        Binding("J,w", "toggle_jobs", "Jobs", key_display="w", id="jobs"),
+        Binding("f1,question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("f10,q", "app.quit", "Quit", key_display="q", id="quit"),
+    ]
+
+    class JobFinished(Message):
+        def __init__(self, job: Job):
+            super().__init__()
+            self.job = job
+
+    def __init__(self, left: str, right: str):
+        super().__init__()
+        self._left, self._right = left, right
+        self._drag: Drag | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            yield Pane(self._left, id="left")
+            yield Pane(self._right, id="right")
+        yield JobsPanel(id="jobs")
+        yield Static(id="drag-cue", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.left.tree.focus()
+        self.jobs_panel.display = False
+        self.drag_cue.display = False
+
+    # Accessors ---------------------------------------------------------
+
+    @property
+    def left(self) -> Pane:
+        return self.query_one("#left", Pane)
+
+    @property
+    def right(self) -> Pane:
+        return self.query_one("#right", Pane)
+
+    @property
+    def jobs_panel(self) -> JobsPanel:
+        return self.query_one("#jobs", JobsPanel)
+
+    @property
+    def drag_cue(self) -> Static:
+        return self.query_one("#drag-cue", Static)
+
+    @property
+    def active_pane(self) -> Pane:
+        focused = self.focused
+        while focused is not None and not isinstance(focused, Pane):
+            focused = focused.parent
+        return focused if isinstance(focused, Pane) else self.left
+
+    @property
+    def other_pane(self) -> Pane:
+        return self.right if self.active_pane is self.left else self.left
+
+    def _panes(self) -> list[Pane]:
+        return [self.left, self.right]
+
+    # Navigation --------------------------------------------------------
+
+    def action_switch_pane(self) -> None:
+        self.other_pane.tree.focus()
+
+    def action_up(self) -> None:
+        self.active_pane.go_up()
+
+    def action_refresh(self) -> None:
+        self.active_pane.refresh_directory()
+
+    def action_filter(self) -> None:
+        self.active_pane.start_filter()
+
+    def action_cycle_sort(self) -> None:
+        pane = self.active_pane
+        order = ("name", "size", "time")
+        pane.sort = order[(order.index(pane.sort) + 1) % len(order)]
+
+    def action_toggle_hidden(self) -> None:
+        pane = self.active_pane
+        pane.show_hidden = not pane.show_hidden
+
+    def action_toggle_jobs(self) -> None:
+        self.jobs_panel.display = not self.jobs_panel.display
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.active_bindings))
+
+    def action_open_url(self) -> None:
+        pane = self.active_pane
+
+        def done(url: str | None) -> None:
+            if url:
+                pane.open(url.strip())
+                pane.tree.focus()
+
+        self.app.push_screen(InputDialog("Open a location (path or URL, e.g. s3://bucket/prefix/)", pane.url), done)
+
+    @on(StorageTree.Activated)
+    def _activated(self, event: StorageTree.Activated) -> None:
+        entry = event.node.data
+        pane = next(p for p in self._panes() if p.tree is event.tree)
+        if entry is None:
+            return
+        if event.node.is_root:
+            pane.go_up()
+        elif entry.is_dir:
+            pane.open(entry.artefact)
+        else:
+            self.app.push_screen(ViewerScreen(entry.artefact))
+
+    def action_view(self) -> None:
+        selection = self.active_pane.tree.cursor_node
+        if selection is None or selection.data is None or selection.data.is_dir:
+            return
+        self.app.push_screen(ViewerScreen(selection.data.artefact))
+
+    # Jobs --------------------------------------------------------------
+
+    def action_copy(self) -> None:
+        self.open_transfer("copy")
+
+    def action_move(self) -> None:
+        self.open_transfer("move")
+
+    def open_transfer(self, kind: str, sources: list[Artefact] | None = None, target: str | None = None,
+                      source_pane: Pane | None = None) -> None:
+        pane = source_pane or self.active_pane
+        sources = sources if sources is not None else pane.selection()
+        if not sources:
+            self.notify("Nothing selected", severity="warning")
+            return
+        other = self.right if pane is self.left else self.left
+        target = target or other.url
+
+        def done(result) -> None:
+            if result:
+                chosen, destination, policy = result
+                if self.start_job(chosen, sources, destination.strip(), policy):
+                    pane.clear_marks()
+
+        self.app.push_screen(TransferDialog(kind, sources, target), done)
+
+    def start_job(self, kind: str, sources: list[Artefact], destination: str | None = None,
+                  policy: str = "ask") -> Job | None:
+        queue = self.app.jobs
+        try:
+            if kind == "delete":
+                job = queue.delete(sources)
+            elif kind == "move":
+                job = queue.move(sources, destination, conflict=policy, ask=self._ask)
+            else:
+                job = queue.copy(sources, destination, conflict=policy, ask=self._ask)
+        except StowError as error:
+            self.notify(str(error), title=f"Cannot {kind}", severity="error", markup=False)
+            return None
+        self.jobs_panel.display = True
+        self.jobs_panel.add_job(job)
+        job.add_done_callback(lambda finished: self.post_message(self.JobFinished(finished)))
+        return job
+
+    def _ask(self, conflict: Conflict) -> Decision:
+        """Called on a job's planning thread: show the dialog, wait for the answer."""
+        answer: list[Decision] = []
+        ready = threading.Event()
+
+        def show() -> None:
+            def done(decision: Decision | None) -> None:
+                answer.append(decision or Decision("skip"))
+                ready.set()
+
+            self.app.push_screen(ConflictDialog(conflict), done)
+
+        try:
+            self.app.call_from_thread(show)
+        except RuntimeError:  # the app is closing
+            return Decision("cancel")
+        while not ready.wait(0.5):
+            if not self.app.is_running:
+                return Decision("cancel")
+        return answer[0]
+
+    @on(JobFinished)
+    def _job_finished(self, event: JobFinished) -> None:
+        job = event.job
+        self.jobs_panel.update_rows()
+        if job.state is JobState.DONE:
+            self.notify(job.title, title=f"{job.kind.title()} done", markup=False)
+        elif job.state is JobState.CANCELLED:
+            self.notify(job.title, title=f"{job.kind.title()} cancelled", severity="warning", markup=False)
+        else:
+            failures = job.failures
+            lines = [visible(f.reason) for f in failures[:3]]
+            if len(failures) > 3:
+                lines.append(f"… and {len(failures) - 3} more")
+            self.notify("\n".join(lines), title=f"{job.kind.title()}: {len(failures)} failed",
+                        severity="error", timeout=10, markup=False)
+        for url in job.touched:
+            for pane in self._panes():
+                pane.refresh_directory(url)
+
+    @on(JobsPanel.RetryStarted)
+    def _retry_started(self, event: JobsPanel.RetryStarted) -> None:
+        self.jobs_panel.add_job(event.job)
+        event.job.add_done_callback(lambda finished: self.post_message(self.JobFinished(finished)))
+
+    def action_delete(self) -> None:
+        sources = self.active_pane.selection()
+        if not sources:
+            self.notify("Nothing selected", severity="warning")
+            return
+        pane = self.active_pane
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed and self.start_job("delete", sources):
+                pane.clear_marks()
+
+        title = f"Delete {len(sources)} item(s)? This cannot be undone."
+        self.app.push_screen(ConfirmDialog(title, sources), done)
+
+    def action_mkdir(self) -> None:
+        pane = self.active_pane
+        if pane.directory is None:
+            return
+
+        def done(name: str | None) -> None:
+            if name:
+                self._mkdir(pane, name)
+
+        self.app.push_screen(InputDialog("New directory name", placeholder="name"), done)
+
+    @work(thread=True, group="mkdir", exit_on_error=False)
+    def _mkdir(self, pane: Pane, name: str) -> None:
+        directory = pane.directory
+        manager = directory.manager
+        try:
+            if "/" in name.strip("/"):
+                raise managers.exceptions.InvalidPath(f"'{name}' contains '/': give one name")
+            manager.mkdir(manager._child(directory.path, name.strip("/")), exist_ok=False)
+        except StowError as error:
+            self.app.call_from_thread(self.notify, str(error), title="Cannot make directory",
+                                      severity="error", markup=False)
+            return
+        self.app.call_from_thread(pane.refresh_directory)
+
+    def action_rename(self) -> None:
+        pane = self.active_pane
+        node = pane.tree.cursor_node
+        if node is None or node.is_root or node.data is None:
+            return
+        artefact = node.data.artefact
+
+        def done(name: str | None) -> None:
+            if not name or name == artefact.basename:
+                return
+            if "/" in name:
+                self.notify("A name cannot contain '/'", severity="error")
+                return
+            siblings = node.parent.data.children if node.parent and node.parent.data else []
+            if any(s.basename == name for s in siblings):
+                self.notify(f"{visible(name)} already exists", severity="error", markup=False)
+                return
+            manager = artefact.manager
+            target = manager._abspath(manager._child(manager.dirname(artefact.path), name))
+            try:
+                job = self.app.jobs.transfer(artefact, target, move=True)
+            except StowError as error:
+                self.notify(str(error), title="Cannot rename", severity="error", markup=False)
+                return
+            self.jobs_panel.add_job(job)
+            job.add_done_callback(lambda finished: self.post_message(self.JobFinished(finished)))
+
+        self.app.push_screen(InputDialog("Rename to", artefact.basename), done)
+
+    # Drag-style copy ---------------------------------------------------
+
+    def _pane_at(self, x: int, y: int) -> Pane | None:
+        try:
+            widget, _ = self.get_widget_at(x, y)
+        except Exception:
+            return None
+        while widget is not None and not isinstance(widget, Pane):
+            widget = widget.parent
+        return widget
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        pane = self._pane_at(event.screen_x, event.screen_y)
+        self._drag = None
+        if pane is None:
+            return
+        node = pane.tree.node_at_screen(event.screen_x, event.screen_y)
+        if node is None or node.is_root or node.data is None:
+            return
+        if node.id in pane.tree.marked:
+            sources = [n.data.artefact for n in pane.tree.marked.values() if n.data]
+        else:
+            sources = [node.data.artefact]
+        self._drag = Drag(pane, sources, (event.screen_x, event.screen_y))
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        drag = self._drag
+        if drag is None:
+            return
+        x, y = event.screen_x, event.screen_y
+        if not drag.moved and abs(x - drag.start[0]) + abs(y - drag.start[1]) < DRAG_THRESHOLD:
+            return
+        drag.moved = True
+        cue = self.drag_cue
+        names = visible(drag.sources[0].basename) if len(drag.sources) == 1 else f"{len(drag.sources)} items"
+        target = self._pane_at(x, y)
+        arrow = "⇢ copy " if target is not None and target is not drag.pane else "⇢ "
+        cue.update(Text(arrow + names, no_wrap=True))
+        cue.styles.offset = (min(x + 2, max(0, self.size.width - 24)), y)
+        cue.display = True
+        for pane in self._panes():
+            pane.set_class(pane is target and pane is not drag.pane, "drop-target")
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        drag, self._drag = self._drag, None
+        self.drag_cue.display = False
+        for pane in self._panes():
+            pane.remove_class("drop-target")
+        if drag is None or not drag.moved:
+            return
+        target_pane = self._pane_at(event.screen_x, event.screen_y)
+        if target_pane is None or target_pane is drag.pane:
+            return
+        node = target_pane.tree.node_at_screen(event.screen_x, event.screen_y)
+        if node is not None and node.data is not None and node.data.is_dir:
+            target = node.data.artefact.abspath
+        else:
+            target = target_pane.url
+        self.open_transfer("copy", drag.sources, target, source_pane=drag.pane)
