@@ -104,6 +104,7 @@ class _DirState:
     """A source directory being walked: how many of its children are still pending."""
 
     source: Directory
+    manager: Manager  # of the target
     target: str
     parent: "_DirState | None"
     children: int = 0
@@ -454,13 +455,25 @@ class Job:
                 self._files_done += 1
                 self._files_total += 1
             return
-        self._plan_directory(source, manager, path)
+        self._plan_directory(source, manager, path, action)
 
-    def _plan_directory(self, source: Directory, manager: Manager, path: str) -> None:
-        root = _DirState(source, path, None)
-        states = {source.path: root}
+    def _plan_directory(self, source: Directory, manager: Manager, path: str, action: str) -> None:
+        root = _DirState(source, manager, path, None)
         self._dir_states.append(root)
-        self._make_directory(manager, path)
+        if action == "write":
+            self._make_directory(manager, path)
+        # else: merging into a directory that is there; its listing shows the conflicts
+        try:
+            self._walk_into(root)
+        except BaseException:
+            # The walk stopped part-way: what it did not reach is still at the
+            # source, so no directory above it may be removed.
+            self._child_failed(root)
+            raise
+
+    def _walk_into(self, root: _DirState) -> None:
+        source, manager = root.source, root.manager
+        states = {source.path: root}
         source_manager = source.manager
         for artefact in source_manager.walk(source.path):
             if self._cancel.is_set():
@@ -468,8 +481,8 @@ class Job:
             parent = states.get(source_manager.dirname(artefact.path))
             if parent is None:  # under a directory that could not be made
                 continue
-            relative = artefact.path[len(source.path) + 1:]
-            child_path = path.rstrip("/") + "/" + relative
+            # Below the parent's *final* path, which a rename may have changed.
+            child_path = manager._child(parent.target, artefact.basename)
             with self._lock:
                 parent.children += 1
                 parent.pending += 1
@@ -488,7 +501,7 @@ class Job:
                 continue
             self._reserve(manager, final, artefact)
             if isinstance(artefact, Directory):
-                state = _DirState(artefact, final, parent)
+                state = _DirState(artefact, manager, final, parent)
                 try:
                     if action == "write":
                         self._make_directory(manager, final)
@@ -645,6 +658,14 @@ class Job:
         state.finished = True
         return True
 
+    def _child_failed(self, state: _DirState) -> None:
+        """Keep ``state`` and every directory above it (without closing any)."""
+        with self._lock:
+            node = state
+            while node is not None:
+                node.failed = True
+                node = node.parent
+
     def _child_done(self, state: _DirState, ok: bool) -> None:
         with self._lock:
             if not ok:
@@ -663,7 +684,7 @@ class Job:
         source = state.source
         try:
             if state.children == 0 and ok:
-                state_manager = self._target_manager(state)
+                state_manager = state.manager
                 if state_manager.IMPLICIT_DIRECTORIES:
                     state_manager._mkdir(state.target)  # an empty directory still needs its marker
                     self._touch(state_manager, state.target)
@@ -675,14 +696,6 @@ class Job:
             self._fail(source.abspath, None, error)
         if state.parent is not None:
             self._child_done(state.parent, ok)
-
-    def _target_manager(self, state: _DirState) -> Manager:
-        while state.parent is not None:
-            state = state.parent
-        for target in self._targets:
-            if isinstance(target, _Target) and target.source is state.source:
-                return target.manager
-        raise AssertionError("a directory state without its target")
 
 
 def _as_artefact(source: Artefact | str) -> Artefact:

@@ -106,7 +106,13 @@ class Manager(abc.ABC):
     # ------------------------------------------------------------------
 
     def _mkdir(self, managerPath: str) -> None:
-        """Create an empty directory (default: put an empty local directory)."""
+        """Create an empty directory (default: put an empty local directory).
+
+        A directory that is already there is left alone: a guide-style ``_put``
+        of a directory (``shutil.copytree``) refuses an existing destination.
+        """
+        if isinstance(self._identifyPath(managerPath), Directory):
+            return
         with tempfile.TemporaryDirectory() as empty:
             self._put(empty, managerPath)
 
@@ -251,19 +257,25 @@ class Manager(abc.ABC):
         """
         known = self._shadowDirs.get(managerPath) or self._paths.get(managerPath)
         if known is None and self.IMPLICIT_DIRECTORIES and managerPath != "/":
-            parent = self._paths.get(self.dirname(managerPath))
-            if isinstance(parent, Directory) and parent._collected:
+            if self._listedWithout(managerPath):
                 raise exceptions.ArtefactNotFound(f"Nothing exists at {self._abspath(managerPath)}")
             return Directory(self, managerPath)
         return self._ensureDirectory(managerPath)
+
+    def _listedWithout(self, managerPath: str) -> bool:
+        """True when the cached listing of the parent is complete and this path is not in it."""
+        if managerPath == "/" or managerPath in self._paths or managerPath in self._shadowDirs:
+            return False
+        parentPath = self.dirname(managerPath)
+        parent = self._shadowDirs.get(parentPath) or self._paths.get(parentPath)
+        return isinstance(parent, Directory) and parent._collected
 
     def _loadArtefact(self, managerPath: str) -> Artefact:
         """The artefact at a path, from the cache or the backend."""
         cached = self._paths.get(managerPath)
         if cached is not None:
             return cached
-        parent = self._paths.get(self.dirname(managerPath))
-        if isinstance(parent, Directory) and parent._collected and managerPath != "/":
+        if self._listedWithout(managerPath):
             raise exceptions.ArtefactNotFound(f"Nothing exists at {self._abspath(managerPath)}")
         artefact = self._identifyPath(managerPath)
         if artefact is None:
@@ -380,6 +392,21 @@ class Manager(abc.ABC):
 
     def mkdir(self, path: str, exist_ok: bool = True) -> Directory:
         path = self.normalise(path)
+        if self.IMPLICIT_DIRECTORIES and path != "/":
+            # A file of the same name is no obstacle (S3 has both ``a`` and ``a/b``),
+            # and writing a marker where a directory exists is harmless: without
+            # exist_ok=False, no lookup is spent.
+            known = self._shadowDirs.get(path) or self._paths.get(path)
+            if not isinstance(known, Directory) and not exist_ok:
+                known = self._shadowDirs.get(path) if self.isdir(path) else None
+                known = known or (self._paths.get(path) if self.isdir(path) else None)
+            if isinstance(known, Directory):
+                if not exist_ok:
+                    raise exceptions.ArtefactExists(f"{self._abspath(path)} already exists")
+                return known
+            self._mkdir(path)
+            self._invalidate(self.dirname(path))
+            return self._addArtefact(Directory(self, path))
         try:
             existing = self._loadArtefact(path)
         except exceptions.ArtefactNotFound:

@@ -42,6 +42,13 @@ _CODES_CREDENTIALS = {
 }
 
 
+def _endpoint(error) -> str:
+    """``scheme://host[:port]`` of the request a botocore error is about."""
+    url = getattr(error, "kwargs", {}).get("endpoint_url") or ""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "the S3 endpoint"
+
+
 @contextlib.contextmanager
 def s3_errors(action: str, where: str) -> Iterator[None]:
     """Turn botocore and s3transfer errors into a sentence a person can act on."""
@@ -77,10 +84,14 @@ def s3_errors(action: str, where: str) -> Iterator[None]:
             "(set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or connect unsigned for public buckets)"
         ) from error
     except bce.EndpointConnectionError as error:
-        endpoint = error.kwargs.get("endpoint_url", "the S3 endpoint")
-        raise exceptions.BackendError(f"Cannot {action} {where}: cannot reach {endpoint}") from error
+        raise exceptions.BackendError(
+            f"Cannot {action} {where}: the S3 endpoint {_endpoint(error)} cannot be reached "
+            "(check the endpoint URL and your network)"
+        ) from error
     except (bce.ConnectionError, bce.HTTPClientError) as error:
-        raise exceptions.BackendError(f"Cannot {action} {where}: the connection to S3 failed ({type(error).__name__})") from error
+        raise exceptions.BackendError(
+            f"Cannot {action} {where}: the connection to {_endpoint(error)} failed ({type(error).__name__})"
+        ) from error
     except bce.BotoCoreError as error:
         raise exceptions.BackendError(f"Cannot {action} {where}: {error}") from error
     except UnicodeEncodeError as error:
@@ -94,6 +105,32 @@ def s3_errors(action: str, where: str) -> Iterator[None]:
         if type(error).__module__.startswith("s3transfer"):
             raise exceptions.BackendError(f"Cannot {action} {where}: {error}") from error
         raise
+
+
+#: Explicit keys given to an S3 manager, by the opaque name ``toConfig`` uses for them,
+#: so that ``connect(**manager.toConfig())`` works in this process without the
+#: secret ever appearing in a config.
+_explicit_credentials: dict[str, dict] = {}
+_explicit_lock = threading.Lock()
+
+
+def _missing_bucket(error: BaseException) -> str | None:
+    """"the bucket X does not exist" when that is what an ArtefactNotFound came from."""
+    cause = error.__cause__
+    response = getattr(cause, "response", None)
+    if isinstance(response, dict) and response.get("Error", {}).get("Code") == "NoSuchBucket":
+        return str(error).rsplit(": ", 1)[-1]
+    return None
+
+
+def _credentials_name(credentials: dict) -> str:
+    with _explicit_lock:
+        for name, known in _explicit_credentials.items():
+            if known == credentials:
+                return name
+        name = f"explicit-{len(_explicit_credentials) + 1}"
+        _explicit_credentials[name] = dict(credentials)
+        return name
 
 
 def _subscriber(size: int | None, etag: str | None, callback, done: threading.Event):
@@ -135,6 +172,7 @@ class S3(RemoteManager):
         aws_access_key_id: str | None = None,
         aws_secret_access_key: str | None = None,
         aws_session_token: str | None = None,
+        credentials: str | None = None,
         max_pool_connections: int = 64,
     ):
         super().__init__()
@@ -143,11 +181,26 @@ class S3(RemoteManager):
         self.region = region
         self.path_style = path_style
         self.unsigned = bool(unsigned)
-        self._credentials = dict(
-            aws_access_key_id=aws_access_key_id,
-            aws_secret_access_key=aws_secret_access_key,
-            aws_session_token=aws_session_token,
-        )
+        explicit = {
+            k: v
+            for k, v in dict(
+                aws_access_key_id=aws_access_key_id,
+                aws_secret_access_key=aws_secret_access_key,
+                aws_session_token=aws_session_token,
+            ).items()
+            if v
+        }
+        if credentials is not None and not explicit:
+            # The name toConfig() gave to keys passed explicitly earlier in this process.
+            with _explicit_lock:
+                explicit = dict(_explicit_credentials.get(credentials) or {})
+            if not explicit:
+                raise exceptions.InvalidPath(
+                    f"This S3 configuration refers to access keys ({credentials}) that were given "
+                    "to another process; pass aws_access_key_id and aws_secret_access_key again"
+                )
+        self._credentials = explicit
+        self._credentials_name = _credentials_name(explicit) if explicit else None
         self._max_pool_connections = max_pool_connections
         self._client_lock = threading.Lock()
         self._client_instance = None
@@ -163,6 +216,8 @@ class S3(RemoteManager):
                 config[name] = value
         if self.unsigned:
             config["unsigned"] = True
+        if self._credentials_name:
+            config["credentials"] = self._credentials_name  # a name for the keys, never the keys
         return config
 
     @classmethod
@@ -176,17 +231,25 @@ class S3(RemoteManager):
             if self._client_instance is None:
                 import boto3
                 import botocore
+                import botocore.session
                 from botocore.config import Config
 
-                session = boto3.session.Session(
-                    profile_name=self.profile,
-                    region_name=self.region,
-                    **{k: v for k, v in self._credentials.items() if v},
-                )
-                options = dict(
-                    retries={"mode": "standard", "max_attempts": 5},
-                    max_pool_connections=self._max_pool_connections,
-                )
+                with s3_errors("connect to", self.endpoint_url or "S3"):
+                    core = botocore.session.get_session()
+                    session = boto3.session.Session(
+                        botocore_session=core,
+                        profile_name=self.profile,
+                        region_name=self.region,
+                        **self._credentials,
+                    )
+                    # Our defaults, unless the AWS configuration (AWS_MAX_ATTEMPTS,
+                    # AWS_RETRY_MODE, the profile) says otherwise.
+                    retries = {}
+                    if core.get_config_variable("retry_mode") is None:
+                        retries["mode"] = "standard"
+                    if core.get_config_variable("max_attempts") is None:
+                        retries["total_max_attempts"] = 5
+                options = dict(retries=retries, max_pool_connections=self._max_pool_connections)
                 if self.path_style:
                     options["s3"] = {"addressing_style": "path"}
                 if self.unsigned:
@@ -236,11 +299,13 @@ class S3(RemoteManager):
         return bucket, (key + "/" if key else "")
 
     def _file_from_listing(self, bucket: str, item: dict) -> File:
+        # An S3 object is immutable: its LastModified is when this object was created.
         return File(
             self,
             f"/{bucket}/{item['Key']}",
             item.get("Size", 0),
             modifiedTime=item.get("LastModified"),
+            createdTime=item.get("LastModified"),
             metadata={"ETag": item["ETag"]} if item.get("ETag") else {},
             storage_class=item.get("StorageClass"),
         )
@@ -251,10 +316,17 @@ class S3(RemoteManager):
         if managerPath == "/":
             return Directory(self, "/")
         bucket, key = self._split(managerPath)
-        url = self._abspath(managerPath)
         if not key:
-            import botocore.exceptions as bce
+            return self._identifyBucket(managerPath)
+        file, folder = self._lookup(managerPath)
+        return file or folder
 
+    def _identifyBucket(self, managerPath: str) -> Directory | None:
+        import botocore.exceptions as bce
+
+        bucket, _ = self._split(managerPath)
+        url = self._abspath(managerPath)
+        with s3_errors("look at", url):
             try:
                 self.client.head_bucket(Bucket=bucket)
             except bce.ClientError as error:
@@ -262,26 +334,100 @@ class S3(RemoteManager):
                 if code in {"404", "NoSuchBucket", "NotFound"}:
                     return None
                 if code not in _CODES_DENIED:  # a bucket we may not inspect still exists
-                    with s3_errors("look at", url):
-                        raise
-            except Exception:
-                with s3_errors("look at", url):
                     raise
-            return Directory(self, managerPath)
-        with s3_errors("look at", url):
-            import botocore.exceptions as bce
+        return Directory(self, managerPath)
 
+    def _lookup(self, managerPath: str) -> tuple[File | None, Directory | None]:
+        """The object at a key and the directory of the same name, from one listing.
+
+        ``ListObjectsV2(Prefix=key, Delimiter='/')`` shows the object ``key``
+        (with its size, time, ETag and storage class) and the common prefix
+        ``key/`` if anything is below it, so one request answers both, where a
+        ``HeadObject`` would need a second request to find a directory.
+        """
+        import botocore.exceptions as bce
+
+        bucket, key = self._split(managerPath)
+        marker = key + "/"
+        after = marker.encode("utf-8")  # S3 lists in UTF-8 byte order
+        file = folder = None
+        with s3_errors("look at", self._abspath(managerPath)):
             try:
-                head = self.client.head_object(Bucket=bucket, Key=key)
+                for page in self.client.get_paginator("list_objects_v2").paginate(
+                    Bucket=bucket, Prefix=key, Delimiter="/"
+                ):
+                    names = [item["Key"] for item in page.get("Contents", [])]
+                    names += [common["Prefix"] for common in page.get("CommonPrefixes", [])]
+                    for item in page.get("Contents", []):
+                        if item["Key"] == key:
+                            file = self._file_from_listing(bucket, item)
+                    if marker in names:
+                        folder = Directory(self, managerPath)
+                    if (file and folder) or max((n.encode("utf-8") for n in names), default=b"") >= after:
+                        break  # what is left sorts after ``key/``
             except bce.ClientError as error:
-                if str(error.response.get("Error", {}).get("Code")) not in {"404", "NoSuchKey", "NotFound"}:
+                if str(error.response.get("Error", {}).get("Code")) not in _CODES_DENIED:
                     raise
+                # Listing is denied (a policy on keys, not prefixes): ask for the object itself.
+                try:
+                    head = self.client.head_object(Bucket=bucket, Key=key)
+                except bce.ClientError as head_error:
+                    if str(head_error.response.get("Error", {}).get("Code")) not in {"404", "NoSuchKey", "NotFound"}:
+                        raise
+                    return None, None
+                return self._file_from_head(managerPath, head), None
+        return file, folder
+
+    def _listedWithout(self, managerPath: str) -> bool:
+        # ListBuckets names only our own buckets, never a public bucket of another
+        # account: the root listing cannot prove that a bucket does not exist.
+        if managerPath != "/" and self.dirname(managerPath) == "/":
+            return False
+        return super()._listedWithout(managerPath)
+
+    def _loadArtefact(self, managerPath: str) -> Artefact:
+        """The artefact at a path; the first time a level is touched, one listing fills it.
+
+        This is the guide's special case: S3 gives the size, time and ETag of
+        every entry of a level in one request, so the whole level is loaded
+        rather than one object. Once a level has been listed, a path written
+        since is looked up alone (one request), so a thousand puts into one
+        directory do not list it a thousand times.
+        """
+        cached = self._paths.get(managerPath)
+        if cached is not None:
+            return cached
+        parentPath = self.dirname(managerPath)
+        parent = self._shadowDirs.get(parentPath) or self._paths.get(parentPath)
+        first_touch = parentPath != "/" and not (isinstance(parent, Directory) and (parent._collected or len(parent)))
+        url = self._abspath(managerPath)
+        if first_touch:
+            try:
+                self._collect(self._listable(parentPath))
+            except exceptions.OperationNotPermitted:
+                pass  # listing this level is not allowed: ask for the one path below
+            except (exceptions.ArtefactNotFound, exceptions.ArtefactTypeError) as error:
+                reason = _missing_bucket(error)
+                raise exceptions.ArtefactNotFound(
+                    f"Cannot find {url}: {reason}" if reason else f"Nothing exists at {url}"
+                ) from error
             else:
-                return self._file_from_head(managerPath, head)
-            found = self.client.list_objects_v2(Bucket=bucket, Prefix=key.rstrip("/") + "/", MaxKeys=1)
-            if found.get("KeyCount", 0) or found.get("Contents") or found.get("CommonPrefixes"):
-                return Directory(self, managerPath)
-        return None
+                found = self._paths.get(managerPath)
+                if found is None:
+                    raise exceptions.ArtefactNotFound(f"Nothing exists at {url}")
+                return found
+        if self._listedWithout(managerPath):
+            raise exceptions.ArtefactNotFound(f"Nothing exists at {url}")
+        if parentPath == "/":
+            found = self._identifyBucket(managerPath)
+            if found is None:
+                raise exceptions.ArtefactNotFound(f"Cannot find {url}: the bucket {self.basename(managerPath)} does not exist")
+            return self._addArtefact(found)
+        file, folder = self._lookup(managerPath)
+        if file is None and folder is None:
+            raise exceptions.ArtefactNotFound(f"Nothing exists at {url}")
+        folder = self._addArtefact(folder)
+        return self._addArtefact(file) if file is not None else folder
 
     def _file_from_head(self, managerPath: str, head: dict) -> File:
         metadata = dict(head.get("Metadata") or {})

@@ -246,9 +246,9 @@ class MainScreen(Screen):
         job = event.job
         self.jobs_panel.update_rows()
         if job.state is JobState.DONE:
-            self.notify(job.title, title=f"{job.kind.title()} done", markup=False)
+            self.notify(visible(job.title), title=f"{job.kind.title()} done", markup=False)
         elif job.state is JobState.CANCELLED:
-            self.notify(job.title, title=f"{job.kind.title()} cancelled", severity="warning", markup=False)
+            self.notify(visible(job.title), title=f"{job.kind.title()} cancelled", severity="warning", markup=False)
         else:
             failures = job.failures
             lines = [visible(f.reason) for f in failures[:3]]

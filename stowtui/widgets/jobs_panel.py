@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, ProgressBar, Static
 
@@ -32,8 +32,8 @@ def describe(job: Job) -> Text:
     return Text("  ".join(p for p in parts if p), no_wrap=True)
 
 
-class JobRow(Horizontal):
-    """One job."""
+class JobRow(Vertical):
+    """One job: its title, then a progress bar, the numbers and its buttons."""
 
     def __init__(self, job: Job):
         super().__init__(classes="job-row", id=f"job-{job.id}")
@@ -41,10 +41,11 @@ class JobRow(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Static(Text(visible(self.job.title), no_wrap=True, overflow="ellipsis"), classes="job-title")
-        yield ProgressBar(total=1.0, show_eta=False, classes="job-bar")
-        yield Static(describe(self.job), classes="job-stats")
-        yield Button("Cancel", classes="job-cancel", compact=True)
-        yield Button("Retry", classes="job-retry hidden", compact=True)
+        with Horizontal(classes="job-line"):
+            yield ProgressBar(total=1.0, show_eta=False, classes="job-bar")
+            yield Static(describe(self.job), classes="job-stats")
+            yield Button("Cancel", classes="job-cancel", compact=True)
+            yield Button("Retry", classes="job-retry hidden", compact=True)
 
     def update_from_job(self) -> None:
         job = self.job
@@ -83,15 +84,15 @@ class JobsPanel(VerticalScroll):
 
     @on(Button.Pressed, ".job-cancel")
     def _cancel(self, event: Button.Pressed) -> None:
-        row = event.button.parent
-        if isinstance(row, JobRow):
+        row = next((a for a in event.button.ancestors if isinstance(a, JobRow)), None)
+        if row is not None:
             row.job.cancel()
             row.update_from_job()
 
     @on(Button.Pressed, ".job-retry")
     def _retry(self, event: Button.Pressed) -> None:
-        row = event.button.parent
-        if isinstance(row, JobRow):
+        row = next((a for a in event.button.ancestors if isinstance(a, JobRow)), None)
+        if row is not None:
             job = row.job.retry()
             if job is not None:
                 self.post_message(self.RetryStarted(job))

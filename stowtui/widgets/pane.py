@@ -107,7 +107,9 @@ class StorageTree(Tree[Entry]):
             icon = "▼ " if node.is_expanded else "▶ "
         else:
             icon = "  "
-        name = visible(artefact.basename or artefact.abspath) + ("/" if entry.is_dir else "")
+        name = visible(artefact.basename or artefact.abspath)
+        if entry.is_dir and not name.endswith("/"):
+            name += "/"
         if artefact.is_link:
             name += " → " + visible(artefact.link_target or "?")
         if entry.state == "loading":
@@ -358,6 +360,9 @@ class Pane(Vertical):
         if not error and len(node.children) > 1 and entry.count <= RESORT_LIMIT:
             self._rebuild(node)
         node.refresh()
+        tree = self.tree
+        if node.is_root and tree.cursor_line <= 0 and node.children:
+            tree.move_cursor(node.children[0])
         self._update_status()
         self.post_message(self.Loaded(self, entry.artefact.abspath, error))
 
