@@ -135,6 +135,11 @@ class StorageTree(Tree[Entry]):
         text.stylize(style)
         return text
 
+    def get_label_width(self, node: TreeNode[Entry]) -> int:
+        # Labels are padded to the pane's width by render_label: no need to render
+        # every label of a 100k-entry level on each rebuild just to measure it.
+        return 0
+
     def process_label(self, label) -> Text:
         # Labels are never markup: a str is taken literally.
         return plain(label) if isinstance(label, str) else label

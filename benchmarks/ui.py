@@ -1,0 +1,103 @@
+"""UI benchmark: launch to first paint, and expanding big S3 prefixes (first rows, last rows, memory).
+
+Run:  .venv/bin/python benchmarks/ui.py            (10k and 100k keys)
+      .venv/bin/python benchmarks/ui.py --keys 10000
+
+Everything runs headless (Textual's run_test) against moto's server on 127.0.0.1.
+Results go to stdout; copy them into benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
+
+from s3server import S3Server  # noqa: E402
+
+from stowtui.app import StowApp  # noqa: E402
+from stowtui.managers import registry  # noqa: E402
+from stowtui.widgets.pane import Pane  # noqa: E402
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def first_paint(left: str, right: str) -> float:
+    start = time.perf_counter()
+    app = StowApp(left, right)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.screen.query_one("#left", Pane)
+        while pane.tree.root.data.state != "loaded":
+            await pilot.pause(0.005)
+        return time.perf_counter() - start
+
+
+def timed(method, samples: list):
+    def wrapper(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            samples.append(time.perf_counter() - t0)
+    return wrapper
+
+
+async def expand(prefix_url: str, keys: int) -> dict:
+    """Open a pane on a big prefix: when do the first and last rows show, how long is the
+    event loop busy at a time (the worst wait a key press can see) and how much memory."""
+    pages: list[float] = []
+    finish: list[float] = []
+    Pane._add_page, original_add = timed(Pane._add_page, pages), Pane._add_page
+    Pane._finish, original_finish = timed(Pane._finish, finish), Pane._finish
+    app = StowApp(tempfile.gettempdir(), prefix_url)
+    start = time.perf_counter()
+    first = None
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.screen.query_one("#right", Pane)
+        root = pane.tree.root
+        while root.data.state != "loaded":
+            if first is None and len(root.children) > 0:
+                first = time.perf_counter() - start
+            await pilot.pause(0.005)
+        last = time.perf_counter() - start
+        shown = len(root.children)
+    Pane._add_page, Pane._finish = original_add, original_finish
+    return {"keys": keys, "first_rows_s": round(first, 2), "last_rows_s": round(last, 2), "rows": shown,
+            "longest_page_add_ms": round(max(pages) * 1000, 1), "final_sort_ms": round(max(finish) * 1000, 1),
+            "peak_rss_mb": round(rss_mb())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keys", type=int, nargs="*", default=[10_000, 100_000])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        for i in range(50):
+            open(os.path.join(folder, f"file-{i}.txt"), "w").write("x")
+        print(f"launch to first painted listing (local): {asyncio.run(first_paint(folder, folder)):.2f} s")
+    with S3Server() as server:
+        registry.set_defaults("s3", endpoint_url=server.endpoint_url)
+        server.backend.create_bucket("bench", "us-east-1")
+        for count in args.keys:
+            registry.forget_instances()
+            prefix = f"p{count}/"
+            for i in range(count):
+                server.backend.put_object("bench", f"{prefix}key-{i:06d}", b"x")
+            server.clear_counts()
+            result = asyncio.run(expand(f"s3://bench/{prefix}", count))
+            result["list_requests"] = server.counts["ListObjectsV2"]
+            print(result)
+
+
+if __name__ == "__main__":
+    main()
