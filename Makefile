@@ -20,7 +20,9 @@ demo: venv                      ## set up and launch the app on an embedded S3 s
 
 bench: venv                     ## rerun the benchmarks (see benchmarks/README.md)
 	$(BIN)/pip install -q -e '.[bench]'
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/listing.py
+	$(BIN)/python benchmarks/transfers.py
+	$(BIN)/python benchmarks/ui.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

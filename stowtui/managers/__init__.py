@@ -94,13 +94,16 @@ def _check_overwrite(manager: Manager, path: str, overwrite: bool) -> None:
 def put(source: bytes | str | os.PathLike, destination: Artefact | str, overwrite: bool = False) -> Artefact:
     """Write bytes, or a local file or directory, to ``destination``."""
     manager, path = location(destination)
-    _check_overwrite(manager, path, overwrite)
     if isinstance(source, (bytes, bytearray, memoryview)):
+        if not manager.IMPLICIT_DIRECTORIES:  # on S3 a file beside a directory of its name hides nothing
+            _check_overwrite(manager, path, overwrite)
         manager._putBytes(bytes(source), path)
     else:
         local = os.path.abspath(os.path.expanduser(os.fspath(source)))
         if not os.path.exists(local):
             raise exceptions.ArtefactNotFound(f"Cannot put {local}: it does not exist")
+        if os.path.isdir(local) or not manager.IMPLICIT_DIRECTORIES:
+            _check_overwrite(manager, path, overwrite)
         manager._put(local, path)
     manager._forget(path)
     return manager.artefact(path)

@@ -90,6 +90,11 @@ class Artefact:
     def etag(self) -> str | None:
         return self.metadata.get("ETag")
 
+    def __bool__(self) -> bool:
+        # An artefact is always true, even an empty file or directory (whose
+        # len() is 0): ``shadow or cached`` and ``if artefact:`` mean "is there one".
+        return True
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.abspath!r}>"
 

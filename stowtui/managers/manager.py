@@ -134,8 +134,13 @@ class Manager(abc.ABC):
         node = self._paths.get(directory)
         yield list(node) if isinstance(node, Directory) else []
 
-    def _walk(self, directory: Directory) -> Iterator[Artefact]:
-        """Every artefact below ``directory``, each directory before its contents."""
+    def _walk(self, directory: Directory, cached: bool = False) -> Iterator[Artefact]:
+        """Every artefact below ``directory``, each directory before its contents.
+
+        ``cached``: complete listings in the cache may answer (``ls(recursive=True)``);
+        otherwise a manager that can should ask the backend (``walk``, which jobs use).
+        This default lists each level that is not cached yet.
+        """
         stack = [directory]
         while stack:
             current = stack.pop()
@@ -182,7 +187,7 @@ class Manager(abc.ABC):
         return parent
 
     def _forget(self, path: str) -> None:
-        """Drop a path and everything cached below it; its parent must be listed again."""
+        """Drop a path and everything cached below it; the directory above must be listed again."""
         with self._lock:
             for table in (self._paths, self._shadowDirs):
                 artefact = table.pop(path, None) if path != "/" else None
@@ -198,12 +203,25 @@ class Manager(abc.ABC):
                     if node is not artefact:
                         self._paths.pop(node.path, None)
                         self._shadowDirs.pop(node.path, None)
-                parent = self._paths.get(self.dirname(path))
+                parentPath = self.dirname(path)
+                parent = self._shadowDirs.get(parentPath) or self._paths.get(parentPath)
                 if isinstance(parent, Directory):
                     parent._remove(artefact)
             if path == "/":
                 self._root._collected = False
-            self._invalidate(self.dirname(path))
+                return
+            # The listing that must be taken again is the nearest cached directory
+            # above: a write to a/b/c where a/b was unknown may have created a/b
+            # (and on S3 it has), so the listing of a no longer holds all of a.
+            ancestor = self.dirname(path)
+            while True:
+                node = self._shadowDirs.get(ancestor) or self._paths.get(ancestor)
+                if isinstance(node, Directory):
+                    node._collected = False
+                    break
+                if ancestor == "/":
+                    break
+                ancestor = self.dirname(ancestor)
 
     def _invalidate(self, directoryPath: str) -> None:
         """Mark a directory as needing a new listing (its cached children stay until then)."""
@@ -360,7 +378,7 @@ class Manager(abc.ABC):
         """The contents of a directory (and, recursively, of every directory below it)."""
         directory = self._listable(self.normalise(path))
         if recursive:
-            return list(self._walk(directory))
+            return list(self._walk(directory, cached=not refresh))
         return self._collect(directory, refresh=refresh)
 
     def lsPages(self, path: str = "/", refresh: bool = False) -> Iterator[list[Artefact]]:
@@ -397,16 +415,19 @@ class Manager(abc.ABC):
             # and writing a marker where a directory exists is harmless: without
             # exist_ok=False, no lookup is spent.
             known = self._shadowDirs.get(path) or self._paths.get(path)
-            if not isinstance(known, Directory) and not exist_ok:
-                known = self._shadowDirs.get(path) if self.isdir(path) else None
-                known = known or (self._paths.get(path) if self.isdir(path) else None)
+            if not isinstance(known, Directory) and not exist_ok and self.isdir(path):
+                known = self._shadowDirs.get(path) or self._paths.get(path)
             if isinstance(known, Directory):
                 if not exist_ok:
                     raise exceptions.ArtefactExists(f"{self._abspath(path)} already exists")
                 return known
             self._mkdir(path)
-            self._invalidate(self.dirname(path))
-            return self._addArtefact(Directory(self, path))
+            made = Directory(self, path)
+            parent = self._shadowDirs.get(self.dirname(path)) or self._paths.get(self.dirname(path))
+            if isinstance(parent, Directory) and parent._collected:
+                return self._addArtefact(made)  # the parent's listing stays complete
+            # Not cached: whether a file of the same name exists is not known here.
+            return made
         try:
             existing = self._loadArtefact(path)
         except exceptions.ArtefactNotFound:
@@ -419,7 +440,8 @@ class Manager(abc.ABC):
             raise exceptions.ArtefactExists(f"{self._abspath(path)} exists and is a file")
         self._mkdir(path)
         self._forget(path)
-        return self._addArtefact(Directory(self, path))
+        made = self._identifyPath(path)  # with its times, as a listing would show it
+        return self._addArtefact(made if isinstance(made, Directory) else Directory(self, path))
 
     def rm(self, path: str, recursive: bool = False) -> None:
         artefact = self.artefact(path)

@@ -74,8 +74,29 @@ def connect(manager: str, **config) -> Manager:
     with _lock:
         instance = _instances.get(key)
         if instance is None:
-            instance = _instances[key] = cls(**config)
+            instance = cls(**config)
+            # File it also under the config it reports, so that
+            # connect(**instance.toConfig()) gives this very instance back, and
+            # two spellings of one config ("fs" and "fs", path="/") share one.
+            alias = _reported_key(instance, manager, cls)
+            if alias is not None:
+                instance = _instances.setdefault(alias, instance)
+            _instances[key] = instance
         return instance
+
+
+def _reported_key(instance: Manager, manager: str, cls: type[Manager]) -> tuple | None:
+    try:
+        reported = dict(instance.toConfig())
+    except Exception:  # a plug-in's toConfig must not break connecting
+        return None
+    name = str(reported.pop("manager", manager))
+    try:
+        if manager_class(name) is not cls:
+            return None
+    except exceptions.ManagerNotFound:
+        return None
+    return _cache_key(name, reported)
 
 
 def split_url(url: str) -> tuple[str, urllib.parse.ParseResult]:

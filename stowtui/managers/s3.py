@@ -20,6 +20,7 @@ import contextlib
 import os
 import threading
 import urllib.parse
+import uuid
 from typing import Iterator
 
 from . import exceptions
@@ -28,6 +29,11 @@ from .manager import RemoteManager
 
 KiB, MiB, GiB = 1024, 1024**2, 1024**3
 COPY_OBJECT_LIMIT = 5 * GiB
+#: Below this an upload or download is one plain request from the calling
+#: thread: s3transfer's futures and thread hand-offs cost more than they save
+#: (and an upload's body in memory skips the ``Expect: 100-continue`` round trip).
+SINGLE_REQUEST_LIMIT = 8 * MiB
+DOWNLOAD_ATTEMPTS = 5  # as s3transfer: a body cut short is asked for again
 DELETE_BATCH = 1000
 
 _CODES_NOT_FOUND = {"NoSuchKey", "404", "NotFound", "NoSuchBucket", "NoSuchUpload"}
@@ -112,6 +118,25 @@ def s3_errors(action: str, where: str) -> Iterator[None]:
 #: secret ever appearing in a config.
 _explicit_credentials: dict[str, dict] = {}
 _explicit_lock = threading.Lock()
+
+
+_data_loader = None
+_data_loader_lock = threading.Lock()
+
+
+def _botocore_session():
+    """A new botocore session (each manager has its own profile and credentials)
+    sharing one loader of service models: loading them again costs ~0.1 s a client."""
+    global _data_loader
+    import botocore.session
+
+    session = botocore.session.get_session()
+    with _data_loader_lock:
+        if _data_loader is None:
+            _data_loader = session.get_component("data_loader")
+        else:
+            session.register_component("data_loader", _data_loader)
+    return session
 
 
 def _missing_bucket(error: BaseException) -> str | None:
@@ -235,7 +260,7 @@ class S3(RemoteManager):
                 from botocore.config import Config
 
                 with s3_errors("connect to", self.endpoint_url or "S3"):
-                    core = botocore.session.get_session()
+                    core = _botocore_session()
                     session = boto3.session.Session(
                         botocore_session=core,
                         profile_name=self.profile,
@@ -319,7 +344,7 @@ class S3(RemoteManager):
         if not key:
             return self._identifyBucket(managerPath)
         file, folder = self._lookup(managerPath)
-        return file or folder
+        return file if file is not None else folder  # an empty File is falsy (len 0)
 
     def _identifyBucket(self, managerPath: str) -> Directory | None:
         import botocore.exceptions as bce
@@ -488,9 +513,14 @@ class S3(RemoteManager):
                     found.append(self._file_from_listing(bucket, item))
                 yield found
 
-    def _walk(self, directory: Directory) -> Iterator[Artefact]:
-        """Everything below a prefix from one flat listing (one request per 1,000 keys)."""
-        if directory.path == "/":
+    def _walk(self, directory: Directory, cached: bool = False) -> Iterator[Artefact]:
+        """Everything below a prefix from one flat listing (one request per 1,000 keys).
+
+        With ``cached``, when every level below is already in the cache (a walk,
+        or the pane opening each level, loaded them) the cache answers, as ``ls``
+        does; a job's walk (``cached=False``) always sees what is there now.
+        """
+        if directory.path == "/" or (cached and self._collectedBelow(directory)):
             yield from super()._walk(directory)
             return
         bucket, prefix = self._prefix(directory.path)
@@ -520,6 +550,17 @@ class S3(RemoteManager):
         for found in seen.values():
             found._collected = True
 
+    def _collectedBelow(self, directory: Directory) -> bool:
+        """True when ``directory`` and every directory cached below it hold complete listings."""
+        with self._lock:
+            stack = [directory]
+            while stack:
+                node = stack.pop()
+                if not node._collected:
+                    return False
+                stack.extend(child for child in node._contents.values() if isinstance(child, Directory))
+            return True
+
     def _getBytes(self, source: Artefact) -> bytes:
         bucket, key = self._split(source.path)
         with s3_errors("read", source.abspath):
@@ -530,13 +571,21 @@ class S3(RemoteManager):
         return self.read_range(path, 0, limit)
 
     def read_range(self, path: str, start: int, length: int) -> bytes:
-        """Read ``length`` bytes from ``start`` with one ranged GET."""
+        """Read ``length`` bytes from ``start`` with one ranged GET (``b""`` past the end, as a file read)."""
+        import botocore.exceptions as bce
+
         path = self.normalise(path)
         bucket, key = self._split(path)
         if length <= 0:
             return b""
         with s3_errors("read", self._abspath(path)):
-            response = self.client.get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{start + length - 1}")
+            try:
+                response = self.client.get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{start + length - 1}")
+            except bce.ClientError as error:
+                # S3 refuses any range of an empty object, and a range that starts past the end.
+                if error.response.get("Error", {}).get("Code") == "InvalidRange":
+                    return b""
+                raise
             return response["Body"].read()
 
     def _await(self, future, done: threading.Event, cancel: threading.Event | None):
@@ -555,14 +604,62 @@ class S3(RemoteManager):
             )
         done = threading.Event()
         with s3_errors("download", f"{source.abspath} to {destination}"):
-            os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
-            future = self._transfer("io").download(
-                bucket, key, destination, subscribers=[_subscriber(source.size, source.etag, callback, done)]
-            )
-            self._await(future, done, cancel)
+            folder = os.path.dirname(destination) or "."
+            if not os.path.isdir(folder):
+                os.makedirs(folder, exist_ok=True)
+            if source.size < SINGLE_REQUEST_LIMIT:
+                self._download_small(source, destination, callback, cancel)
+            else:
+                future = self._transfer("io").download(
+                    bucket, key, destination, subscribers=[_subscriber(source.size, source.etag, callback, done)]
+                )
+                self._await(future, done, cancel)
             if source.modifiedTime is not None:
                 stamp = source.modifiedTime.timestamp()
                 os.utime(destination, (stamp, stamp))
+
+    def _download_small(self, source: File, destination: str, callback=None, cancel=None) -> None:
+        """One GetObject into a temporary name beside ``destination``, renamed on success
+        (or straight into ``destination`` when that is a temporary part file already)."""
+        from s3transfer.utils import S3_RETRYABLE_DOWNLOAD_ERRORS
+
+        from .fs import CHUNK, PART_SUFFIX
+
+        bucket, key = self._split(source.path)
+        folder, name = os.path.split(destination)
+        staged = destination
+        if not name.endswith(PART_SUFFIX):
+            staged = os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}{PART_SUFFIX}")
+        try:
+            with open(staged, "wb") as handle:
+                for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+                    if cancel is not None and cancel.is_set():
+                        raise exceptions.OperationCancelled(f"Download of {source.abspath} was cancelled")
+                    body = self.client.get_object(Bucket=bucket, Key=key)["Body"]
+                    if attempt > 1:
+                        handle.seek(0)
+                        handle.truncate()
+                    got = 0
+                    try:
+                        while chunk := body.read(CHUNK):
+                            handle.write(chunk)
+                            got += len(chunk)
+                            if callback is not None:
+                                callback(len(chunk))
+                        break
+                    except S3_RETRYABLE_DOWNLOAD_ERRORS as error:
+                        if isinstance(error, OSError) and not isinstance(error, (ConnectionError, TimeoutError)):
+                            raise  # the local disk, not the network: asking again will not help
+                        if callback is not None and got:
+                            callback(-got)
+                        if attempt == DOWNLOAD_ATTEMPTS:
+                            raise
+            if staged != destination:
+                os.replace(staged, destination)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(staged)
+            raise
 
     def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None):
         if isinstance(source, File):
@@ -585,6 +682,16 @@ class S3(RemoteManager):
         done = threading.Event()
         with s3_errors("upload", f"{source} to {self._abspath(destination)}"):
             key.encode("utf-8")
+            if cancel is not None and cancel.is_set():
+                raise exceptions.OperationCancelled(f"Upload of {source} was cancelled")
+            with open(source, "rb") as handle:
+                small = os.fstat(handle.fileno()).st_size < SINGLE_REQUEST_LIMIT
+                body = handle.read() if small else None
+            if small:
+                self.client.put_object(Bucket=bucket, Key=key, Body=body)
+                if callback is not None:
+                    callback(len(body))
+                return
             future = self._transfer("io").upload(
                 source, bucket, key, subscribers=[_subscriber(None, None, callback, done)]
             )
@@ -616,6 +723,15 @@ class S3(RemoteManager):
         bucket, key = self._split(destination)
         done = threading.Event()
         with s3_errors("copy", f"{source.abspath} to {self._abspath(destination)}"):
+            if source.size < COPY_OBJECT_LIMIT:  # what s3transfer would do too: one CopyObject
+                if cancel is not None and cancel.is_set():
+                    raise exceptions.OperationCancelled(f"Copy of {source.abspath} was cancelled")
+                self.client.copy_object(
+                    CopySource={"Bucket": src_bucket, "Key": src_key}, Bucket=bucket, Key=key
+                )
+                if callback is not None:
+                    callback(source.size)
+                return
             future = self._transfer("copy").copy(
                 {"Bucket": src_bucket, "Key": src_key},
                 bucket,

@@ -38,7 +38,7 @@ class Dialog(ModalScreen):
         border: thick $primary; background: $surface; padding: 0 1;
     }
     Dialog .title { text-style: bold; margin-bottom: 1; }
-    Dialog .listing { max-height: 12; height: auto; }
+    Dialog .listing { max-height: 25vh; height: auto; }  /* 6 lines at 80x24: the buttons stay on screen */
     Dialog Horizontal.buttons { height: auto; align-horizontal: right; margin-top: 1; }
     Dialog Button { margin-left: 1; min-width: 10; }
     """

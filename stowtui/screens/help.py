@@ -6,6 +6,7 @@ from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -27,20 +28,21 @@ class HelpScreen(ModalScreen):
 
     def __init__(self, bindings):
         super().__init__()
-        self._bindings = bindings
+        self._shown = bindings  # not self._bindings: that is Textual's own BindingsMap
 
     def compose(self) -> ComposeResult:
         table = Table(show_header=False, box=None, expand=True)
         table.add_column(style="bold")
         table.add_column()
-        seen = set()
-        for key, active in self._bindings.items():
+        # active_bindings has one entry per key: gather every key of an action
+        # (F5 and c), since terminals often swallow function keys.
+        keys_of: dict[tuple[str, str], list[str]] = {}
+        for key, active in self._shown.items():
             binding = active.binding
-            if binding.action in seen or not binding.description:
-                continue
-            seen.add(binding.action)
-            keys = " / ".join(k.strip().replace("_", " ") for k in binding.key.split(","))
-            table.add_row(keys, binding.description)
+            if binding.description:
+                keys_of.setdefault((binding.action, binding.description), []).append(format_key(key))
+        for (_, description), keys in keys_of.items():
+            table.add_row(" / ".join(keys), description)
         for keys, description in EXTRA:
             table.add_row(keys, description)
         with VerticalScroll():

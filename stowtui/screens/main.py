@@ -121,7 +121,8 @@ class MainScreen(Screen):
     # Navigation --------------------------------------------------------
 
     def action_switch_pane(self) -> None:
-        self.other_pane.tree.focus()
+        # Now, not with focus()'s call_later: keys read in the same batch as Tab are for the new pane.
+        self.set_focus(self.other_pane.tree)
 
     def action_up(self) -> None:
         self.active_pane.go_up()

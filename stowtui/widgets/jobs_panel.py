@@ -49,7 +49,10 @@ class JobRow(Vertical):
 
     def update_from_job(self) -> None:
         job = self.job
-        self.query_one(ProgressBar).update(progress=job.progress.fraction)
+        bars = self.query(ProgressBar)
+        if not bars:  # mounted but not composed yet (a job that ends at once): the next poll updates it
+            return
+        bars.first().update(progress=job.progress.fraction)
         self.query_one(".job-stats", Static).update(describe(job))
         finished = job.state.finished
         self.query_one(".job-cancel", Button).set_class(finished, "hidden")

@@ -144,6 +144,12 @@ class StorageTree(Tree[Entry]):
         # Labels are never markup: a str is taken literally.
         return plain(label) if isinstance(label, str) else label
 
+    def move_cursor(self, node: TreeNode[Entry] | None, animate: bool = False) -> None:
+        # A node added since the last idle has no line number yet (Tree builds its
+        # lines lazily): build them first, or the cursor lands on the root.
+        self.last_line
+        super().move_cursor(node, animate)
+
     # Keys and mouse ----------------------------------------------------
 
     def action_expand(self) -> None:
@@ -183,6 +189,7 @@ class StorageTree(Tree[Entry]):
             self.post_message(self.Activated(self, node))
 
     async def _on_click(self, event: events.Click) -> None:
+        event.prevent_default()  # not Tree._on_click too: it would "select" (enter, view) on one click
         meta = event.style.meta
         if "line" not in meta:
             return
@@ -362,7 +369,7 @@ class Pane(Vertical):
         self._workers.pop(node.id, None)
         entry.state = "error" if error else "loaded"
         entry.error = error
-        if not error and len(node.children) > 1 and entry.count <= RESORT_LIMIT:
+        if not error and len(node.children) > 1 and entry.count <= RESORT_LIMIT and not self._in_order(node):
             self._rebuild(node)
         node.refresh()
         tree = self.tree
@@ -370,6 +377,12 @@ class Pane(Vertical):
             tree.move_cursor(node.children[0])
         self._update_status()
         self.post_message(self.Loaded(self, entry.artefact.abspath, error))
+
+    def _in_order(self, node: TreeNode[Entry]) -> bool:
+        """Whether the pages arrived already sorted (often so on S3): then no rebuild is needed."""
+        key = sort_key(self.sort)
+        keys = [key(child.data.artefact) for child in node.children if child.data is not None]
+        return all(a <= b for a, b in zip(keys, keys[1:]))
 
     def _rebuild(self, node: TreeNode[Entry]) -> None:
         """Re-add a loaded level from the manager's cache: sorted and filtered."""
@@ -409,17 +422,24 @@ class Pane(Vertical):
         if url is None:
             self._load(tree.root, refresh=True)
             return
+        target = url.rstrip("/")
+        parent, _, name = target.rpartition("/")
         stack = [tree.root]
         while stack:
             node = stack.pop()
             entry = node.data
             if entry is None:
                 continue
-            if entry.is_dir and entry.artefact.abspath.rstrip("/") == url.rstrip("/") and (
-                node.is_root or node.is_expanded
-            ):
-                self._load(node, refresh=True)
-                continue
+            if entry.is_dir and (node.is_root or node.is_expanded):
+                here = entry.artefact.abspath.rstrip("/")
+                # ``url`` itself, or its parent when ``url`` is a directory the parent does not show
+                # yet (a directory copied into S3 exists only through its keys: only it is touched).
+                if here == target or (
+                    here == parent and entry.state == "loaded"
+                    and not any(c.basename == name for c in entry.children)
+                ):
+                    self._load(node, refresh=True)
+                    continue
             stack.extend(node.children)
 
     # Events ------------------------------------------------------------

@@ -1,0 +1,179 @@
+"""SVG snapshots (pytest-textual-snapshot): the main screen, the jobs panel mid-copy and the
+delete confirmation, at 80×24 and 120×40.
+
+Everything that moves is frozen: the folders live at a fixed path
+(/tmp/stowtui-snap, rebuilt for each test under a lock, so two test runs on
+one machine take turns), every mtime is fixed and shown in UTC, and the jobs
+panel shows jobs whose progress (rate and ETA included) is set by the test.
+
+Regenerate with ``pytest tests/test_snapshots.py --snapshot-update`` and look
+at the pictures in tests/__snapshots__/test_snapshots/ before committing them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+
+import pytest
+
+from stowtui.app import StowApp
+from stowtui.jobs import JobState, Progress
+from stowtui.screens.dialogs import ConfirmDialog
+from uikit import ready, select, wait_for, wait_loaded
+
+ROOT = "/tmp/stowtui-snap"
+STAMP = 1_709_294_400  # 2024-03-01 12:00 UTC: an earlier year, so times show as "Mar 01  2024"
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+LEFT = {
+    "docs/guide.md": 2_345,
+    "docs/api.md": 18_000,
+    "photos/2023/beach.jpg": 2_400_000,
+    "README.md": 1_234,
+    "data.csv": 48_213,
+    "notes.txt": 12,
+    ".hidden": 5,
+}
+RIGHT = {
+    "archive/old.tar": 10_000,
+    "backup.tar.gz": 3_600_000,
+    "report.pdf": 250_000,
+}
+
+
+def build(root: str, files: dict[str, int]) -> str:
+    for rel, size in files.items():
+        path = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.truncate(size)  # sparse: big sizes cost nothing
+    for folder, dirs, names in os.walk(root, topdown=False):
+        for name in dirs + names:
+            os.utime(os.path.join(folder, name), (STAMP, STAMP))
+    os.utime(root, (STAMP, STAMP))
+    return root
+
+
+@pytest.fixture
+def snap_dirs(monkeypatch):
+    """/tmp/stowtui-snap/{left,right}, rebuilt; times in UTC; no manager cache from other tests."""
+    from stowtui.managers import registry
+
+    os.makedirs(os.path.dirname(ROOT), exist_ok=True)
+    with open(ROOT + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        shutil.rmtree(ROOT, ignore_errors=True)
+        left = build(os.path.join(ROOT, "left"), LEFT)
+        right = build(os.path.join(ROOT, "right"), RIGHT)
+        monkeypatch.setenv("TZ", "UTC")
+        time.tzset()
+        registry.forget_instances()
+        try:
+            yield left, right
+        finally:
+            registry.forget_instances()
+            monkeypatch.undo()
+            time.tzset()
+            shutil.rmtree(ROOT, ignore_errors=True)
+
+
+class FrozenJob:
+    """Stands in for a stowtui.jobs.Job in the jobs panel: its progress is whatever the test says."""
+
+    def __init__(self, id: int, kind: str, title: str, state: JobState, progress: Progress, failures=()):
+        self.id = id
+        self.kind = kind
+        self.title = title
+        self.state = state
+        self.progress = progress
+        self.failures = list(failures)
+
+    def cancel(self) -> None:
+        pass
+
+    def retry(self):
+        return None
+
+    def add_done_callback(self, callback) -> None:
+        pass
+
+
+def frozen_jobs(left: str, right: str) -> list[FrozenJob]:
+    return [
+        FrozenJob(
+            1, "copy", f"Copy {left}/docs to {right}", JobState.DONE,
+            Progress(files_done=2, files_total=2, bytes_done=20_345, bytes_total=20_345, planning=False),
+        ),
+        FrozenJob(
+            2, "copy", f"Copy 3 items to {right}", JobState.RUNNING,
+            Progress(files_done=41, files_total=120, bytes_done=157_286_400, bytes_total=419_430_400,
+                     rate=12_582_912.0, eta=20.8, planning=False),
+        ),
+        FrozenJob(
+            3, "move", f"Move {left}/data.csv to s3://bucket/in/", JobState.FAILED,
+            Progress(files_done=0, files_total=1, files_failed=1, bytes_done=0, bytes_total=48_213, planning=False),
+            failures=["access denied"],
+        ),
+    ]
+
+
+async def main_screen(pilot):
+    screen = await ready(pilot)
+    docs = await select(pilot, screen.left, "docs")
+    await pilot.press("right")
+    await wait_loaded(pilot, screen.left, docs)
+    await select(pilot, screen.left, "api.md", node=docs)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_main_screen(snap_compare, snap_dirs, size):
+    """Both panes listed, docs/ expanded on the left, the cursor on docs/api.md."""
+    assert snap_compare(StowApp(*snap_dirs), terminal_size=size, run_before=main_screen)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_jobs_panel_mid_copy(snap_compare, snap_dirs, size):
+    """The jobs panel with a finished copy, a copy at 37.5% (12M/s, ETA 00:20) and a failed move."""
+    left, right = snap_dirs
+
+    async def run_before(pilot):
+        screen = await ready(pilot)
+        await select(pilot, screen.left, "README.md")
+        panel = screen.jobs_panel
+        for job in frozen_jobs(left, right):
+            panel.add_job(job)
+        panel.display = True
+        await wait_for(pilot, lambda: len(panel.query("JobRow")) == 3, "three job rows")
+        panel.update_rows()
+        await pilot.pause()
+
+    assert snap_compare(StowApp(left, right), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_delete_confirmation(snap_compare, snap_dirs, size):
+    """F8 on two marked entries (a directory and a file): the dialog lists both, Cancel focused."""
+
+    async def run_before(pilot):
+        screen = await ready(pilot)
+        await select(pilot, screen.left, "photos")
+        await pilot.press("space")
+        await select(pilot, screen.left, "notes.txt")
+        await pilot.press("space")
+        assert set(n.data.artefact.basename for n in screen.left.tree.marked.values()) == {"photos", "notes.txt"}
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog), "the confirmation")
+
+    assert snap_compare(StowApp(*snap_dirs), terminal_size=size, run_before=run_before)
+
+
+def test_snapshot_folders_are_what_the_pictures_expect(snap_dirs):
+    """Guards the fixture itself: fixed names, sizes and times (a changed fixture changes every picture)."""
+    left, right = snap_dirs
+    assert left == "/tmp/stowtui-snap/left"
+    assert os.stat(os.path.join(left, "data.csv")).st_size == 48_213
+    assert os.stat(os.path.join(left, "docs")).st_mtime == STAMP
+    assert time.strftime("%Z") == "UTC"

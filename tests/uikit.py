@@ -1,0 +1,142 @@
+"""Helpers for the Pilot tests (tests/test_ui_*.py): read the screen, wait for real conditions.
+
+Every wait here polls a condition with a deadline; ``pilot.pause`` lets the
+app process its messages (and thread workers post theirs) between polls.
+"""
+
+from __future__ import annotations
+
+import time
+
+from textual.geometry import Region
+
+from stowtui.widgets.pane import Pane, StorageTree
+
+TIMEOUT = 10.0
+
+
+async def wait_for(pilot, condition, what: str, timeout: float = TIMEOUT):
+    """Poll ``condition()`` until it is truthy; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            await pilot.pause()
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await pilot.pause(0.01)
+
+
+def screen_lines(app, region: Region | None = None) -> list[str]:
+    """The text of every line of the active screen as it would be painted now."""
+    lines = [strip.text for strip in app.screen._compositor.render_strips()]
+    if region is None:
+        return lines
+    return [line[region.x : region.right] for line in lines[region.y : region.bottom]]
+
+
+def screen_text(app, region: Region | None = None) -> str:
+    return "\n".join(screen_lines(app, region))
+
+
+def widget_text(widget) -> str:
+    """What a widget shows, read from the screen inside its region."""
+    return screen_text(widget.app, widget.region)
+
+
+def entry_names(node) -> list[str]:
+    """The basenames of a tree node's children, in display order."""
+    return [child.data.artefact.basename for child in node.children if child.data is not None]
+
+
+def child(node, name: str):
+    """The child node of ``node`` whose artefact is called ``name``."""
+    for candidate in node.children:
+        if candidate.data is not None and candidate.data.artefact.basename == name:
+            return candidate
+    raise AssertionError(f"no entry {name!r} under {node.data.artefact.abspath}: {entry_names(node)}")
+
+
+def loaded(node) -> bool:
+    return node.data is not None and node.data.state in ("loaded", "error")
+
+
+async def wait_loaded(pilot, pane: Pane, node=None, timeout: float = TIMEOUT):
+    """Wait until the listing of ``node`` (default: the pane's root) has finished."""
+    await wait_for(
+        pilot,
+        lambda: loaded(node if node is not None else pane.tree.root),
+        f"the listing of {(node or pane.tree.root).data.artefact.abspath} in #{pane.id}",
+        timeout,
+    )
+    return node if node is not None else pane.tree.root
+
+
+async def wait_entry(pilot, pane: Pane, name: str, present: bool = True, node=None, timeout: float = TIMEOUT):
+    """Wait until the pane's root (or ``node``) has, or no longer has, an entry ``name``, fully listed."""
+
+    def check():
+        where = node if node is not None else pane.tree.root
+        return loaded(where) and ((name in entry_names(where)) == present)
+
+    await wait_for(pilot, check, f"{name!r} {'in' if present else 'gone from'} #{pane.id}", timeout)
+
+
+async def ready(pilot):
+    """Both panes listed."""
+    from stowtui.screens.main import MainScreen
+
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.query("#right Pane, Pane#right"),
+                   "the main screen to be composed")
+    screen = app.screen
+    await wait_loaded(pilot, screen.left)
+    await wait_loaded(pilot, screen.right)
+    return screen
+
+
+async def select(pilot, pane: Pane, name: str, node=None):
+    """Focus the pane's tree and move its cursor onto ``name`` with the Down key."""
+    tree: StorageTree = pane.tree
+    tree.focus()
+    await pilot.pause()
+    target = child(node if node is not None else tree.root, name)
+    if tree.cursor_line > target.line:
+        tree.cursor_line = 0
+    for _ in range(target.line + 1):
+        if tree.cursor_node is target:
+            break
+        await pilot.press("down")
+    assert tree.cursor_node is target, f"cursor on {tree.cursor_node}, wanted {name!r}"
+    return target
+
+
+def row_offset(tree: StorageTree, node, column: int = 6) -> tuple[int, int]:
+    """An offset relative to ``tree``'s region that lands on ``node``'s row."""
+    content = tree.content_region
+    y = node.line - int(tree.scroll_offset.y)
+    assert 0 <= y < content.height, f"{node.label} is not on screen"
+    return (content.x - tree.region.x + column, content.y - tree.region.y + y)
+
+
+async def wait_jobs_done(pilot, timeout: float = TIMEOUT):
+    """Every job of the app has ended (and the app processed its end)."""
+    app = pilot.app
+    await wait_for(pilot, lambda: app.jobs.jobs and all(j.state.finished for j in app.jobs.jobs),
+                   "every job to finish", timeout)
+    for job in app.jobs.jobs:
+        assert job.wait(timeout)
+    await pilot.pause()
+
+
+def toasts_text(app) -> str:
+    """The text of every notification on screen."""
+    from textual.widgets._toast import Toast
+
+    return "\n".join(widget_text(toast) for toast in app.screen.query(Toast))
+
+
+def unwrapped(widget) -> str:
+    """A widget's text with its soft-wrapped lines joined again (long paths wrap in dialogs)."""
+    return "".join(line.rstrip() for line in screen_lines(widget.app, widget.region))
