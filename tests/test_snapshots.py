@@ -20,7 +20,7 @@ import time
 import pytest
 
 from stowtui.app import StowApp
-from stowtui.jobs import JobState, Progress
+from stowtui.jobs import Failure, JobState, Progress
 from stowtui.screens.dialogs import ConfirmDialog
 from uikit import ready, select, wait_for, wait_loaded
 
@@ -115,7 +115,8 @@ def frozen_jobs(left: str, right: str) -> list[FrozenJob]:
         FrozenJob(
             3, "move", f"Move {left}/data.csv to s3://bucket/in/", JobState.FAILED,
             Progress(files_done=0, files_total=1, files_failed=1, bytes_done=0, bytes_total=48_213, planning=False),
-            failures=["access denied"],
+            failures=[Failure(f"{left}/data.csv", "s3://bucket/in/data.csv",
+                              "Cannot upload data.csv to s3://bucket/in/data.csv: access denied")],
         ),
     ]
 
@@ -140,6 +141,7 @@ def test_jobs_panel_mid_copy(snap_compare, snap_dirs, size):
     left, right = snap_dirs
 
     async def run_before(pilot):
+        pilot.app.animation_level = "none"  # progress bars jump to their value: a stable picture
         screen = await ready(pilot)
         await select(pilot, screen.left, "README.md")
         panel = screen.jobs_panel

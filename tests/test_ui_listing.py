@@ -274,7 +274,8 @@ async def test_left_or_backspace_on_the_root_goes_up_and_enter_goes_in(tmp_path)
         await pilot.press("backspace")
         await wait_for(pilot, lambda: left.url == str(tmp_path), "the parent again")
         shown = widget_text(left.path_bar).strip()
-        assert shown.rstrip("…") and str(tmp_path).startswith(shown.rstrip("…"))
+        # A long path loses its start, never the current directory's name.
+        assert shown.startswith("…") and str(tmp_path).endswith(shown[1:])
 
 
 async def test_sort_filter_and_hidden_files(tmp_path):

@@ -17,6 +17,16 @@ from ..text import human_size, plain, short_time, visible
 MAX_LISTED = 12
 
 
+def editable(value: str) -> str:
+    """An Input shows its value raw: give it the visible form of a name (no ESC reaches the terminal)."""
+    return visible(value)
+
+
+def edited(typed: str, original: str) -> str:
+    """What the user meant: the original (control characters and all) if they left it as shown."""
+    return original if typed == visible(original) else typed
+
+
 def _listing(artefacts: list[Artefact]) -> Text:
     lines = Text()
     for artefact in artefacts[:MAX_LISTED]:
@@ -98,7 +108,7 @@ class TransferDialog(Dialog):
             with VerticalScroll(classes="listing"):
                 yield Static(_listing(self._sources), id="items")
             yield Static(Text("to directory:"))
-            yield Input(self._target, id="target")
+            yield Input(editable(self._target), id="target")
             yield Select(self.POLICIES, value="ask", allow_blank=False, id="policy")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
@@ -113,11 +123,14 @@ class TransferDialog(Dialog):
         if event.button.id == "cancel":
             self.dismiss(None)
             return
-        self.dismiss((event.button.id, self.query_one("#target", Input).value, self.query_one("#policy", Select).value))
+        self.dismiss((event.button.id, self._chosen_target(), self.query_one("#policy", Select).value))
+
+    def _chosen_target(self) -> str:
+        return edited(self.query_one("#target", Input).value, self._target)
 
     @on(Input.Submitted, "#target")
     def _submitted(self) -> None:
-        self.dismiss((self.kind, self.query_one("#target", Input).value, self.query_one("#policy", Select).value))
+        self.dismiss((self.kind, self._chosen_target(), self.query_one("#policy", Select).value))
 
 
 class InputDialog(Dialog):
@@ -132,18 +145,18 @@ class InputDialog(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self._title), classes="title")
-            yield Input(self._value, placeholder=self._placeholder, id="value")
+            yield Input(editable(self._value), placeholder=self._placeholder, id="value")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("OK", id="ok", variant="primary")
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(self.query_one("#value", Input).value if event.button.id == "ok" else None)
+        self.dismiss(edited(self.query_one("#value", Input).value, self._value) if event.button.id == "ok" else None)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+        self.dismiss(edited(event.value, self._value))
 
 
 def _describe(artefact: Artefact) -> str:

@@ -41,9 +41,15 @@ class HelpScreen(ModalScreen):
             binding = active.binding
             if binding.description:
                 keys_of.setdefault((binding.action, binding.description), []).append(format_key(key))
-        for (_, description), keys in keys_of.items():
-            table.add_row(" / ".join(keys), description)
+        ours = {(b.binding.action, b.binding.description) for b in self._shown.values() if b.binding.id}
+        # stowtui's own keys first, then the mouse and tree keys, then Textual's generic ones.
+        for (action, description), keys in keys_of.items():
+            if (action, description) in ours:
+                table.add_row(" / ".join(keys), description)
         for keys, description in EXTRA:
             table.add_row(keys, description)
+        for (action, description), keys in keys_of.items():
+            if (action, description) not in ours:
+                table.add_row(" / ".join(keys), description, style="dim")
         with VerticalScroll():
             yield Static(table)

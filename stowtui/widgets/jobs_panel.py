@@ -13,23 +13,29 @@ from ..jobs import Job, JobState
 from ..text import duration, human_size, visible
 
 
+def _bytes(count: float) -> str:
+    shown = human_size(count)
+    return shown + "B" if shown.isdigit() else shown
+
+
 def describe(job: Job) -> Text:
-    """One line: files and bytes done of total, rate, ETA or outcome."""
+    """One line: files and bytes done of total, rate and ETA, or the outcome and first failure."""
     progress = job.progress
-    files = f"{progress.files_done:,}/{progress.files_total:,}{'+' if progress.planning else ''} files"
-    parts = [files]
+    parts = [f"{progress.files_done:,}/{progress.files_total:,}{'+' if progress.planning else ''} files"]
     if progress.bytes_total:
-        parts.append(f"{human_size(progress.bytes_done)}/{human_size(progress.bytes_total)}")
-    if job.state.finished:
-        parts.append(job.state.value)
-    else:
-        parts.append(f"{human_size(progress.rate)}/s" if progress.rate else "")
+        parts.append(f"{_bytes(progress.bytes_done)}/{_bytes(progress.bytes_total)}")
+    if not job.state.finished:
+        parts.append(f"{_bytes(progress.rate)}/s" if progress.rate else "")
         parts.append(f"ETA {duration(progress.eta)}")
-    if progress.files_failed:
-        parts.append(f"{progress.files_failed} failed")
+    elif not progress.files_failed:
+        parts.append(job.state.value)
     if progress.files_skipped:
         parts.append(f"{progress.files_skipped} skipped")
-    return Text("  ".join(p for p in parts if p), no_wrap=True)
+    if progress.files_failed:
+        failures = job.failures
+        reason = visible(failures[0].reason) if failures else ""
+        parts.append(f"{progress.files_failed} failed: {reason}")
+    return Text("  ".join(p for p in parts if p), no_wrap=True, overflow="ellipsis")
 
 
 class JobRow(Vertical):

@@ -29,6 +29,7 @@ from ..managers.exceptions import StowError
 from ..text import human_size, plain, short_time, visible
 
 SORTS = ("name", "size", "time")
+TOGGLE = Style.from_meta({"toggle": True})  # what Tree's click handler looks for
 #: Beyond this many entries a level keeps listing order instead of being re-sorted at the end.
 RESORT_LIMIT = 20_000
 
@@ -43,6 +44,7 @@ class Entry:
     error: str | None = None
     generation: int = 0
     children: list = dataclasses.field(default_factory=list)
+    restore: str | None = None  # the path the cursor was on before a refresh
 
     @property
     def is_dir(self) -> bool:
@@ -103,8 +105,10 @@ class StorageTree(Tree[Entry]):
         while parent is not None:
             depth += 1
             parent = parent.parent
+        icon_style = base_style
         if entry.is_dir:
             icon = "▼ " if node.is_expanded else "▶ "
+            icon_style = base_style + TOGGLE
         else:
             icon = "  "
         name = visible(artefact.basename or artefact.abspath)
@@ -128,7 +132,7 @@ class StorageTree(Tree[Entry]):
         if entry.state == "error":
             label_style = "red"
         text = Text.assemble(
-            (icon, base_style),
+            (icon, icon_style),
             Text(name.ljust(room), style=label_style, no_wrap=True, end=""),
             Text(meta, style="dim", no_wrap=True, end=""),
         )
@@ -212,6 +216,19 @@ class StorageTree(Tree[Entry]):
         return self.get_node_at_line(y - region.y + int(self.scroll_offset.y))
 
 
+class PathBar(Static):
+    """The pane's location; a long one loses its start, never the current directory's name."""
+
+    location = reactive("", layout=False)
+
+    def render(self) -> Text:
+        shown = visible(self.location)
+        width = self.size.width or len(shown)
+        if len(shown) > width:
+            shown = "…" + shown[-(width - 1):]
+        return Text(shown, no_wrap=True, end="")
+
+
 class Pane(Vertical):
     """A path bar, a tree and a status line over one manager directory."""
 
@@ -236,7 +253,7 @@ class Pane(Vertical):
         self.filter_text = ""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="path", classes="path-bar", markup=False)
+        yield PathBar(id="path", classes="path-bar")
         yield StorageTree(Text(""), id="tree")
         yield Input(placeholder="filter…", id="filter", classes="hidden")
         yield Static(id="status", classes="status", markup=False)
@@ -251,8 +268,8 @@ class Pane(Vertical):
         return self.query_one("#tree", StorageTree)
 
     @property
-    def path_bar(self) -> Static:
-        return self.query_one("#path", Static)
+    def path_bar(self) -> PathBar:
+        return self.query_one("#path", PathBar)
 
     @property
     def status(self) -> Static:
@@ -288,7 +305,7 @@ class Pane(Vertical):
             return
         directory = url if isinstance(url, Directory) else Directory(manager, path)
         self.directory = directory
-        self.path_bar.update(plain(directory.abspath))
+        self.path_bar.location = directory.abspath
         tree = self.tree
         for worker in self._workers.values():
             worker.cancel()
@@ -296,7 +313,7 @@ class Pane(Vertical):
         tree.marked.clear()
         tree.reset(plain(directory.abspath), Entry(directory))
         tree.root.expand()
-        self._load(tree.root)
+        self._load(tree.root, refresh=True)
 
     def go_up(self) -> None:
         if self.directory is None:
@@ -317,6 +334,10 @@ class Pane(Vertical):
         entry.count = 0
         entry.error = None
         entry.children = []
+        cursor = self.tree.cursor_node
+        entry.restore = None
+        if cursor is not None and cursor.data is not None and cursor.parent is node:
+            entry.restore = cursor.data.artefact.path
         node.remove_children()
         node.refresh()
         previous = self._workers.pop(node.id, None)
@@ -373,7 +394,10 @@ class Pane(Vertical):
             self._rebuild(node)
         node.refresh()
         tree = self.tree
-        if node.is_root and tree.cursor_line <= 0 and node.children:
+        restored = next((c for c in node.children if c.data and c.data.artefact.path == entry.restore), None)
+        if restored is not None:
+            tree.move_cursor(restored)
+        elif node.is_root and tree.cursor_line <= 0 and node.children:
             tree.move_cursor(node.children[0])
         self._update_status()
         self.post_message(self.Loaded(self, entry.artefact.abspath, error))
@@ -407,7 +431,8 @@ class Pane(Vertical):
         entry = root.data
         if entry is None:
             return
-        if entry.state == "error":
+        self.status.set_class(entry.state == "error", "error")
+        if entry.state == "error":  # wraps onto up to three lines: the whole sentence shows
             self.status.update(Text("⚠ " + visible(entry.error or ""), style="red"))
             return
         files = [c.data.artefact for c in root.children if c.data and not c.data.is_dir]
