@@ -121,9 +121,15 @@ class StorageTree(Tree[Entry]):
         elif entry.state == "error":
             name += "  ⚠ " + visible(entry.error or "error")
         size = "" if entry.is_dir else human_size(getattr(artefact, "size", None))
-        meta = f" {size:>6} {short_time(artefact.modifiedTime):>12}"
+        if entry.is_dir and artefact.metadata.get("region"):
+            size = visible(artefact.metadata["region"])  # a bucket: its region (from ListBuckets or the info panel)
         width = self.scrollable_content_region.width or 80
-        room = max(8, width - depth * self.guide_depth - len(icon) - len(meta) - 1)
+        # Deep levels in a narrow pane drop the time column, then the size: never overflow.
+        for meta in (f" {size:>6} {short_time(artefact.modifiedTime or artefact.createdTime):>12}", f" {size:>6}", ""):
+            room = width - depth * self.guide_depth - len(icon) - len(meta) - 1
+            if room >= 10:
+                break
+        room = max(room, 4)
         if len(name) > room:
             name = name[: room - 1] + "…"
         label_style = "bold" if entry.is_dir else ""
