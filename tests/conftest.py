@@ -105,3 +105,80 @@ def bucket(stow, s3_client):
     """An empty bucket on the loopback endpoint; yields its URL ``s3://bucket``."""
     s3_client.create_bucket(Bucket="bucket")
     return "s3://bucket"
+
+
+# ---------------------------------------------------------------------------
+# Transfer engine (tests/test_jobs*.py)
+#
+# ``jobs`` is a private JobQueue, shut down (its jobs cancelled) after the
+# test. ``side(kind, name)`` is a place to put a tree and read it back around
+# stowtui: ``"fs"`` a directory under tmp_path, ``"s3"`` a prefix in
+# ``s3://bucket`` (see tests/sides.py).
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def jobs():
+    from stowtui.jobs import JobQueue
+
+    queue = JobQueue(workers=4)
+    yield queue
+    queue.shutdown()
+
+
+@pytest.fixture
+def side(tmp_path, s3, bucket):
+    from sides import make_side
+
+    def make(kind, name):
+        return make_side(kind, name, tmp_path, s3)
+
+    return make
+
+
+# ---------------------------------------------------------------------------
+# Storage manager tests (tests/test_artefacts.py, test_fs.py, test_s3.py,
+# test_registry.py, test_stateless.py, test_plugin.py)
+#
+# ``s3m`` is the S3 manager of the ``stow`` registry (loopback endpoint);
+# ``seed`` writes objects straight into the server's backend, uncounted;
+# ``mock_stow`` is the stateless interface on moto's in-process mock.
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def s3m(stow, s3):
+    """The S3 manager that ``s3://`` URLs resolve to in this test."""
+    return stow.connect("s3", endpoint_url=s3.endpoint_url)
+
+
+@pytest.fixture
+def seed(s3):
+    """``seed(bucket, {key: bytes})`` or ``seed(bucket, prefix=..., count=N)``: uncounted objects.
+
+    The bucket is created if needed; returns the keys written.
+    """
+
+    def write(bucket, objects=None, *, prefix="", count=0, body=b"x"):
+        if bucket not in s3.backend.buckets:
+            s3.backend.create_bucket(bucket, "us-east-1")
+        objects = dict(objects or {})
+        objects.update({f"{prefix}k{i:05d}": body for i in range(count)})
+        for key, data in objects.items():
+            s3.backend.put_object(bucket, key, data)
+        return list(objects)
+
+    return write
+
+
+@pytest.fixture
+def mock_stow(mock_s3):
+    """The stateless interface with ``s3://`` on moto's in-process mock (no wire, fast)."""
+    from stowtui import managers
+    from stowtui.managers import registry
+
+    registry.forget_instances()
+    registry.set_defaults("s3")
+    mock_s3.create_bucket(Bucket="bucket")
+    yield managers
+    registry.forget_instances()
