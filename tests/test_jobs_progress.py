@@ -252,6 +252,23 @@ def test_stateless_cp_and_mv_run_on_the_job_engine(stow, side, monkeypatch):
     assert all(job.state is JobState.DONE for job in queue.jobs[before:])
 
 
+def test_stateless_rm_runs_on_the_job_engine(stow, side):
+    target = side("s3", "dst")
+    seed(target, SIX, "six")
+    queue = engine.default_queue()
+    before = len(queue.jobs)
+
+    with pytest.raises(stow.exceptions.OperationNotPermitted, match="recursive=True"):
+        stow.rm(target.url("six"))
+    assert target.files("six") == SIX and len(queue.jobs) == before  # refused before any job
+
+    stow.rm(target.url("six"), recursive=True)
+
+    assert not target.exists("six")
+    assert [job.kind for job in queue.jobs[before:]] == ["delete"]
+    assert queue.jobs[-1].state is JobState.DONE
+
+
 def test_stateless_cp_raises_what_went_wrong(stow, side):
     src, dst = side("fs", "src"), side("s3", "dst")
     seed(src, {"x": b"new"}, "d")

@@ -109,12 +109,8 @@ def put(source: bytes | str | os.PathLike, destination: Artefact | str, overwrit
     return manager.artefact(path)
 
 
-def _run(source, destination, move: bool, overwrite: bool) -> Artefact:
-    from ..jobs import default_queue
-
-    src = artefact(source)
-    manager, path = location(destination)
-    job = default_queue().transfer(src, destination, move=move, overwrite=overwrite)
+def _wait(job) -> None:
+    """Wait for a job of the engine; raise what made it fail."""
     job.wait()
     if job.failures:
         first = job.failures[0]
@@ -123,6 +119,14 @@ def _run(source, destination, move: bool, overwrite: bool) -> Artefact:
         reasons = "; ".join(f.reason for f in job.failures[:5])
         more = f" (and {len(job.failures) - 5} more)" if len(job.failures) > 5 else ""
         raise exceptions.BackendError(f"{job.title} failed for {len(job.failures)} item(s): {reasons}{more}")
+
+
+def _run(source, destination, move: bool, overwrite: bool) -> Artefact:
+    from ..jobs import default_queue
+
+    src = artefact(source)
+    manager, path = location(destination)
+    _wait(default_queue().transfer(src, destination, move=move, overwrite=overwrite))
     manager._forget(path)
     return manager.artefact(path)
 
@@ -139,8 +143,15 @@ def mv(source: Artefact | str, destination: Artefact | str, overwrite: bool = Fa
 
 def rm(target: Artefact | str, recursive: bool = False) -> None:
     """Delete a file, an empty directory, or (``recursive=True``) a directory and its contents."""
+    from ..jobs import default_queue
+
     manager, path = location(target)
-    manager.rm(path, recursive=recursive)
+    found = manager.artefact(path)
+    if isinstance(found, Directory) and not recursive and not found.is_link and manager.ls(path, refresh=True):
+        raise exceptions.OperationNotPermitted(
+            f"{found.abspath} is a directory that is not empty; use recursive=True to delete it"
+        )
+    _wait(default_queue().delete([found]))  # the same engine as the app's F8
 
 
 def mkdir(target: Artefact | str, exist_ok: bool = True) -> Directory:
