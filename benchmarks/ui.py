@@ -3,7 +3,8 @@
 Run:  .venv/bin/python benchmarks/ui.py            (10k and 100k keys)
       .venv/bin/python benchmarks/ui.py --keys 10000
 
-Everything runs headless (Textual's run_test) against moto's server on 127.0.0.1.
+Everything runs headless (Textual's run_test) against moto's server on 127.0.0.1,
+in its own process (listing.Server), so the peak memory is the app's alone.
 Results go to stdout; copy them into benchmarks/RESULTS.md.
 """
 
@@ -21,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
 
-from s3server import S3Server  # noqa: E402
+from listing import Server  # noqa: E402
 
 from stowtui.app import StowApp  # noqa: E402
 from stowtui.managers import registry  # noqa: E402
@@ -85,19 +86,15 @@ def main() -> None:
         for i in range(50):
             open(os.path.join(folder, f"file-{i}.txt"), "w").write("x")
         print(f"launch to first painted listing (local): {asyncio.run(first_paint(folder, folder)):.2f} s")
-    with S3Server() as server:
+    with Server() as server:
         registry.set_defaults("s3", endpoint_url=server.endpoint_url)
-        server.backend.create_bucket("bench", "us-east-1")
         for count in args.keys:
             registry.forget_instances()
-            prefix = f"p{count}/"
-            for i in range(count):
-                server.backend.put_object("bench", f"{prefix}key-{i:06d}", b"x")
+            prefix = server.seed(count)
             server.clear_counts()
             result = asyncio.run(expand(f"s3://bench/{prefix}", count))
             result["list_requests"] = server.counts["ListObjectsV2"]
             print(result)
-
 
 if __name__ == "__main__":
     main()

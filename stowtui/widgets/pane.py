@@ -30,11 +30,12 @@ from ..text import human_size, plain, short_time, visible
 
 SORTS = ("name", "size", "time")
 TOGGLE = Style.from_meta({"toggle": True})  # what Tree's click handler looks for
+NO_LABEL = Text("")  # shared by every entry node (a 100k-entry level need not hold 100k labels)
 #: Beyond this many entries a level keeps listing order instead of being re-sorted at the end.
 RESORT_LIMIT = 20_000
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Entry:
     """What a tree node stands for, and the state of its listing."""
 
@@ -378,7 +379,8 @@ class Pane(Vertical):
 
     def _add_nodes(self, node: TreeNode[Entry], artefacts) -> None:
         for artefact in sorted((a for a in artefacts if self._visible(a)), key=sort_key(self.sort)):
-            node.add(artefact.basename, Entry(artefact), allow_expand=isinstance(artefact, Directory))
+            # render_label draws entries from their Entry: the node's own label can be one shared object.
+            node.add(NO_LABEL, Entry(artefact), allow_expand=isinstance(artefact, Directory))
 
     def _add_page(self, node: TreeNode[Entry], page: list[Artefact], generation: int) -> None:
         entry = node.data
