@@ -19,7 +19,7 @@ from typing import Iterator
 
 from . import exceptions
 from .artefacts import Artefact, Directory, File, as_utc
-from .manager import LocalManager
+from .manager import LocalManager, SizeTotals
 
 CHUNK = 1024 * 1024
 PART_SUFFIX = ".stowtui-part"
@@ -153,8 +153,86 @@ class FS(LocalManager):
 
     def read_head(self, path: str, limit: int = 64 * 1024) -> bytes:
         abspath = self._abspath(self.normalise(path))
+        self._check_readable(abspath)
         with os_errors("read", abspath), open(abspath, "rb") as handle:
             return handle.read(limit)
+
+    @staticmethod
+    def _check_readable(abspath: str) -> None:
+        """A FIFO or a device would block a read (a worker thread cannot be stopped): refuse it."""
+        with os_errors("read", abspath):
+            mode = os.stat(abspath).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a pipe, socket or device)"
+            raise exceptions.ArtefactTypeError(f"Cannot read {abspath}: it is {kind}")
+
+    def read_range(self, path: str, start: int, length: int) -> bytes:
+        """At most ``length`` bytes from offset ``start``: a seek and one bounded read."""
+        abspath = self._abspath(self.normalise(path))
+        if length <= 0:
+            return b""
+        self._check_readable(abspath)
+        with os_errors("read", abspath), open(abspath, "rb") as handle:
+            handle.seek(start)
+            return handle.read(length)
+
+    def du(self, path: str, every: int = 1000) -> Iterator[SizeTotals]:
+        """Sizes below a directory with ``os.scandir`` (links are counted, never followed)."""
+        abspath = self._abspath(self.normalise(path))
+        totals = SizeTotals(abspath)
+        with os_errors("measure", abspath):
+            top = os.lstat(abspath)
+        if not stat.S_ISDIR(top.st_mode):
+            totals.add(top.st_size)
+            totals.done = True
+            yield totals.snapshot()
+            return
+        stack, seen = [abspath], 0
+        while stack:
+            try:
+                entries = list(os.scandir(stack.pop()))
+            except OSError:
+                totals.skipped += 1
+                continue
+            for entry in entries:
+                try:
+                    stats = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue  # vanished while we counted
+                if stat.S_ISDIR(stats.st_mode):
+                    totals.directories += 1
+                    stack.append(entry.path)
+                else:
+                    totals.add(stats.st_size if stat.S_ISREG(stats.st_mode) else 0)
+                seen += 1
+                if seen % every == 0:
+                    yield totals.snapshot()
+        totals.done = True
+        yield totals.snapshot()
+
+    def describe(self, path: str) -> dict:
+        """Mode, owner, inode and link count: one ``lstat``."""
+        import grp
+        import pwd
+
+        abspath = self._abspath(self.normalise(path))
+        with os_errors("look at", abspath):
+            stats = os.lstat(abspath)
+        details = {
+            "Mode": stat.filemode(stats.st_mode),
+            "Owner": str(stats.st_uid),
+            "Group": str(stats.st_gid),
+            "Inode": stats.st_ino,
+            "Links": stats.st_nlink,
+        }
+        with contextlib.suppress(KeyError):
+            details["Owner"] = pwd.getpwuid(stats.st_uid).pw_name
+        with contextlib.suppress(KeyError):
+            details["Group"] = grp.getgrgid(stats.st_gid).gr_name
+        if stat.S_ISLNK(stats.st_mode):
+            with contextlib.suppress(OSError):
+                details["LinkTarget"] = os.readlink(abspath)
+        return details
 
     def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None):
         """Copy to a local path (FS to FS); a directory is copied whole."""

@@ -25,15 +25,13 @@ from typing import Iterator
 
 from . import exceptions
 from .artefacts import Artefact, Directory, File
-from .manager import RemoteManager
+from .manager import RemoteManager, SizeTotals, Version
 
 KiB, MiB, GiB = 1024, 1024**2, 1024**3
 COPY_OBJECT_LIMIT = 5 * GiB
 #: Below this an upload or download is one plain request from the calling
 #: thread: s3transfer's futures and thread hand-offs cost more than they save
 #: (and an upload's body in memory skips the ``Expect: 100-continue`` round trip).
-SINGLE_REQUEST_LIMIT = 8 * MiB
-DOWNLOAD_ATTEMPTS = 5  # as s3transfer: a body cut short is asked for again
 DELETE_BATCH = 1000
 
 _CODES_NOT_FOUND = {"NoSuchKey", "404", "NotFound", "NoSuchBucket", "NoSuchUpload"}
@@ -570,17 +568,23 @@ class S3(RemoteManager):
         """The first ``limit`` bytes with one ranged GET: never the whole object."""
         return self.read_range(path, 0, limit)
 
-    def read_range(self, path: str, start: int, length: int) -> bytes:
-        """Read ``length`` bytes from ``start`` with one ranged GET (``b""`` past the end, as a file read)."""
+    def read_range(self, path: str, start: int, length: int, version_id: str | None = None) -> bytes:
+        """Read ``length`` bytes from ``start`` with one ranged GET (``b""`` past the end, as a file read).
+
+        ``version_id`` reads an older version of the object (a versioned bucket).
+        """
         import botocore.exceptions as bce
 
         path = self.normalise(path)
         bucket, key = self._split(path)
         if length <= 0:
             return b""
+        version = {"VersionId": version_id} if version_id else {}
         with s3_errors("read", self._abspath(path)):
             try:
-                response = self.client.get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{start + length - 1}")
+                response = self.client.get_object(
+                    Bucket=bucket, Key=key, Range=f"bytes={start}-{start + length - 1}", **version
+                )
             except bce.ClientError as error:
                 # S3 refuses any range of an empty object, and a range that starts past the end.
                 if error.response.get("Error", {}).get("Code") == "InvalidRange":
@@ -607,59 +611,15 @@ class S3(RemoteManager):
             folder = os.path.dirname(destination) or "."
             if not os.path.isdir(folder):
                 os.makedirs(folder, exist_ok=True)
-            if source.size < SINGLE_REQUEST_LIMIT:
-                self._download_small(source, destination, callback, cancel)
-            else:
-                future = self._transfer("io").download(
-                    bucket, key, destination, subscribers=[_subscriber(source.size, source.etag, callback, done)]
-                )
-                self._await(future, done, cancel)
+            # s3transfer writes to a temporary name and renames it: a cut download never
+            # shows under the final name, and a body cut short is asked for again.
+            future = self._transfer("io").download(
+                bucket, key, destination, subscribers=[_subscriber(source.size, source.etag, callback, done)]
+            )
+            self._await(future, done, cancel)
             if source.modifiedTime is not None:
                 stamp = source.modifiedTime.timestamp()
                 os.utime(destination, (stamp, stamp))
-
-    def _download_small(self, source: File, destination: str, callback=None, cancel=None) -> None:
-        """One GetObject into a temporary name beside ``destination``, renamed on success
-        (or straight into ``destination`` when that is a temporary part file already)."""
-        from s3transfer.utils import S3_RETRYABLE_DOWNLOAD_ERRORS
-
-        from .fs import CHUNK, PART_SUFFIX
-
-        bucket, key = self._split(source.path)
-        folder, name = os.path.split(destination)
-        staged = destination
-        if not name.endswith(PART_SUFFIX):
-            staged = os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}{PART_SUFFIX}")
-        try:
-            with open(staged, "wb") as handle:
-                for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
-                    if cancel is not None and cancel.is_set():
-                        raise exceptions.OperationCancelled(f"Download of {source.abspath} was cancelled")
-                    body = self.client.get_object(Bucket=bucket, Key=key)["Body"]
-                    if attempt > 1:
-                        handle.seek(0)
-                        handle.truncate()
-                    got = 0
-                    try:
-                        while chunk := body.read(CHUNK):
-                            handle.write(chunk)
-                            got += len(chunk)
-                            if callback is not None:
-                                callback(len(chunk))
-                        break
-                    except S3_RETRYABLE_DOWNLOAD_ERRORS as error:
-                        if isinstance(error, OSError) and not isinstance(error, (ConnectionError, TimeoutError)):
-                            raise  # the local disk, not the network: asking again will not help
-                        if callback is not None and got:
-                            callback(-got)
-                        if attempt == DOWNLOAD_ATTEMPTS:
-                            raise
-            if staged != destination:
-                os.replace(staged, destination)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(staged)
-            raise
 
     def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None):
         if isinstance(source, File):
@@ -684,14 +644,6 @@ class S3(RemoteManager):
             key.encode("utf-8")
             if cancel is not None and cancel.is_set():
                 raise exceptions.OperationCancelled(f"Upload of {source} was cancelled")
-            with open(source, "rb") as handle:
-                small = os.fstat(handle.fileno()).st_size < SINGLE_REQUEST_LIMIT
-                body = handle.read() if small else None
-            if small:
-                self.client.put_object(Bucket=bucket, Key=key, Body=body)
-                if callback is not None:
-                    callback(len(body))
-                return
             future = self._transfer("io").upload(
                 source, bucket, key, subscribers=[_subscriber(None, None, callback, done)]
             )
@@ -842,3 +794,110 @@ class S3(RemoteManager):
             return self.client.generate_presigned_url(
                 "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=int(expires)
             )
+
+    # Inspection: sizes, details, versions ------------------------------
+
+    def du(self, path: str, every: int = 1000) -> Iterator[SizeTotals]:
+        """Sizes below a prefix from a flat listing: one ``ListObjectsV2`` per 1,000 keys.
+
+        Totals go by storage class too. A running total is yielded after each page;
+        stop iterating to cancel, and no further page is asked for.
+        """
+        path = self.normalise(path)
+        totals = SizeTotals(self._abspath(path))
+        if path == "/":
+            with s3_errors("list the buckets of", self.endpoint_url or "S3"):
+                names = [b["Name"] for b in self.client.list_buckets().get("Buckets", [])]
+            places = [(name, "") for name in names]
+        else:
+            places = [self._prefix(path)]
+        for bucket, prefix in places:
+            with s3_errors("measure", self._abspath(f"/{bucket}/{prefix}")):
+                pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+                for page in pages:
+                    for item in page.get("Contents", []):
+                        totals.add(item.get("Size", 0), item.get("StorageClass") or "STANDARD")
+                    if not totals.done:
+                        yield totals.snapshot()
+        totals.done = True
+        yield totals.snapshot()
+
+    def describe(self, path: str) -> dict:
+        """One object's ``HeadObject`` (content type, encoding, metadata, encryption, version...);
+        a bucket's region (one ``GetBucketLocation``, unless the bucket listing gave it);
+        nothing for a prefix, without a request."""
+        path = self.normalise(path)
+        bucket, key = self._split(path)
+        if path == "/":
+            return {}
+        if not key:
+            known = self._paths.get(path)
+            region = known.metadata.get("region") if known is not None else None
+            if not region:
+                with s3_errors("look at", self._abspath(path)):
+                    answer = self.client.get_bucket_location(Bucket=bucket)
+                region = answer.get("LocationConstraint") or "us-east-1"
+                if known is not None:
+                    known.metadata["region"] = region
+            return {"Region": region}
+        if isinstance(self._paths.get(path), Directory):
+            return {}
+        with s3_errors("look at", self._abspath(path)):
+            head = self.client.head_object(Bucket=bucket, Key=key)
+        details = {k: v for k, v in head.items() if k not in ("ResponseMetadata", "AcceptRanges")}
+        details.setdefault("StorageClass", "STANDARD")  # S3 leaves it out for STANDARD
+        return details
+
+    def versions(self, path: str) -> list[Version]:
+        """Every version of one object, newest first (``ListObjectVersions`` with the key as prefix)."""
+        path = self.normalise(path)
+        bucket, key = self._split(path)
+        found: list[Version] = []
+        after = key.encode("utf-8")
+        with s3_errors("list the versions of", self._abspath(path)):
+            pages = self.client.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key)
+            for page in pages:
+                markers = page.get("DeleteMarkers", [])
+                listed = page.get("Versions", []) + markers
+                marker_ids = {id(marker) for marker in markers}
+                for item in listed:
+                    if item["Key"] != key:
+                        continue
+                    found.append(
+                        Version(
+                            version_id=item.get("VersionId") or "null",
+                            size=item.get("Size", 0),
+                            modified=item.get("LastModified"),
+                            is_latest=bool(item.get("IsLatest")),
+                            etag=item.get("ETag"),
+                            storage_class=item.get("StorageClass"),
+                            delete_marker=id(item) in marker_ids,
+                        )
+                    )
+                if any(item["Key"].encode("utf-8") > after for item in listed):
+                    break  # listings are in key order: the rest is about other keys
+        found.sort(key=lambda v: (not v.is_latest, -(v.modified.timestamp() if v.modified else 0)))
+        return found
+
+    def get_version(self, path: str, version_id: str, local_dest: str, cancel: threading.Event | None = None) -> None:
+        """Download one version of an object to a local file (streamed, renamed into place on success)."""
+        from .fs import CHUNK, PART_SUFFIX
+
+        path = self.normalise(path)
+        bucket, key = self._split(path)
+        folder, name = os.path.split(os.path.abspath(local_dest))
+        staged = os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}{PART_SUFFIX}")
+        with s3_errors("download", f"{self._abspath(path)} (version {version_id}) to {local_dest}"):
+            os.makedirs(folder, exist_ok=True)
+            try:
+                body = self.client.get_object(Bucket=bucket, Key=key, VersionId=version_id)["Body"]
+                with open(staged, "wb") as handle:
+                    while chunk := body.read(CHUNK):
+                        if cancel is not None and cancel.is_set():
+                            raise exceptions.OperationCancelled(f"Download of {self._abspath(path)} was cancelled")
+                        handle.write(chunk)
+                os.replace(staged, local_dest)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(staged)
+                raise

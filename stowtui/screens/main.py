@@ -28,6 +28,7 @@ from ..widgets.jobs_panel import JobsPanel
 from ..widgets.pane import Pane, StorageTree
 from .dialogs import ConfirmDialog, ConflictDialog, InputDialog, TransferDialog
 from .help import HelpScreen
+from .inspect import InspectingScreen
 from .viewer import ViewerScreen
 
 DRAG_THRESHOLD = 1
@@ -41,7 +42,7 @@ class Drag:
     moved: bool = False
 
 
-class MainScreen(Screen):
+class MainScreen(InspectingScreen):
     """Two panes side by side, a jobs panel and the footer."""
 
     BINDINGS = [
@@ -61,6 +62,14 @@ class MainScreen(Screen):
         Binding("J,w", "toggle_jobs", "Jobs", key_display="w", id="jobs"),
         Binding("f1,question_mark", "help", "Help", key_display="?", id="help"),
         Binding("f10,q", "app.quit", "Quit", key_display="q", id="quit"),
+        # Quick inspection (stowtui/screens/inspect.py)
+        Binding("p", "toggle_preview", "Preview", show=False, id="preview"),
+        Binding("i", "toggle_info", "Info", show=False, id="info"),
+        Binding("z", "count_size", "Size", show=False, id="size"),
+        Binding("escape", "cancel_count", "Stop counting", show=False, id="stop-count"),
+        Binding("y", "copy_url", "Copy URL", show=False, id="copy-url"),
+        Binding("Y", "copy_link", "Copy presigned link", show=False, id="copy-link"),
+        Binding("V", "versions", "Versions", show=False, id="versions"),
     ]
 
     class JobFinished(Message):
@@ -77,6 +86,7 @@ class MainScreen(Screen):
         with Horizontal(id="panes"):
             yield Pane(self._left, id="left")
             yield Pane(self._right, id="right")
+        yield from self.compose_inspect()
         yield JobsPanel(id="jobs")
         yield Static(id="drag-cue", markup=False)
         yield Footer()

@@ -1,77 +1,52 @@
-"""A quick look at a file: only a bounded head is read (a ranged GET on S3)."""
+"""F3: a quick look at a file. Only a bounded head is read (a ranged GET on S3); ``+`` reads more.
+
+The work is done by :class:`~stowtui.widgets.preview.Preview`, which the preview
+pane of the main screen uses too.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ..managers import Artefact
-from ..managers.exceptions import StowError
-from ..text import human_size, visible
-
-HEAD = 64 * 1024
-
-
-def hexdump(data: bytes) -> str:
-    lines = []
-    for offset in range(0, len(data), 16):
-        chunk = data[offset:offset + 16]
-        hexes = " ".join(f"{b:02x}" for b in chunk)
-        chars = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
-        lines.append(f"{offset:08x}  {hexes:<47}  {chars}")
-    return "\n".join(lines)
-
-
-def render(data: bytes) -> str:
-    """Text as text (control characters made visible), anything else as a hex dump."""
-    if b"\x00" in data[:8192]:
-        return hexdump(data)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        if error.start < len(data) - 4:  # not just a character cut at the end of the head
-            return hexdump(data)
-        text = data[: error.start].decode("utf-8")
-    return "\n".join(visible(line) for line in text.replace("\r\n", "\n").split("\n"))
+from ..text import visible
+from ..widgets.preview import Preview
 
 
 class ViewerScreen(Screen):
-    """F3: the head of a file; Escape or q goes back."""
+    """The head of a file (or of one version of it); Escape or q goes back."""
 
     BINDINGS = [
         Binding("escape,q,f3,f10", "app.pop_screen", "Close"),
+        Binding("plus,m", "load_more", "Load more", key_display="+"),
     ]
 
-    def __init__(self, artefact: Artefact):
+    def __init__(self, artefact: Artefact, version_id: str | None = None, size: int | None = None):
         super().__init__()
         self.artefact = artefact
+        self.version_id = version_id
+        self.object_size = size
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(visible(self.artefact.abspath)), id="viewer-title", classes="path-bar")
-        with VerticalScroll(id="viewer-body"):
-            yield Static(Text("Loading…"), id="viewer-text")
+        title = visible(self.artefact.abspath)
+        if self.version_id:
+            title += f"  (version {visible(self.version_id)})"
+        yield Static(Text(title), id="viewer-title", classes="path-bar")
+        yield Preview(more_key="+", id="viewer")
         yield Footer()
 
+    @property
+    def preview(self) -> Preview:
+        return self.query_one("#viewer", Preview)
+
     def on_mount(self) -> None:
-        self._read(self.artefact)
+        self.preview.show(self.artefact, version_id=self.version_id, size=self.object_size)
+        self.preview.content.focus()
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
-    def _read(self, artefact: Artefact) -> None:
-        try:
-            data = artefact.manager.read_head(artefact.path, HEAD)
-        except StowError as error:
-            self.app.call_from_thread(self._show, Text("⚠ " + str(error), style="red"))
-            return
-        body = Text(render(data))
-        size = getattr(artefact, "size", None)
-        if size is not None and size > len(data):
-            body.append(f"\n\n— showing the first {human_size(len(data))} of {human_size(size)} —", style="dim")
-        self.app.call_from_thread(self._show, body)
-
-    def _show(self, body: Text) -> None:
-        self.query_one("#viewer-text", Static).update(body)
+    def action_load_more(self) -> None:
+        if not self.preview.load_more() and self.preview.complete:
+            self.notify("The whole file is shown", timeout=2)

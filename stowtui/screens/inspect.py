@@ -1,0 +1,273 @@
+"""Quick inspection, the half of the main screen that looks without downloading.
+
+``MainScreen`` derives from :class:`InspectingScreen` (and lists its keys in
+its ``BINDINGS``): a preview pane and an info panel that follow the cursor of
+the active pane, directory and bucket sizes counted in the background, links
+to the clipboard (OSC 52, so it works over SSH), and object versions. Every
+request runs in a worker through the managers; nothing here touches boto3 or
+the disk.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Tree
+from textual.worker import Worker, get_current_worker
+
+from ..managers import Artefact, Directory, File, Manager
+from ..managers.exceptions import StowError
+from ..managers.manager import SizeTotals
+from ..peek import human_bytes
+from ..text import human_size, visible
+from ..widgets.info_panel import InfoPanel, objects
+from ..widgets.pane import Pane, StorageTree
+from ..widgets.preview import Preview
+from .dialogs import InputDialog
+from .versions import VersionsScreen
+
+#: Seconds the cursor rests on an entry before the preview or info panel reads it.
+SETTLE = 0.15
+PRESIGN_DEFAULT = 3600
+PRESIGN_MAX = 7 * 24 * 3600  # what SigV4 allows
+
+
+def size_summary(totals: SizeTotals) -> str:
+    text = f"Σ {visible(totals.url)}: {objects(totals.objects)}, {human_bytes(totals.bytes)}"
+    if totals.bytes >= 1024:
+        text += f" ({totals.bytes:,} bytes)"
+    if len(totals.by_class) > 1 or (totals.by_class and "STANDARD" not in totals.by_class):
+        text += " · " + ", ".join(f"{visible(name)} {count:,}/{human_size(size)}"
+                                  for name, (count, size) in sorted(totals.by_class.items()))
+    if totals.skipped:
+        text += f" · {totals.skipped} unreadable"
+    return text
+
+
+class InspectingScreen(Screen):
+    """Preview, info, sizes, links and versions. Subclasses provide ``active_pane`` and ``other_pane``."""
+
+    class Counted(Message):
+        """A running total of a size count (from the worker)."""
+
+        def __init__(self, generation: int, pane: Pane, totals: SizeTotals | None, error: str | None = None):
+            super().__init__()
+            self.generation = generation
+            self.pane = pane
+            self.totals = totals
+            self.error = error
+
+    _count_worker: Worker | None = None
+    _count_generation: int = 0
+    _count_shown: tuple[Pane | None, str] = (None, "")  # the pane counting, and what it shows
+
+    # Composition (MainScreen.compose yields this) ----------------------
+
+    def compose_inspect(self) -> ComposeResult:
+        with Horizontal(id="inspect"):
+            yield Preview(id="preview", settle=SETTLE, focusable=False)
+            yield InfoPanel(id="info", settle=SETTLE)
+
+    @property
+    def preview(self) -> Preview:
+        return self.query_one("#preview", Preview)
+
+    @property
+    def info_panel(self) -> InfoPanel:
+        return self.query_one("#info", InfoPanel)
+
+    @property
+    def active_pane(self) -> Pane:  # overridden by MainScreen
+        raise NotImplementedError
+
+    @property
+    def other_pane(self) -> Pane:  # overridden by MainScreen
+        raise NotImplementedError
+
+    def cursor_artefact(self, pane: Pane | None = None) -> Artefact | None:
+        """The entry under the cursor of a pane (the active one by default); the root is the pane's directory."""
+        node = (pane or self.active_pane).tree.cursor_node
+        return node.data.artefact if node is not None and node.data is not None else None
+
+    # Following the cursor ----------------------------------------------
+
+    @property
+    def preview_open(self) -> bool:
+        return self.query_one("#inspect").has_class("open") and self.preview.display
+
+    @property
+    def info_open(self) -> bool:
+        return self.query_one("#inspect").has_class("open") and self.info_panel.display
+
+    def _follow(self) -> None:
+        artefact = self.cursor_artefact()
+        if self.preview_open:
+            self.preview.show(artefact)
+        if self.info_open:
+            self.info_panel.show(artefact)
+
+    @on(Tree.NodeHighlighted)
+    def _inspect_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        if event.control is self.active_pane.tree:
+            self._follow()
+
+    @on(events.DescendantFocus)
+    def _inspect_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, StorageTree):
+            self._follow()
+
+    def _open(self, preview: bool, info: bool) -> None:
+        """Show the preview and/or the info panel in the strip under the panes."""
+        self.preview.display, self.info_panel.display = preview, info
+        self.preview.border_title, self.info_panel.border_title = "Preview", "Info"
+        self.query_one("#inspect").set_class(preview or info, "open")
+        if not preview:
+            self.preview.show(None)  # stop reading
+        if not info:
+            self.info_panel.show(None)
+        self._follow()
+
+    def action_toggle_preview(self) -> None:
+        self._open(not self.preview_open, self.info_open)
+
+    def action_toggle_info(self) -> None:
+        self._open(self.preview_open, not self.info_open)
+
+    @on(InfoPanel.Described)
+    def _described(self, event: InfoPanel.Described) -> None:
+        # A bucket's region may have just been learnt: its row shows it.
+        for pane in (self.active_pane, self.other_pane):
+            node = pane.tree.cursor_node
+            if node is not None and node.data is not None and node.data.artefact is event.artefact:
+                node.refresh()
+
+    # Sizes ---------------------------------------------------------------
+
+    @property
+    def counting(self) -> bool:
+        worker = self._count_worker
+        return worker is not None and not worker.is_finished and not worker.is_cancelled
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_count":
+            return self.counting  # otherwise Escape goes on to whoever else wants it
+        return super().check_action(action, parameters)
+
+    def action_count_size(self) -> None:
+        if self.counting:
+            self.action_cancel_count()
+            return
+        pane = self.active_pane
+        artefact = self.cursor_artefact(pane)
+        if not isinstance(artefact, Directory):
+            artefact = pane.directory
+        if artefact is None:
+            return
+        self._count_generation += 1
+        self._count_shown = (pane, f"Σ {visible(artefact.abspath)}: nothing counted yet")
+        pane.status.update(Text(f"Σ {visible(artefact.abspath)}: counting… (Esc or z stops)"))
+        self._count_worker = self._count(artefact, pane, self._count_generation)
+
+    def action_cancel_count(self) -> None:
+        worker = self._count_worker
+        if worker is None or not self.counting:
+            return
+        worker.cancel()
+        self._count_generation += 1  # answers still on their way are dropped
+        pane, summary = self._count_shown
+        if pane is not None:
+            pane.status.update(Text(summary + "  (stopped)"))
+        self.notify("Size count stopped", timeout=3)
+
+    @work(thread=True, exclusive=True, group="count", exit_on_error=False)
+    def _count(self, directory: Artefact, pane: Pane, generation: int) -> None:
+        worker = get_current_worker()
+        try:
+            for totals in directory.manager.du(directory.path):
+                if worker.is_cancelled:
+                    return  # the generator is closed: no further listing request
+                self.post_message(self.Counted(generation, pane, totals))
+        except StowError as error:
+            self.post_message(self.Counted(generation, pane, None, str(error)))
+        except Exception as error:  # never a traceback
+            self.post_message(self.Counted(generation, pane, None, f"{type(error).__name__}: {error}"))
+
+    @on(Counted)
+    def _counted(self, event: Counted) -> None:
+        if event.generation != self._count_generation:
+            return
+        status = event.pane.status
+        if event.error is not None:
+            self._count_shown = (None, "")
+            status.update(Text("⚠ " + visible(event.error), style="red"))
+            self.notify(event.error, title="Cannot count the size", severity="error", markup=False)
+            return
+        totals = event.totals
+        self.info_panel.set_size(totals)
+        summary = size_summary(totals)
+        self._count_shown = (event.pane, summary)
+        status.update(Text(summary + ("" if totals.done else "  counting… (Esc or z stops)")))
+        if totals.done:
+            self.notify(summary, title="Size", markup=False)
+
+    # Links and clipboard -------------------------------------------------
+
+    def action_copy_url(self) -> None:
+        artefact = self.cursor_artefact()
+        if artefact is None:
+            return
+        self.app.copy_to_clipboard(artefact.abspath)
+        self.notify(visible(artefact.abspath), title="Copied to the clipboard", markup=False)
+
+    def action_copy_link(self) -> None:
+        artefact = self.cursor_artefact()
+        if not isinstance(artefact, File) or getattr(artefact.manager, "presign", None) is None:
+            self.notify("Presigned links are for S3 objects", severity="warning")
+            return
+
+        def done(answer: str | None) -> None:
+            if answer is None:
+                return
+            try:
+                seconds = int(answer.strip() or PRESIGN_DEFAULT)
+            except ValueError:
+                seconds = 0
+            if not 1 <= seconds <= PRESIGN_MAX:
+                self.notify(f"Give a number of seconds from 1 to {PRESIGN_MAX}", severity="error")
+                return
+            self._presign(artefact, seconds)
+
+        prompt = f"A link anyone can use to download {visible(artefact.basename)}: valid for how many seconds?"
+        self.app.push_screen(InputDialog(prompt, str(PRESIGN_DEFAULT)), done)
+
+    @work(thread=True, group="presign", exit_on_error=False)
+    def _presign(self, artefact: File, seconds: int) -> None:
+        try:
+            link = artefact.manager.presign(artefact.path, seconds)
+        except StowError as error:
+            self.notify(str(error), title="Cannot sign a link", severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._copied_link, link, seconds)
+
+    def _copied_link(self, link: str, seconds: int) -> None:
+        self.app.copy_to_clipboard(link)
+        self.notify(f"Presigned link, valid {seconds:,} s", title="Copied to the clipboard", markup=False)
+
+    # Versions ------------------------------------------------------------
+
+    def action_versions(self) -> None:
+        artefact = self.cursor_artefact()
+        if not isinstance(artefact, File) or type(artefact.manager).versions is Manager.versions:
+            self.notify("Versions are listed for objects in S3 buckets", severity="warning")
+            return
+        other = self.other_pane
+
+        def copied(url: str) -> None:
+            for pane in (self.active_pane, other):
+                pane.refresh_directory(url)
+
+        self.app.push_screen(VersionsScreen(artefact, other.url, on_copied=copied))

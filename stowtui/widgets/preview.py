@@ -1,0 +1,262 @@
+"""The head of a file, shown by kind: the body of the F3 viewer and of the preview pane.
+
+Only a bounded head is read (64 KiB: a ranged GET on S3, a bounded read on
+disk), in a thread worker; ``load_more`` reads the next range. Reads are an
+exclusive worker group, and each carries a generation number, so showing
+another file drops the answer of a read nobody wants any more.
+"""
+
+from __future__ import annotations
+
+from rich.markdown import Markdown
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
+
+from ..managers import Artefact, Directory
+from ..managers.exceptions import StowError
+from ..peek import THEME, Peek, human_bytes, lines_of, peek
+from ..text import visible
+from .text_view import TextView
+
+HEAD = 64 * 1024
+MORE = 256 * 1024
+
+
+def extent(length: int, complete: bool, size: int | None) -> str:
+    """``showing the first 64K of 300M``, or ``all 12K``."""
+    if complete:
+        return f"all {human_bytes(length)}"
+    total = f" of {human_bytes(size)}" if size is not None else ""
+    return f"showing the first {human_bytes(length)}{total}"
+
+
+class Preview(Vertical):
+    """Text (highlighted by extension), JSON, CSV/TSV tables, Markdown, gzip, or a hex dump."""
+
+    DEFAULT_CSS = """
+    Preview { height: 1fr; }
+    Preview > #viewer-text { height: 1fr; }
+    Preview > #viewer-body, Preview > #viewer-table { height: 1fr; display: none; }
+    Preview.markdown > #viewer-body, Preview.table > #viewer-table { display: block; }
+    Preview.markdown > #viewer-text, Preview.table > #viewer-text { display: none; }
+    Preview > #viewer-status { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    class Loaded(Message):
+        """A read finished (or failed): posted by the worker, handled by the preview itself."""
+
+        def __init__(self, generation: int, data: bytes, complete: bool, peeked: Peek | None, error: str | None,
+                     lines: list[Text] | None):
+            super().__init__()
+            self.lines = lines
+            self.generation = generation
+            self.data = data
+            self.complete = complete
+            self.peeked = peeked
+            self.error = error
+
+    def __init__(self, *, head: int = HEAD, more: int = MORE, more_key: str | None = None,
+                 settle: float = 0.0, focusable: bool = True, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.head, self.more, self.more_key = head, more, more_key
+        self.settle = settle  # seconds the cursor must rest on an entry before it is read
+        self._focusable = focusable
+        self.artefact: Artefact | None = None
+        self.version_id: str | None = None
+        self.object_size: int | None = None
+        self.data = b""
+        self.complete = False
+        self.reading = False
+        self.error: str | None = None
+        self.peeked: Peek | None = None
+        self.peeked_kind: str | None = None
+        self._generation = 0
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        text = TextView(id="viewer-text")
+        markdown = VerticalScroll(id="viewer-body")
+        table = DataTable(id="viewer-table", zebra_stripes=True)
+        text.can_focus = markdown.can_focus = table.can_focus = self._focusable
+        yield text
+        with markdown:
+            yield Static(id="viewer-markdown")
+        yield table
+        yield Static(id="viewer-status", markup=False)
+
+    # Accessors ---------------------------------------------------------
+
+    @property
+    def body(self) -> TextView:
+        """Text, JSON and hex dumps."""
+        return self.query_one("#viewer-text", TextView)
+
+    @property
+    def markdown(self) -> Static:
+        return self.query_one("#viewer-markdown", Static)
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#viewer-table", DataTable)
+
+    @property
+    def status(self) -> Static:
+        return self.query_one("#viewer-status", Static)
+
+    @property
+    def content(self):
+        """The widget showing the file now (to focus it)."""
+        if self.has_class("table"):
+            return self.table
+        if self.has_class("markdown"):
+            return self.query_one("#viewer-body", VerticalScroll)
+        return self.body
+
+    def _kind(self, kind: str | None) -> None:
+        self.set_class(kind == "table", "table")
+        self.set_class(kind == "markdown", "markdown")
+
+    # Showing -----------------------------------------------------------
+
+    def show(self, artefact: Artefact | None, *, version_id: str | None = None, size: int | None = None) -> None:
+        """Show the head of ``artefact`` (a version of it, on a versioned store)."""
+        if artefact is self.artefact and version_id == self.version_id and artefact is not None:
+            return
+        self._generation += 1
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.workers.cancel_group(self, "preview")
+        self.artefact, self.version_id = artefact, version_id
+        self.object_size = size if size is not None else getattr(artefact, "size", None)
+        self.data, self.complete, self.reading, self.error, self.peeked = b"", False, False, None, None
+        self.peeked_kind = None
+        self._kind(None)
+        if artefact is None:
+            self.body.set_text(Text(""))
+            self.status.update("")
+            return
+        if isinstance(artefact, Directory):
+            self.body.set_text(Text.assemble((visible(artefact.basename or artefact.abspath) + "/", "bold"),
+                                             ("  directory", "dim")))
+            self.status.update("a directory: Enter opens it")
+            return
+        self.reading = True
+        self.body.set_text(Text("Loading…", style="dim"))
+        self.status.update("Loading…")
+        read = (artefact, version_id, 0, self.head, b"", self.object_size, self._generation)
+        if self.settle > 0:
+            self._timer = self.set_timer(self.settle, lambda: self._read(*read))
+        else:
+            self._read(*read)
+
+    def load_more(self) -> bool:
+        """Read the next range and show it with what is already there; False if there is no more."""
+        if self.artefact is None or isinstance(self.artefact, Directory) or self.reading or self.complete or self.error:
+            return False
+        self.reading = True
+        self.status.update(f"Loading {human_bytes(self.more)} more…")
+        self._read(self.artefact, self.version_id, len(self.data), self.more, self.data, self.object_size, self._generation)
+        return True
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def _read(self, artefact: Artefact, version_id: str | None, start: int, length: int,
+              before: bytes, size: int | None, generation: int) -> None:
+        worker = get_current_worker()
+        manager = artefact.manager
+        try:
+            if version_id:
+                chunk = manager.read_range(artefact.path, start, length, version_id=version_id)
+            elif start == 0:
+                chunk = manager.read_head(artefact.path, length)
+            else:
+                chunk = manager.read_range(artefact.path, start, length)
+        except StowError as error:
+            self.post_message(self.Loaded(generation, before, False, None, str(error), None))
+            return
+        except Exception as error:  # never a traceback: a line in the preview
+            self.post_message(self.Loaded(generation, before, False, None, f"{type(error).__name__}: {error}", None))
+            return
+        if worker.is_cancelled:
+            return
+        data = before + chunk
+        complete = len(chunk) < length or (size is not None and len(data) >= size)
+        try:
+            peeked = peek(artefact.basename, data, complete, artefact.content_type)
+            lines = None
+            if peeked.text is not None:  # split here, off the event loop: megabytes take a while
+                lines = lines_of(peeked.text)
+                if not complete:
+                    trailer = f"— {extent(len(data), complete, size)}{self._more(complete)} —"
+                    lines += [Text(""), Text(trailer, style="dim")]
+        except Exception as error:  # a bug in rendering must not leave "Loading…" forever
+            self.post_message(self.Loaded(generation, before, False, None, f"{type(error).__name__}: {error}", None))
+            return
+        if not worker.is_cancelled:
+            self.post_message(self.Loaded(generation, data, complete, peeked, None, lines))
+
+    def on_preview_loaded(self, message: Loaded) -> None:
+        message.stop()
+        if message.generation != self._generation:
+            return  # an answer about a file no longer shown
+        self.reading = False
+        if message.error is not None:
+            self.error = message.error
+            if not self.data:
+                self.body.set_text(Text("⚠ " + visible(message.error), style="red"))
+            self.status.update(Text("⚠ " + visible(message.error), style="red", no_wrap=True))
+            return
+        self.data, self.complete, self.peeked = message.data, message.complete, message.peeked
+        self._show_peek(message.peeked, message.lines)
+
+    # Rendering ---------------------------------------------------------
+
+    def extent(self) -> str:
+        """``showing the first 64K of 300M``, or the whole size."""
+        return extent(len(self.data), self.complete, self.object_size)
+
+    def _more(self, complete: bool) -> str:
+        return f" — press {self.more_key} for more" if self.more_key and not complete else ""
+
+    def _show_peek(self, peeked: Peek, lines: list[Text] | None) -> None:
+        """Show what the worker made of the bytes (``self.data`` holds them already)."""
+        more = self._more(self.complete)
+        described = {"json": "JSON", "hex": "binary (hex dump)", "markdown": "Markdown", "empty": "empty"}
+        kind = described.get(peeked.kind, peeked.language or "text")
+        if peeked.kind == "table":
+            rows = peeked.rows or []
+            kind = f"table: {max(0, len(rows) - 1):,} rows × {len(rows[0]) if rows else 0} columns"
+            self._fill_table(rows)
+        elif peeked.kind == "markdown":
+            self.markdown.update(Markdown(peeked.markdown or "", hyperlinks=False, code_theme=THEME))
+            if peeked.kind != self.peeked_kind:
+                self.query_one("#viewer-body", VerticalScroll).scroll_home(animate=False)
+        else:
+            scrolled = self.body.scroll_offset
+            self.body.set_lines(lines or [])
+            if self.data and peeked.kind == self.peeked_kind:
+                self.body.scroll_to(scrolled.x, scrolled.y, animate=False)  # "load more" keeps the place
+        focused = self.screen.focused
+        had_focus = focused is not None and focused in (self.body, self.table, self.query_one("#viewer-body"))
+        self.peeked_kind = peeked.kind
+        self._kind(peeked.kind)
+        if had_focus:
+            self.content.focus()
+        status = " · ".join([kind, self.extent() + more, *peeked.notes])
+        self.status.update(Text(visible(status), no_wrap=True))
+
+    def _fill_table(self, rows: list[list[str]]) -> None:
+        table = self.table
+        table.clear(columns=True)
+        if not rows:
+            return
+        width = max(len(row) for row in rows)
+        header = rows[0] + [""] * (width - len(rows[0]))
+        table.add_columns(*(Text(name, no_wrap=True) for name in header))
+        table.add_rows([Text(cell, no_wrap=True) for cell in row + [""] * (width - len(row))] for row in rows[1:])
