@@ -14,7 +14,7 @@ from .screens.main import MainScreen
 class StowApp(App):
     """Two panes, a jobs panel; every copy, move and delete runs on ``self.jobs``."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "screens/dialogs.tcss"]
     TITLE = "stowtui"
     BINDINGS = [Binding("ctrl+p", "command_palette", "Commands", show=False)]
 

@@ -41,17 +41,6 @@ class Dialog(ModalScreen):
     """A centred box; Escape dismisses it with ``None``."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
-    DEFAULT_CSS = """
-    Dialog { align: center middle; }
-    Dialog > Vertical {
-        width: 76; max-width: 95%; height: auto; max-height: 90%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    Dialog .title { text-style: bold; margin-bottom: 1; }
-    Dialog .listing { max-height: 25vh; height: auto; }  /* 6 lines at 80x24: the buttons stay on screen */
-    Dialog Horizontal.buttons { height: auto; align-horizontal: right; margin-top: 1; }
-    Dialog Button { margin-left: 1; min-width: 10; }
-    """
 
     def action_cancel(self) -> None:
         self.dismiss(None)

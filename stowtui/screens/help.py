@@ -21,10 +21,6 @@ EXTRA = [
 
 class HelpScreen(ModalScreen):
     BINDINGS = [Binding("escape,q,f1,question_mark", "app.pop_screen", "Close")]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 72; max-width: 95%; height: 80%; border: thick $primary; background: $surface; }
-    """
 
     def __init__(self, bindings):
         super().__init__()
