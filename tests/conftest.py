@@ -182,3 +182,10 @@ def mock_stow(mock_s3):
     mock_s3.create_bucket(Bucket="bucket")
     yield managers
     registry.forget_instances()
+
+
+# ---------------------------------------------------------------------------
+# Inspection: ``gate`` holds chosen requests inside the loopback server
+# ---------------------------------------------------------------------------
+
+from inspectkit import gate  # noqa: E402,F401  (a fixture, shared by the inspection tests)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-from inspectkit import gate  # noqa: F401  (a fixture)
 from stowtui.app import StowApp
 from uikit import child, ready, select, wait_for, widget_text
 

@@ -6,7 +6,6 @@ import os
 
 import pytest
 
-from inspectkit import gate  # noqa: F401  (a fixture)
 from inspectkit import status_text
 from stowtui.app import StowApp
 from uikit import ready, select, toasts_text, wait_for, widget_text

@@ -9,7 +9,6 @@ import time
 import pytest
 from textual.widgets import DataTable
 
-from inspectkit import gate  # noqa: F401  (a fixture)
 from inspectkit import status_text
 from stowtui.app import StowApp
 from stowtui.screens.viewer import ViewerScreen

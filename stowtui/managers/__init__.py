@@ -22,7 +22,7 @@ from typing import IO, Iterator
 from . import exceptions
 from .artefacts import Artefact, Directory, File
 from .manager import LocalManager, Manager, RemoteManager
-from .registry import available, connect, resolve, set_defaults, split_url
+from .registry import available, connect, resolve, set_defaults
 
 __all__ = [
     "Artefact", "Directory", "File", "Manager", "LocalManager", "RemoteManager", "exceptions",

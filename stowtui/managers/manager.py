@@ -18,11 +18,10 @@ import contextlib
 import dataclasses
 import io
 import os
-import shutil
 import tempfile
 import threading
 import urllib.parse
-from typing import IO, Iterable, Iterator
+from typing import IO, Iterator
 
 from . import exceptions
 from .artefacts import Artefact, Directory, File

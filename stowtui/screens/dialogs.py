@@ -12,7 +12,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from ..jobs import Conflict, Decision
 from ..managers import Artefact, Directory
-from ..text import human_size, plain, short_time, visible
+from ..text import human_size, short_time, visible
 
 MAX_LISTED = 12
 

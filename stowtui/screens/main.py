@@ -16,12 +16,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from .. import managers
 from ..jobs import Conflict, Decision, Job, JobState
-from ..managers import Artefact, Directory
+from ..managers import Artefact
 from ..managers.exceptions import StowError
 from ..text import visible
 from ..widgets.jobs_panel import JobsPanel

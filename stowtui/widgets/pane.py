@@ -24,7 +24,7 @@ from textual.widgets.tree import TreeNode
 from textual.worker import Worker, get_current_worker
 
 from .. import managers
-from ..managers import Artefact, Directory, File
+from ..managers import Artefact, Directory
 from ..managers.exceptions import StowError
 from ..text import human_size, plain, short_time, visible
 
