@@ -292,6 +292,28 @@ def test_upload_of_a_small_file_is_one_put(stow, s3, bucket, tmp_path, source):
     assert s3.backend.get_object("bucket", "dir/up.txt").value == b"uploaded"
 
 
+@pytest.mark.parametrize("size, waits", [(4096, False), (2 * 1024 * 1024, True)])
+def test_only_a_big_upload_waits_for_100_continue(stow, bucket, tmp_path, size, waits):
+    """botocore asks every file body to wait for ``100 Continue``: a round trip per small file."""
+    local = tmp_path / "up.bin"
+    local.write_bytes(b"x" * size)
+    manager, _ = stow.location("s3://bucket/up.bin")
+    sent = []
+
+    def record(request, **kwargs):
+        sent.append(request.headers.get("Expect"))
+
+    manager.client.meta.events.register("before-send.s3.PutObject", record)
+    try:
+        stow.put(local, "s3://bucket/up.bin")
+    finally:
+        manager.client.meta.events.unregister("before-send.s3.PutObject", record)
+
+    shown = [value.decode() if isinstance(value, bytes) else value for value in sent]
+    assert shown == ["100-continue" if waits else None]
+    assert stow.get("s3://bucket/up.bin") == b"x" * size
+
+
 def test_many_puts_into_one_directory_cost_a_constant_number_of_requests_each(stow, s3, bucket):
     """Returning the new artefact must not list the whole directory again after every put."""
     for i in range(30):

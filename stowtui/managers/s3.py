@@ -156,6 +156,23 @@ def _credentials_name(credentials: dict) -> str:
         return name
 
 
+#: Below this, a PUT sends its body at once instead of waiting for ``100 Continue``.
+CONTINUE_THRESHOLD = 1 * MiB
+
+
+def _no_continue_for_small_bodies(params, **kwargs):
+    """botocore asks for ``Expect: 100-continue`` on every file-like body: a whole extra
+    round trip per small file. It only pays off for big bodies the server may refuse."""
+    headers = params.get("headers", {})
+    if headers.get("Expect") not in ("100-continue", b"100-continue"):
+        return
+    from botocore.utils import determine_content_length
+
+    size = determine_content_length(params.get("body"))  # leaves the body's position alone
+    if size is not None and size < CONTINUE_THRESHOLD:
+        del headers["Expect"]
+
+
 def _subscriber(size: int | None, etag: str | None, callback, done: threading.Event):
     """An s3transfer subscriber: provides what a listing told (so no HeadObject is made),
     relays progress and flags completion."""
@@ -278,9 +295,10 @@ class S3(RemoteManager):
                 if self.unsigned:
                     options["signature_version"] = botocore.UNSIGNED
                 with s3_errors("connect to", "S3"):
-                    self._client_instance = session.client(
-                        "s3", endpoint_url=self.endpoint_url, config=Config(**options)
-                    )
+                    client = session.client("s3", endpoint_url=self.endpoint_url, config=Config(**options))
+                # Same event as botocore's own handler, registered after it: so it runs after it.
+                client.meta.events.register("before-call.s3", _no_continue_for_small_bodies)
+                self._client_instance = client
             return self._client_instance
 
     def _transfer(self, kind: str):
