@@ -92,12 +92,15 @@ def serve(connection) -> None:
 
 
 class Server:
-    """The client side of :func:`serve`."""
+    """The client side of a server process (``serve`` by default; other scripts pass their own)."""
+
+    def __init__(self, target=None):
+        self._target = target or serve
 
     def __enter__(self):
         context = multiprocessing.get_context("spawn")
         self._connection, theirs = context.Pipe()
-        self._process = context.Process(target=serve, args=(theirs,), daemon=True)
+        self._process = context.Process(target=self._target, args=(theirs,), daemon=True)
         self._process.start()
         self.endpoint_url = self._connection.recv()
         return self

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import multiprocessing
 import os
 import shutil
 import statistics
@@ -52,6 +51,7 @@ os.environ.update(
 for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"):
     os.environ.pop(_name, None)
 
+import listing  # noqa: E402
 from listing import aws_command, machine  # noqa: E402
 from s3server import S3Server  # noqa: E402
 
@@ -107,31 +107,11 @@ def serve(connection) -> None:
                 return
 
 
-class Server:
-    """The client side of :func:`serve`."""
+class Server(listing.Server):
+    """The client side of :func:`serve`: the listing benchmark's, with this script's commands."""
 
-    def __enter__(self):
-        context = multiprocessing.get_context("spawn")
-        self._connection, theirs = context.Pipe()
-        self._process = context.Process(target=serve, args=(theirs,), daemon=True)
-        self._process.start()
-        self.endpoint_url = self._connection.recv()
-        return self
-
-    def __exit__(self, *exc):
-        self._ask("stop")
-        self._process.join(timeout=60)
-
-    def _ask(self, command, argument=None):
-        self._connection.send((command, argument))
-        return self._connection.recv()
-
-    def clear_counts(self) -> None:
-        self._ask("clear")
-
-    @property
-    def counts(self) -> Counter:
-        return Counter(self._ask("counts"))
+    def __init__(self):
+        super().__init__(serve)
 
     def objects(self, prefix: str, md5: bool = False) -> dict:
         return self._ask("objects", (prefix, md5))
