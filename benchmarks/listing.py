@@ -55,7 +55,7 @@ from botocore.config import Config  # noqa: E402
 
 from s3server import S3Server  # noqa: E402
 
-from stowtui import managers as stow  # noqa: E402
+from stowtui import stow  # noqa: E402
 from stowtui.managers import registry  # noqa: E402
 
 BUCKET = "bench"

@@ -30,14 +30,14 @@ import dataclasses
 import enum
 import itertools
 import os
-import tempfile
 import threading
 import time
 from typing import Callable, Sequence
 
 from .managers import exceptions
 from .managers.artefacts import Artefact, Directory, File
-from .managers.manager import LocalManager, Manager
+from .managers.manager import Manager
+from .managers.transfer import transfer
 
 POLICIES = ("overwrite", "skip", "rename", "newer", "different", "ask")
 
@@ -144,29 +144,6 @@ class _Target:
 def _split_name(basename: str) -> tuple[str, str]:
     stem, dot, ext = basename.rpartition(".")
     return (stem, "." + ext) if dot and stem else (basename, "")
-
-
-def _options(manager: Manager, callback, cancel) -> dict:
-    return {"callback": callback, "cancel": cancel} if manager.SUPPORTS_TRANSFER_OPTIONS else {}
-
-
-def transfer_file(source: File, manager: Manager, path: str, callback=None, cancel=None) -> None:
-    """Write one file to ``manager`` at ``path``, by the cheapest route there is."""
-    source_manager = source.manager
-    if source_manager is manager:
-        manager._cp(source, path, **_options(manager, callback, cancel))
-    elif isinstance(source_manager, LocalManager):
-        manager._put(source_manager._abspath(source.path), path, **_options(manager, callback, cancel))
-    elif isinstance(manager, LocalManager):
-        with manager._staging(path) as local:
-            source_manager._get(source, local, **_options(source_manager, callback, cancel))
-    else:
-        half = (lambda n: callback(n / 2)) if callback else None
-        with tempfile.TemporaryDirectory(prefix="stowtui-") as workspace:
-            local = os.path.join(workspace, "part")
-            source_manager._get(source, local, **_options(source_manager, half, cancel))
-            manager._put(local, path, **_options(manager, half, cancel))
-    manager._forget(path)
 
 
 class Job:
@@ -397,10 +374,10 @@ class Job:
                     # The raw pages: an empty one says all there is to know
                     # (nothing in the way), with no second request to prove
                     # whether the prefix "exists".
-                    found = [a for page in manager._lsPages(folder) for a in page if a is not None]
+                    found = manager.scan(folder)
                 else:
                     found = manager.ls(folder, refresh=True)
-                listing = {Directory._key(a): a for a in found}
+                listing = {Directory.key(a): a for a in found}
             except (exceptions.ArtefactNotFound, exceptions.ArtefactTypeError):
                 listing = {}
             self._listings[key] = listing
@@ -414,13 +391,13 @@ class Job:
         return found if found is not None else listing.get(name + "/")
 
     def _reserve(self, manager: Manager, path: str, artefact: Artefact) -> None:
-        self._listings.setdefault((id(manager), manager.dirname(path)), {})[Directory._key(artefact)] = artefact
+        self._listings.setdefault((id(manager), manager.dirname(path)), {})[Directory.key(artefact)] = artefact
 
     def _fresh_name(self, manager: Manager, path: str) -> str:
         folder, base = manager.dirname(path), manager.basename(path)
         stem, ext = _split_name(base)
         for n in itertools.count(1):
-            candidate = manager._child(folder, f"{stem} ({n}){ext}")
+            candidate = manager.child(folder, f"{stem} ({n}){ext}")
             if self._existing(manager, candidate) is None:
                 return candidate
         raise AssertionError("unreachable")
@@ -459,14 +436,14 @@ class Job:
             if other is None:
                 kind = "directory" if isinstance(existing, Directory) else "file"
                 raise exceptions.ArtefactTypeError(
-                    f"Cannot write {source.abspath} to {manager._abspath(path)}: a {kind} of that name is in the way"
+                    f"Cannot write {source.abspath} to {manager.url(path)}: a {kind} of that name is in the way"
                 )
             existing = other
         if source_is_dir:
             if self.conflict == "rename" and not resume:
                 return "write", self._fresh_name(manager, path)
             return "merge", path
-        policy = self._policy_for(source, existing, manager._abspath(path))
+        policy = self._policy_for(source, existing, manager.url(path))
         if policy == "overwrite":
             return "write", path
         if policy == "rename":
@@ -488,7 +465,7 @@ class Job:
             raise exceptions.OperationNotPermitted(f"Cannot {self.kind} {source.abspath} onto itself")
         if isinstance(source, Directory) and path.startswith(source.path.rstrip("/") + "/"):
             raise exceptions.OperationNotPermitted(
-                f"Cannot {self.kind} the directory {source.abspath} into itself ({manager._abspath(path)})"
+                f"Cannot {self.kind} the directory {source.abspath} into itself ({manager.url(path)})"
             )
 
     def _count_child(self, parent: _DirState) -> None:
@@ -524,7 +501,7 @@ class Job:
             return
         if action == "merge" and not self._merge and self._children(manager, path):
             raise exceptions.ArtefactExists(
-                f"{manager._abspath(path)} is a directory that is not empty; pass overwrite=True to write over it"
+                f"{manager.url(path)} is a directory that is not empty; pass overwrite=True to write over it"
             )
         self._reserve(manager, path, source)
         if isinstance(source, File):
@@ -534,7 +511,7 @@ class Job:
             self.kind == "move"
             and action == "write"
             and source.manager is manager  # a rename never crosses managers
-            and source.manager._rename(source, path)
+            and source.manager.rename(source, path)
         ):
             self._touch(manager, path)
             self._touch(source.manager, source.path)
@@ -577,7 +554,7 @@ class Job:
         source_manager = source.manager
         # Walk what is there now, not what a view listed a while ago: a copy
         # must not miss a file added since (and a move must not miss it either).
-        source_manager._invalidate(source.path)
+        source_manager.invalidate(source.path)
         for artefact in source_manager.walk(source.path):
             if self._cancel.is_set():
                 return
@@ -585,7 +562,7 @@ class Job:
             if parent is None:  # under a directory that could not be made
                 continue
             # Below the parent's *final* path, which a rename may have changed.
-            child_path = manager._child(parent.target, artefact.basename)
+            child_path = manager.child(parent.target, artefact.basename)
             self._count_child(parent)
             try:
                 if artefact.is_link and isinstance(artefact, Directory):
@@ -619,8 +596,7 @@ class Job:
     def _make_directory(self, manager: Manager, path: str) -> None:
         self._listings.setdefault((id(manager), path), {})
         if not manager.IMPLICIT_DIRECTORIES:
-            manager._mkdir(path)
-            manager._forget(path)
+            manager.make_directory(path)
             self._touch(manager, path)
 
     def _skip(self, target: _Target, parent: _DirState | None) -> None:
@@ -689,17 +665,17 @@ class Job:
         try:
             if target.written:
                 advance(source.size)
-            elif self.kind == "move" and source.manager is manager and source.manager._rename(source, path):
+            elif self.kind == "move" and source.manager is manager and source.manager.rename(source, path):
                 advance(source.size)
                 target = dataclasses.replace(target, renamed=True)
             else:
-                transfer_file(source, manager, path, advance, self._cancel)
+                transfer(source, manager, path, advance, self._cancel)
             if self.kind == "move" and not target.renamed:
                 # Put, verify, then delete: in this order, in this one task.
                 self._verify(source, manager, path)
                 if self._cancel.is_set():
                     raise exceptions.OperationCancelled(f"Cancelled before {source.abspath} was removed")
-                source.manager._rm(source)
+                source.manager.remove(source)
                 self._touch(source.manager, source.path)
             self._touch(manager, path)
             ok = True
@@ -709,11 +685,11 @@ class Job:
             with self._lock:
                 self._bytes_done -= moved
             if not self._cancel.is_set():  # stopped by something else than this job's cancel
-                self._fail(source.abspath, manager._abspath(path), error, target)
+                self._fail(source.abspath, manager.url(path), error, target)
         except BaseException as error:
             with self._lock:
                 self._bytes_done -= moved
-            self._fail(source.abspath, manager._abspath(path), error, target)
+            self._fail(source.abspath, manager.url(path), error, target)
         finally:
             with self._lock:
                 self._current.pop(slot, None)
@@ -722,19 +698,18 @@ class Job:
 
     def _verify(self, source: File, manager: Manager, path: str) -> None:
         """The destination must exist with the source's size before the source goes."""
-        manager._forget(path)
-        found = manager._identifyPath(path)
+        found = manager.lookup(path)
         if not isinstance(found, File):
             raise exceptions.BackendError(
-                f"Kept {source.abspath}: its copy at {manager._abspath(path)} could not be found after writing"
+                f"Kept {source.abspath}: its copy at {manager.url(path)} could not be found after writing"
             )
         if found.size != source.size:
             raise exceptions.BackendError(
-                f"Kept {source.abspath}: its copy at {manager._abspath(path)} has {found.size} bytes, not {source.size}"
+                f"Kept {source.abspath}: its copy at {manager.url(path)} has {found.size} bytes, not {source.size}"
             )
         if source.etag and found.etag and "-" not in source.etag + found.etag and source.etag != found.etag:
             raise exceptions.BackendError(
-                f"Kept {source.abspath}: its copy at {manager._abspath(path)} has a different checksum"
+                f"Kept {source.abspath}: its copy at {manager.url(path)} has a different checksum"
             )
 
     def _delete_task(self, artefact: Artefact | str) -> None:
@@ -752,8 +727,7 @@ class Job:
                 return
             artefact = _as_artefact(artefact)
             manager = artefact.manager
-            manager._rm(artefact, **_options(manager, removed, self._cancel))
-            manager._forget(artefact.path)
+            manager.remove(artefact, removed, self._cancel)
             self._touch(manager, artefact.path)
             with self._lock:
                 self._files_done += 1
@@ -807,19 +781,19 @@ class Job:
         source = state.source
         try:
             if state.children == 0 and ok and state.manager.IMPLICIT_DIRECTORIES:
-                state.manager._mkdir(state.target)  # an empty directory still needs its marker
+                state.manager.make_directory(state.target)  # an empty directory still needs its marker
                 self._touch(state.manager, state.target)
             if self.kind == "move" and ok and state.residual:
                 # What the first job skipped may still be in it: leave it then.
                 ok = not source.manager.ls(source.path, refresh=True)
             if self.kind == "move" and ok:
-                source.manager._rmdir(source)
+                source.manager.remove_empty_directory(source)
                 self._touch(source.manager, source.path)
         except exceptions.ArtefactNotFound:
             pass  # already gone (S3: a directory goes with its last object)
         except Exception as error:
             ok = False
-            self._fail(source.abspath, state.manager._abspath(state.target), error,
+            self._fail(source.abspath, state.manager.url(state.target), error,
                        _Target(source, state.manager, state.target, state.parent))
         if state.parent is not None:
             self._child_done(state.parent, ok)
@@ -834,7 +808,7 @@ def _as_source(source: Artefact | str | os.PathLike) -> tuple[Artefact | str, st
     if isinstance(source, Artefact):
         return source, source.basename
     manager, path = _as_location(os.fspath(source))
-    return manager._abspath(path), manager.basename(path)
+    return manager.url(path), manager.basename(path)
 
 
 def _as_artefact(source: Artefact | str) -> Artefact:
@@ -881,7 +855,7 @@ class JobQueue:
         targets = []
         for source in sources:
             source, basename = _as_source(source)
-            targets.append(_Target(source, manager, manager._child(folder, basename)))
+            targets.append(_Target(source, manager, manager.child(folder, basename)))
         return targets
 
     @staticmethod

@@ -90,7 +90,7 @@ def mock_s3(aws_credentials):
 
 @pytest.fixture
 def stow(s3):
-    from stowtui import managers
+    from stowtui import stow as managers
     from stowtui.managers import registry
 
     registry.forget_instances()
@@ -174,7 +174,7 @@ def seed(s3):
 @pytest.fixture
 def mock_stow(mock_s3):
     """The stateless interface with ``s3://`` on moto's in-process mock (no wire, fast)."""
-    from stowtui import managers
+    from stowtui import stow as managers
     from stowtui.managers import registry
 
     registry.forget_instances()

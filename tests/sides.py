@@ -203,7 +203,7 @@ class OpLog:
         from stowtui import jobs
 
         log = self
-        original_transfer = jobs.transfer_file
+        original_transfer = jobs.transfer
         original_verify = jobs.Job._verify
 
         def transfer_file(source, manager, path, *args, **kwargs):
@@ -214,7 +214,7 @@ class OpLog:
             original_verify(job, source, manager, path)
             log.add("verified", source.abspath)
 
-        self._monkeypatch.setattr(jobs, "transfer_file", transfer_file)
+        self._monkeypatch.setattr(jobs, "transfer", transfer_file)
         self._monkeypatch.setattr(jobs.Job, "_verify", verify)
 
     def watch(self, manager) -> None:

@@ -114,7 +114,7 @@ def test_a_job_is_not_done_while_its_directories_are_still_being_closed(tmp_path
     (src / "g").write_bytes(b"2")
     gate, g_moved, g_finished = threading.Event(), threading.Event(), threading.Event()
     seen_done_while_sealing = []
-    original_transfer, original_seal = engine.transfer_file, engine.Job._seal
+    original_transfer, original_seal = engine.transfer, engine.Job._seal
     original_finish = engine.Job._finish_if_idle
 
     def transfer_file(source, manager, path, *args, **kwargs):
@@ -136,7 +136,7 @@ def test_a_job_is_not_done_while_its_directories_are_still_being_closed(tmp_path
             seen_done_while_sealing.append(job.state.finished)
         original_seal(job, state)
 
-    monkeypatch.setattr(engine, "transfer_file", transfer_file)
+    monkeypatch.setattr(engine, "transfer", transfer_file)
     monkeypatch.setattr(engine.Job, "_seal", seal)
     monkeypatch.setattr(engine.Job, "_finish_if_idle", finish_if_idle)
     monkeypatch.setattr(FS, "_rename", lambda *a: False)

@@ -332,7 +332,7 @@ def test_cancel_after_some_files_drops_the_rest(side, src_kind, dst_kind, monkey
     seed(src, tree, "d")
     log = watched_move(monkeypatch, src, dst, tree, "d")
     puts = []
-    original_transfer = engine.transfer_file
+    original_transfer = engine.transfer
 
     def transfer_file(source, manager, path, callback=None, cancel=None):
         original_transfer(source, manager, path, callback, cancel)
@@ -342,7 +342,7 @@ def test_cancel_after_some_files_drops_the_rest(side, src_kind, dst_kind, monkey
                 cancel.set()  # the job's own cancel event: as job.cancel()
 
     lock = threading.Lock()
-    monkeypatch.setattr(engine, "transfer_file", transfer_file)
+    monkeypatch.setattr(engine, "transfer", transfer_file)
     queue = JobQueue(workers=2, max_pending=4)
     try:
         job = finished(queue.move([src.url("d")], dst.url()))
@@ -375,7 +375,7 @@ def cancel_on_first_bytes(monkeypatch):
         told.set()
 
     monkeypatch.setattr(TransferFuture, "cancel", cancel)
-    original_transfer = engine.transfer_file
+    original_transfer = engine.transfer
     calls = []
 
     def transfer_file(source, manager, path, callback=None, cancel=None):
@@ -389,7 +389,7 @@ def cancel_on_first_bytes(monkeypatch):
 
         original_transfer(source, manager, path, on_bytes, cancel)
 
-    monkeypatch.setattr(engine, "transfer_file", transfer_file)
+    monkeypatch.setattr(engine, "transfer", transfer_file)
     return calls
 
 

@@ -65,7 +65,7 @@ def test_byte_progress_moves_during_a_big_upload(side, jobs, monkeypatch):
     size = 64 * MiB
     src.write("big.bin", os.urandom(size))
     seen = []
-    original_transfer = engine.transfer_file
+    original_transfer = engine.transfer
 
     def transfer_file(source, manager, path, callback=None, cancel=None):
         job = jobs.jobs[-1]
@@ -76,7 +76,7 @@ def test_byte_progress_moves_during_a_big_upload(side, jobs, monkeypatch):
 
         original_transfer(source, manager, path, on_bytes, cancel)
 
-    monkeypatch.setattr(engine, "transfer_file", transfer_file)
+    monkeypatch.setattr(engine, "transfer", transfer_file)
     started = time.monotonic()
 
     job = finished(jobs.copy([src.url("big.bin")], dst.url()))

@@ -126,7 +126,7 @@ def gated_transfers(monkeypatch):
     """Transfers that move half their bytes, then wait for ``gate`` (or a cancel)."""
     gate = threading.Event()
     started = threading.Event()
-    original = jobs_module.transfer_file
+    original = jobs_module.transfer
 
     def transfer_file(source, manager, path, callback=None, cancel=None):
         if callback is not None:
@@ -139,7 +139,7 @@ def gated_transfers(monkeypatch):
             callback(source.size - source.size / 2)
         original(source, manager, path, None, cancel)
 
-    monkeypatch.setattr(jobs_module, "transfer_file", transfer_file)
+    monkeypatch.setattr(jobs_module, "transfer", transfer_file)
     yield gate, started
     gate.set()
 

@@ -207,7 +207,7 @@ async def test_an_unreachable_endpoint_shows_a_message_not_a_traceback(tmp_path,
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    stow.registry.set_defaults("s3", endpoint_url=f"http://127.0.0.1:{port}")
+    stow.set_defaults("s3", endpoint_url=f"http://127.0.0.1:{port}")
     local_tree(tmp_path)
     app = StowApp(str(tmp_path), "s3://bucket/")
     async with app.run_test(size=SIZE) as pilot:

@@ -150,15 +150,16 @@ class Directory(Artefact):
         return self._collected
 
     @staticmethod
-    def _key(artefact: Artefact) -> str:
+    def key(artefact: Artefact) -> str:
+        """A name unique within a listing: directories end in ``/``."""
         # A file and a directory may share a name on S3 (``a`` and ``a/b``).
         return artefact.basename + ("/" if isinstance(artefact, Directory) else "")
 
     def _add(self, artefact: Artefact) -> None:
-        self._contents[self._key(artefact)] = artefact
+        self._contents[self.key(artefact)] = artefact
 
     def _remove(self, artefact: Artefact) -> None:
-        self._contents.pop(self._key(artefact), None)
+        self._contents.pop(self.key(artefact), None)
 
     def __iter__(self) -> Iterator[Artefact]:
         return iter(list(self._contents.values()))

@@ -463,6 +463,85 @@ class Manager(abc.ABC):
         return self._getBytes(self.artefact(path))[:limit]
 
     # ------------------------------------------------------------------
+    # The public API for code above the storage layer (engine, UI, scripts).
+    # Nothing outside ``stowtui/managers`` calls a private hook: these wrap
+    # them, hand over ``callback``/``cancel`` only to managers that take them,
+    # and keep the cache coherent after each write. Paths are manager paths
+    # as the manager made them (an S3 key may end in ``/``): not normalised.
+    # ------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        """The full location of a manager path (an absolute local path, or a URL)."""
+        return self._abspath(self.normalise(path))
+
+    def child(self, directory: str, name: str) -> str:
+        """The manager path of ``name`` inside ``directory``."""
+        return self._child(self.normalise(directory), name)
+
+    def lookup(self, path: str) -> Artefact | None:
+        """What the backend holds at a path now (never the cache); ``None`` when nothing."""
+        path = self.normalise(path)
+        self._forget(path)
+        return self._addArtefact(self._identifyPath(path))
+
+    def scan(self, path: str) -> list[Artefact]:
+        """One level straight from the backend, page by page, bypassing the cache.
+
+        An empty or missing directory is an empty list: no second request is
+        spent proving which (what conflict checks need to know).
+        """
+        return [a for page in self._lsPages(self.normalise(path)) for a in page if a is not None]
+
+    def invalidate(self, path: str) -> None:
+        """The listing of a directory is out of date: the next one asks the backend."""
+        self._invalidate(self.normalise(path))
+
+    def _transfer_options(self, callback, cancel) -> dict:
+        return {"callback": callback, "cancel": cancel} if self.SUPPORTS_TRANSFER_OPTIONS else {}
+
+    def download(self, source: Artefact, local: str, callback=None, cancel=None) -> None:
+        """Write an artefact of this manager to a local path."""
+        self._get(source, local, **self._transfer_options(callback, cancel))
+
+    def upload(self, local: str, path: str, callback=None, cancel=None) -> None:
+        """Write a local file or directory to a manager path."""
+        self._put(local, path, **self._transfer_options(callback, cancel))
+        self._forget(path)
+
+    def write(self, data: bytes, path: str) -> None:
+        """Write bytes to a manager path."""
+        self._putBytes(bytes(data), path)
+        self._forget(path)
+
+    def copy_within(self, source: Artefact, path: str, callback=None, cancel=None) -> None:
+        """Copy an artefact of this manager to another path of it."""
+        self._cp(source, path, **self._transfer_options(callback, cancel))
+        self._forget(path)
+
+    def rename(self, source: Artefact, path: str) -> bool:
+        """Move by renaming when that is one cheap step; False when it is not possible."""
+        moved = self._rename(source, path)
+        if moved:
+            self._forget(source.path)
+            self._forget(path)
+        return moved
+
+    def remove(self, artefact: Artefact, callback=None, cancel=None) -> None:
+        """Delete an artefact and everything under it (no questions: callers ask first)."""
+        self._rm(artefact, **self._transfer_options(callback, cancel))
+        self._forget(artefact.path)
+
+    def remove_empty_directory(self, directory: Directory) -> None:
+        """Remove a directory known to be empty."""
+        self._rmdir(directory)
+        self._forget(directory.path)
+
+    def make_directory(self, path: str) -> None:
+        """Create a directory (or its marker) without looking first."""
+        self._mkdir(path)
+        self._forget(path)
+
+    # ------------------------------------------------------------------
     # Inspection: bounded reads, sizes, details, versions (the viewer and info panel)
     # ------------------------------------------------------------------
 
@@ -533,6 +612,13 @@ class LocalManager(Manager):
             yield self._abspath(path)
         finally:
             self._forget(path)
+
+    @contextlib.contextmanager
+    def staging(self, path: str) -> Iterator[str]:
+        """A local path to write a new file to; it becomes ``path`` only on success."""
+        with self._staging(path) as local:
+            yield local
+        self._forget(path)
 
     @contextlib.contextmanager
     def _staging(self, managerPath: str) -> Iterator[str]:

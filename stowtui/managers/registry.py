@@ -8,6 +8,9 @@ import threading
 import urllib.parse
 
 from . import exceptions
+import os
+
+from .artefacts import Artefact
 from .manager import Manager
 
 ENTRY_POINT_GROUP = "stow_managers"
@@ -134,3 +137,11 @@ def forget_instances() -> None:
     """Drop every cached manager (and so every cached listing)."""
     with _lock:
         _instances.clear()
+
+
+def location(target: Artefact | str | os.PathLike) -> tuple[Manager, str]:
+    """(manager, manager path) of a URL, local path or artefact."""
+    if isinstance(target, Artefact):
+        return target.manager, target.path
+    manager, path = resolve(os.fspath(target))
+    return manager, manager.normalise(path)

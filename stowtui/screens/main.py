@@ -307,7 +307,7 @@ class MainScreen(InspectingScreen):
         try:
             if "/" in name.strip("/"):
                 raise managers.exceptions.InvalidPath(f"'{name}' contains '/': give one name")
-            manager.mkdir(manager._child(directory.path, name.strip("/")), exist_ok=False)
+            manager.mkdir(manager.child(directory.path, name.strip("/")), exist_ok=False)
         except StowError as error:
             self.app.call_from_thread(self.notify, str(error), title="Cannot make directory",
                                       severity="error", markup=False)
@@ -332,7 +332,7 @@ class MainScreen(InspectingScreen):
                 self.notify(f"{visible(name)} already exists", severity="error", markup=False)
                 return
             manager = artefact.manager
-            target = manager._abspath(manager._child(manager.dirname(artefact.path), name))
+            target = manager.url(manager.child(manager.dirname(artefact.path), name))
             try:
                 job = self.app.jobs.transfer(artefact, target, move=True)
             except StowError as error:

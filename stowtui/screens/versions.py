@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from .. import managers
+from .. import stow
 from ..managers import Artefact
 from ..managers.exceptions import ArtefactExists, StowError
 from ..managers.manager import Version
@@ -121,7 +121,7 @@ class VersionsScreen(Screen):
         version = self.selected()
         if version is None or version.delete_marker:
             return
-        default = managers.join(self.target, self.artefact.basename)
+        default = stow.join(self.target, self.artefact.basename)
 
         def done(destination: str | None) -> None:
             if destination:
@@ -132,13 +132,13 @@ class VersionsScreen(Screen):
     @work(thread=True, group="version-copy", exit_on_error=False)
     def _copy(self, artefact: Artefact, version: Version, destination: str) -> None:
         try:
-            manager, path = managers.location(destination)
+            manager, path = stow.location(destination)
             if manager.exists(path):
-                raise ArtefactExists(f"{manager._abspath(path)} already exists: give another name")
+                raise ArtefactExists(f"{manager.url(path)} already exists: give another name")
             with tempfile.TemporaryDirectory(prefix="stowtui-") as workspace:
                 local = os.path.join(workspace, artefact.basename or "version")
                 artefact.manager.get_version(artefact.path, version.version_id, local)
-                managers.put(local, destination)
+                stow.put(local, destination)
         except StowError as error:
             self.notify(str(error), title="Cannot copy the version", severity="error", markup=False)
             return
