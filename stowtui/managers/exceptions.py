@@ -2,7 +2,10 @@
 
 Each one carries a sentence a person can act on: what failed and where.
 They all derive from :class:`StowError`, so callers (the UI, the job
-engine) can catch one type and show ``str(error)``.
+engine) can catch one type and show ``str(error)``. Each also derives from
+what a stow user (or plain Python) would catch for the same case: not-found
+is a ``FileNotFoundError``, a refusal an ``OperationNotPermitted`` (and a
+``PermissionError``), an unknown manager a ``ValueError``.
 """
 
 from __future__ import annotations
@@ -20,24 +23,32 @@ class ArtefactTypeError(StowError, TypeError):
     """The artefact exists but is the wrong kind (a file where a directory is needed, ...)."""
 
 
-class ArtefactExists(StowError, FileExistsError):
-    """Something already exists where a new artefact was to be written."""
-
-
 class OperationNotPermitted(StowError, PermissionError):
     """The operation is refused: by the backend (access denied) or by a safety rule."""
+
+
+class ArtefactExists(OperationNotPermitted, FileExistsError):
+    """Something already exists where a new artefact was to be written (a refusal, as in stow)."""
 
 
 class InvalidPath(StowError, ValueError):
     """A path or URL cannot be understood or is not allowed."""
 
 
-class ManagerNotFound(StowError, LookupError):
+class ManagerNotFound(StowError, LookupError, ValueError):
     """No manager is registered for a URL scheme or name."""
+
+
+class UnsafePath(InvalidPath, OperationNotPermitted):
+    """A name from a listing would be written outside its destination (``..``, ``/``...): refused."""
 
 
 class BackendError(StowError, OSError):
     """The storage backend failed (network, server error, full disk...)."""
+
+
+class BackendTimeout(BackendError, TimeoutError):
+    """The storage backend did not answer in time."""
 
 
 class OperationCancelled(StowError):
