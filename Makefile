@@ -1,4 +1,6 @@
-# One command per job. Each target makes its own virtual environment.
+# One command per job. Each target makes its own virtual environment, and
+# installs into it only when pyproject.toml changed since the last install
+# (a stamp file per extra), so a second `make demo` starts at once.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -9,17 +11,20 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-venv: $(BIN)/python
-	$(BIN)/pip install -q -e '.[test,demo]'
+# $(VENV)/.installed-<extras>: the project installed with those extras.
+$(VENV)/.installed-%: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[$*]'
+	touch $@
 
-test: venv                      ## set up and run the whole test suite
+venv: $(VENV)/.installed-test,demo
+
+test: $(VENV)/.installed-test   ## set up and run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-demo: venv                      ## set up and launch the app on an embedded S3 server
+demo: $(VENV)/.installed-demo   ## set up and launch the app on an embedded S3 server
 	$(BIN)/stowtui --demo
 
-bench: venv                     ## rerun the benchmarks (see benchmarks/README.md)
-	$(BIN)/pip install -q -e '.[bench]'
+bench: $(VENV)/.installed-test,bench  ## rerun the benchmarks (see benchmarks/README.md)
 	$(BIN)/python benchmarks/listing.py
 	$(BIN)/python benchmarks/transfers.py
 	$(BIN)/python benchmarks/ui.py
