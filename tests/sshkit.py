@@ -1,0 +1,98 @@
+"""A private sshd on 127.0.0.1 for end-to-end tests over a real SSH session.
+
+It has its own host key and authorized key in a temporary folder, listens on
+a free loopback port, and is stopped (and its folder removed) by the fixture.
+The client side is a plain ``ssh`` command line that trusts exactly that host
+key (``StrictHostKeyChecking=yes`` against a known_hosts file made here).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
+
+
+class SSHServer:
+    def __init__(self):
+        self.folder = tempfile.mkdtemp(prefix="stowtui-sshd-")
+        self.port = 0
+        self.user = getpass.getuser()
+        self._process: subprocess.Popen | None = None
+
+    def _path(self, name: str) -> str:
+        return os.path.join(self.folder, name)
+
+    def start(self) -> "SSHServer":
+        for key in ("host_key", "client_key"):
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", self._path(key)], check=True)
+        shutil.copy(self._path("client_key.pub"), self._path("authorized_keys"))
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        with open(self._path("sshd_config"), "w") as config:
+            config.write(
+                f"Port {self.port}\nListenAddress 127.0.0.1\n"
+                f"HostKey {self._path('host_key')}\nAuthorizedKeysFile {self._path('authorized_keys')}\n"
+                f"PidFile {self._path('sshd.pid')}\n"
+                "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
+                "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+            )
+        with open(self._path("host_key.pub")) as public:
+            host_key = public.read().split()[:2]
+        with open(self._path("known_hosts"), "w") as known:
+            known.write(f"[127.0.0.1]:{self.port} {' '.join(host_key)}\n")
+        os.makedirs("/run/sshd", exist_ok=True)  # sshd's privilege separation directory
+        self._process = subprocess.Popen(
+            [SSHD, "-D", "-e", "-f", self._path("sshd_config")],
+            stdout=subprocess.DEVNULL, stderr=open(self._path("sshd.log"), "wb"),
+        )
+        self._wait_listening()
+        return self
+
+    def _wait_listening(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"sshd exited: {open(self._path('sshd.log')).read()}")
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)  # polling interval of a deadline-bounded wait for the port
+        raise RuntimeError("sshd did not start listening")
+
+    def command(self, remote: str, tty: bool = True) -> list[str]:
+        """The ssh command line that runs ``remote`` on this server."""
+        return [
+            "ssh", *(["-t"] if tty else []), "-p", str(self.port), "-i", self._path("client_key"),
+            "-o", f"UserKnownHostsFile={self._path('known_hosts')}", "-o", "StrictHostKeyChecking=yes",
+            "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", f"{self.user}@127.0.0.1", remote,
+        ]
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(10)
+            self._process = None
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def sshd_available() -> bool:
+    return os.path.exists(SSHD)
+
+
+@pytest.fixture
+def sshd():
+    if not sshd_available():
+        pytest.fail("sshd is not installed: .ci/run installs openssh-server (apt-get install openssh-server)")
+    server = SSHServer().start()
+    yield server
+    server.stop()
