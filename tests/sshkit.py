@@ -45,6 +45,7 @@ class SSHServer:
                 f"PidFile {self._path('sshd.pid')}\n"
                 "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
                 "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+                "Subsystem sftp internal-sftp\n"
             )
         with open(self._path("host_key.pub")) as public:
             host_key = public.read().split()[:2]
