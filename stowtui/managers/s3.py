@@ -25,7 +25,8 @@ from typing import Iterator
 
 from . import exceptions
 from .artefacts import Artefact, Directory, File
-from .manager import RemoteManager, SizeTotals, Version
+from .inspection import SizeTotals, Version
+from .manager import RemoteManager
 
 KiB, MiB, GiB = 1024, 1024**2, 1024**3
 COPY_OBJECT_LIMIT = 5 * GiB
@@ -435,12 +436,12 @@ class S3(RemoteManager):
         since is looked up alone (one request), so a thousand puts into one
         directory do not list it a thousand times.
         """
-        cached = self._paths.get(managerPath)
+        cached = self._cache.get(managerPath)
         if cached is not None:
             return cached
         parentPath = self.dirname(managerPath)
-        parent = self._shadowDirs.get(parentPath) or self._paths.get(parentPath)
-        first_touch = parentPath != "/" and not (isinstance(parent, Directory) and (parent._collected or len(parent)))
+        parent = self._cache.get(parentPath, Directory)
+        first_touch = parentPath != "/" and not (parent is not None and (parent._collected or len(parent)))
         url = self._abspath(managerPath)
         if first_touch:
             try:
@@ -453,7 +454,7 @@ class S3(RemoteManager):
                     f"Cannot find {url}: {reason}" if reason else f"Nothing exists at {url}"
                 ) from error
             else:
-                found = self._paths.get(managerPath)
+                found = self._cache.get(managerPath)
                 if found is None:
                     raise exceptions.ArtefactNotFound(f"Nothing exists at {url}")
                 return found
@@ -536,14 +537,14 @@ class S3(RemoteManager):
         or the pane opening each level, loaded them) the cache answers, as ``ls``
         does; a job's walk (``cached=False``) always sees what is there now.
         """
-        if directory.path == "/" or (cached and self._collectedBelow(directory)):
+        if directory.path == "/" or (cached and self._cache.complete_below(directory)):
             yield from super()._walk(directory)
             return
         bucket, prefix = self._prefix(directory.path)
         base = directory.path
         for child in list(directory):
             self._forget(child.path)
-        provisional = base not in self._paths and base not in self._shadowDirs
+        provisional = self._cache.get(base) is None
         seen: dict[str, Directory] = {base: directory}
         with s3_errors("list", directory.abspath):
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
@@ -565,17 +566,6 @@ class S3(RemoteManager):
             seen[base] = self._prove(directory)
         for found in seen.values():
             found._collected = True
-
-    def _collectedBelow(self, directory: Directory) -> bool:
-        """True when ``directory`` and every directory cached below it hold complete listings."""
-        with self._lock:
-            stack = [directory]
-            while stack:
-                node = stack.pop()
-                if not node._collected:
-                    return False
-                stack.extend(child for child in node._contents.values() if isinstance(child, Directory))
-            return True
 
     def _getBytes(self, source: Artefact) -> bytes:
         bucket, key = self._split(source.path)
@@ -837,8 +827,7 @@ class S3(RemoteManager):
                         totals.add(item.get("Size", 0), item.get("StorageClass") or "STANDARD")
                     if not totals.done:
                         yield totals.snapshot()
-        totals.done = True
-        yield totals.snapshot()
+        yield totals.finish()
 
     def describe(self, path: str) -> dict:
         """One object's ``HeadObject`` (content type, encoding, metadata, encryption, version...);
@@ -849,7 +838,7 @@ class S3(RemoteManager):
         if path == "/":
             return {}
         if not key:
-            known = self._paths.get(path)
+            known = self._cache.get(path)
             region = known.metadata.get("region") if known is not None else None
             if not region:
                 with s3_errors("look at", self._abspath(path)):
@@ -858,7 +847,7 @@ class S3(RemoteManager):
                 if known is not None:
                     known.metadata["region"] = region
             return {"Region": region}
-        if isinstance(self._paths.get(path), Directory):
+        if isinstance(self._cache.get(path), Directory):
             return {}
         with s3_errors("look at", self._abspath(path)):
             head = self.client.head_object(Bucket=bucket, Key=key)
