@@ -201,7 +201,7 @@ def test_directories_cost_one_request_per_object_plus_listings(side, jobs, s3):
 
 
 def test_an_object_above_the_copy_object_limit_is_copied_in_parts(side, jobs, s3, monkeypatch):
-    from stowtui.managers import s3 as s3_manager
+    from stowtui.managers.s3 import transfers as s3_manager
 
     monkeypatch.setattr(s3_manager, "COPY_OBJECT_LIMIT", 5 * MiB)  # not 5 GiB, for the test's sake
     src, dst = side("s3", "src"), side("s3", "dst")

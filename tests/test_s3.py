@@ -378,7 +378,7 @@ def test_set_metadata_sends_the_replace_directive(mock_s3):
 
 def test_copy_above_the_copy_object_limit_uses_multipart_copy(mock_s3, monkeypatch):
     """Above 5 GiB (shrunk here to 5 MiB) a copy goes part by part; below, one CopyObject."""
-    import stowtui.managers.s3 as s3module
+    import stowtui.managers.s3.transfers as s3module
 
     mock_s3.create_bucket(Bucket="bucket")
     mock_s3.put_object(Bucket="bucket", Key="small", Body=b"s" * 1024)

@@ -8,6 +8,7 @@ its manager.
 from __future__ import annotations
 
 import datetime
+import posixpath
 from typing import TYPE_CHECKING, Iterator
 
 import pytz
@@ -60,21 +61,22 @@ class Artefact:
     @property
     def basename(self) -> str:
         """The last segment of the path (``report.csv.gz``)."""
-        return self.path.rsplit("/", 1)[-1]
+        return posixpath.basename(self.path)
 
     @property
     def name(self) -> str:
         """The basename without its extension (``report.csv``)."""
-        base = self.basename
-        stem, dot, _ = base.rpartition(".")
-        return stem if dot and stem else base
+        return self._split_extension()[0]
 
     @property
     def extension(self) -> str:
         """The extension without the dot (``gz``), or ``""``."""
-        base = self.basename
-        stem, dot, ext = base.rpartition(".")
-        return ext if dot and stem else ""
+        return self._split_extension()[1]
+
+    def _split_extension(self) -> tuple[str, str]:
+        # Not posixpath.splitext: it skips all leading dots, so "..a" would lose its extension "a".
+        stem, dot, extension = self.basename.rpartition(".")
+        return (stem, extension) if dot and stem else (self.basename, "")
 
     @property
     def abspath(self) -> str:
@@ -99,9 +101,7 @@ class Artefact:
         return f"<{type(self).__name__} {self.abspath!r}>"
 
     def __fspath__(self) -> str:
-        from .manager import LocalManager
-
-        if isinstance(self.manager, LocalManager):
+        if getattr(self.manager, "IS_LOCAL", False):  # Manager.IS_LOCAL: no import of manager.py here
             return self.abspath
         raise TypeError(f"{self.abspath} is not on local disk; use localise() to get a local copy")
 

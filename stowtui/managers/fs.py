@@ -19,7 +19,8 @@ from typing import Iterator
 
 from . import exceptions
 from .artefacts import Artefact, Directory, File, as_utc
-from .manager import LocalManager, SizeTotals
+from .inspection import SizeTotals
+from .manager import LocalManager
 
 CHUNK = 1024 * 1024
 PART_SUFFIX = ".stowtui-part"
@@ -64,6 +65,20 @@ def copy_file(source: str, destination: str, callback=None, cancel: threading.Ev
             if callback is not None:
                 callback(len(chunk))
     shutil.copystat(source, destination)
+
+
+@contextlib.contextmanager
+def staged_write(destination: str) -> Iterator[str]:
+    """A temporary name beside ``destination``, renamed onto it only on success."""
+    folder, name = os.path.split(destination)
+    staged = os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}{PART_SUFFIX}")
+    try:
+        yield staged
+        os.replace(staged, destination)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(staged)
+        raise
 
 
 class FS(LocalManager):
@@ -184,8 +199,7 @@ class FS(LocalManager):
             top = os.lstat(abspath)
         if not stat.S_ISDIR(top.st_mode):
             totals.add(top.st_size)
-            totals.done = True
-            yield totals.snapshot()
+            yield totals.finish()
             return
         stack, seen = [abspath], 0
         while stack:
@@ -207,8 +221,7 @@ class FS(LocalManager):
                 seen += 1
                 if seen % every == 0:
                     yield totals.snapshot()
-        totals.done = True
-        yield totals.snapshot()
+        yield totals.finish()
 
     def describe(self, path: str) -> dict:
         """Mode, owner, inode and link count: one ``lstat``."""
@@ -251,28 +264,15 @@ class FS(LocalManager):
             if os.path.islink(source) and not os.path.exists(source):
                 raise exceptions.ArtefactNotFound(f"Cannot copy {source}: it is a broken symbolic link")
             os.makedirs(os.path.dirname(destination) or "/", exist_ok=True)
-            with self._atomic(destination) as staged:
+            with staged_write(destination) as staged:
                 copy_file(source, staged, callback, cancel)
-
-    @contextlib.contextmanager
-    def _atomic(self, destination: str) -> Iterator[str]:
-        """A temporary name beside ``destination``, renamed onto it only on success."""
-        folder, name = os.path.split(destination)
-        staged = os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}{PART_SUFFIX}")
-        try:
-            yield staged
-            os.replace(staged, destination)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(staged)
-            raise
 
     @contextlib.contextmanager
     def _staging(self, managerPath: str) -> Iterator[str]:
         abspath = self._abspath(managerPath)
         with os_errors("write", abspath):
             os.makedirs(os.path.dirname(abspath), exist_ok=True)
-            with self._atomic(abspath) as staged:
+            with staged_write(abspath) as staged:
                 yield staged
         self._forget(managerPath)
 
@@ -284,7 +284,7 @@ class FS(LocalManager):
         abspath = self._abspath(destination)
         with os_errors("write", abspath):
             os.makedirs(os.path.dirname(abspath), exist_ok=True)
-            with self._atomic(abspath) as staged, open(staged, "wb") as handle:
+            with staged_write(abspath) as staged, open(staged, "wb") as handle:
                 handle.write(fileBytes)
         self._forget(destination)
 

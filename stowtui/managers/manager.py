@@ -1,9 +1,11 @@
-"""The manager model: one object per storage medium, with a cache of loaded artefacts.
+"""The manager model: the base classes ``Manager``, ``LocalManager`` and ``RemoteManager``.
 
 A manager addresses artefacts by *manager paths*: ``/``-separated, starting
 with ``/`` (``/`` is its root). Subclasses implement the abstract hooks named
 after the original design (``_identifyPath``, ``_ls``, ``_put``...); the public
-methods here build every operation from them and keep the cache coherent.
+methods here build every operation from them and keep the manager's cache of
+loaded artefacts (:mod:`.cache`) coherent. The inspection defaults and the
+values they return (``SizeTotals``, ``Version``) are in :mod:`.inspection`.
 
 Plug-in managers written to the guide's signatures work unchanged. Managers
 that set ``SUPPORTS_TRANSFER_OPTIONS`` also accept ``callback`` (bytes moved)
@@ -15,34 +17,36 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import dataclasses
 import io
 import os
+import posixpath
 import tempfile
-import threading
 import urllib.parse
 from typing import IO, Iterator
 
 from . import exceptions
 from .artefacts import Artefact, Directory, File
+from .cache import ArtefactCache
+from .inspection import InspectionDefaults, SizeTotals, Version
+
+__all__ = ["Manager", "LocalManager", "RemoteManager", "SizeTotals", "Version"]
 
 
-class Manager(abc.ABC):
+class Manager(InspectionDefaults, abc.ABC):
     """Abstract base of every manager."""
 
     #: Managers that accept ``callback=`` and ``cancel=`` on ``_get``/``_put``/``_cp``.
     SUPPORTS_TRANSFER_OPTIONS = False
     #: Directories exist only through their contents (S3): no need to create them first.
     IMPLICIT_DIRECTORIES = False
+    #: Artefacts are files on this machine (``os.fspath(artefact)`` gives their path).
+    IS_LOCAL = False
 
     def __new__(cls, *args, **kwargs):
         # The cache is set up here so that a plug-in whose __init__ forgets
         # to call super().__init__() still works.
         self = super().__new__(cls)
-        self._lock = threading.RLock()
-        self._root = Directory(self, "/")
-        self._paths: dict[str, Artefact] = {"/": self._root}
-        self._shadowDirs: dict[str, Directory] = {}
+        self._cache = ArtefactCache(self)
         return self
 
     def __init__(self, *args, **kwargs):
@@ -131,7 +135,7 @@ class Manager(abc.ABC):
             yield [a for a in listed if a is not None]
             return
         # A guide-style _ls adds its artefacts itself; read them back.
-        node = self._paths.get(directory)
+        node = self._cache.get(directory)
         yield list(node) if isinstance(node, Directory) else []
 
     def _walk(self, directory: Directory, cached: bool = False) -> Iterator[Artefact]:
@@ -150,86 +154,21 @@ class Manager(abc.ABC):
                     stack.append(child)
 
     # ------------------------------------------------------------------
-    # The cache of loaded artefacts
+    # The cache of loaded artefacts (cache.py), through the guide's hooks
     # ------------------------------------------------------------------
+
+    @property
+    def _paths(self) -> dict[str, Artefact]:
+        """Path -> loaded artefact: what the guide's ``_loadArtefact`` special case reads."""
+        return self._cache.paths
 
     def _addArtefact(self, artefact: Artefact | None) -> Artefact | None:
         """Record an artefact (and the directories above it) in the cache."""
-        if artefact is None:
-            return None
-        with self._lock:
-            path = artefact.path
-            existing = self._paths.get(path)
-            if isinstance(existing, Directory) and isinstance(artefact, Directory):
-                # Keep what was collected below it; refresh what is known of it.
-                existing.modifiedTime = artefact.modifiedTime or existing.modifiedTime
-                existing.createdTime = artefact.createdTime or existing.createdTime
-                existing.metadata.update(artefact.metadata)
-                return existing
-            if isinstance(existing, File) and isinstance(artefact, Directory):
-                # S3: a key that is both an object and a prefix.
-                artefact = self._shadowDirs.setdefault(path, artefact)
-            elif isinstance(existing, Directory) and isinstance(artefact, File):
-                self._shadowDirs[path] = existing
-                self._paths[path] = artefact
-            else:
-                self._paths[path] = artefact
-            if path != "/":
-                parent = self._cachedParent(path)
-                parent._add(artefact)
-            return artefact
-
-    def _cachedParent(self, path: str) -> Directory:
-        parentPath = self.dirname(path)
-        parent = self._shadowDirs.get(parentPath) or self._paths.get(parentPath)
-        if not isinstance(parent, Directory):
-            parent = self._addArtefact(Directory(self, parentPath))
-        return parent
+        return self._cache.add(artefact)
 
     def _forget(self, path: str) -> None:
         """Drop a path and everything cached below it; the directory above must be listed again."""
-        with self._lock:
-            for table in (self._paths, self._shadowDirs):
-                artefact = table.pop(path, None) if path != "/" else None
-                if artefact is None:
-                    continue
-                stack = [artefact]
-                while stack:
-                    node = stack.pop()
-                    if isinstance(node, Directory):
-                        stack.extend(node._contents.values())
-                        node._contents.clear()
-                        node._collected = False
-                    if node is not artefact:
-                        self._paths.pop(node.path, None)
-                        self._shadowDirs.pop(node.path, None)
-                parentPath = self.dirname(path)
-                parent = self._shadowDirs.get(parentPath) or self._paths.get(parentPath)
-                if isinstance(parent, Directory):
-                    parent._remove(artefact)
-            if path == "/":
-                self._root._collected = False
-                return
-            # The listing that must be taken again is the nearest cached directory
-            # above: a write to a/b/c where a/b was unknown may have created a/b
-            # (and on S3 it has), so the listing of a no longer holds all of a.
-            ancestor = self.dirname(path)
-            while True:
-                node = self._shadowDirs.get(ancestor) or self._paths.get(ancestor)
-                if isinstance(node, Directory):
-                    node._collected = False
-                    break
-                if ancestor == "/":
-                    break
-                ancestor = self.dirname(ancestor)
-
-    def _invalidate(self, directoryPath: str) -> None:
-        """Mark a directory as needing a new listing (its cached children stay until then)."""
-        with self._lock:
-            for table in (self._shadowDirs, self._paths):
-                node = table.get(directoryPath)
-                if isinstance(node, Directory):
-                    node._collected = False
+        self._cache.forget(path)
 
     def _collect(self, directory: Directory, refresh: bool = False) -> list[Artefact]:
         """The children of a directory, listing it if it has not been listed."""
@@ -242,11 +181,8 @@ class Manager(abc.ABC):
         if directory._collected and not refresh:
             yield list(directory)
             return
-        with self._lock:
-            for child in list(directory._contents.values()):
-                self._forget(child.path)
-            directory._contents.clear()
-        provisional = directory.path not in self._paths and directory.path not in self._shadowDirs
+        self._cache.forget_contents(directory)
+        provisional = self._cache.get(directory.path) is None
         for page in self._lsPages(directory.path):
             if provisional and page:
                 directory = self._addArtefact(directory)
@@ -273,8 +209,7 @@ class Manager(abc.ABC):
         path is listed straight away: the listing itself proves it exists, so
         no lookup request is spent first.
         """
-        known = self._shadowDirs.get(managerPath) or self._paths.get(managerPath)
-        if known is None and self.IMPLICIT_DIRECTORIES and managerPath != "/":
+        if self._cache.get(managerPath) is None and self.IMPLICIT_DIRECTORIES and managerPath != "/":
             if self._listedWithout(managerPath):
                 raise exceptions.ArtefactNotFound(f"Nothing exists at {self._abspath(managerPath)}")
             return Directory(self, managerPath)
@@ -282,15 +217,14 @@ class Manager(abc.ABC):
 
     def _listedWithout(self, managerPath: str) -> bool:
         """True when the cached listing of the parent is complete and this path is not in it."""
-        if managerPath == "/" or managerPath in self._paths or managerPath in self._shadowDirs:
+        if managerPath == "/" or self._cache.get(managerPath) is not None:
             return False
-        parentPath = self.dirname(managerPath)
-        parent = self._shadowDirs.get(parentPath) or self._paths.get(parentPath)
-        return isinstance(parent, Directory) and parent._collected
+        parent = self._cache.get(self.dirname(managerPath), Directory)
+        return parent is not None and parent._collected
 
     def _loadArtefact(self, managerPath: str) -> Artefact:
         """The artefact at a path, from the cache or the backend."""
-        cached = self._paths.get(managerPath)
+        cached = self._cache.get(managerPath)
         if cached is not None:
             return cached
         if self._listedWithout(managerPath):
@@ -305,7 +239,7 @@ class Manager(abc.ABC):
         artefact = self._loadArtefact(managerPath)
         if isinstance(artefact, Directory):
             return artefact
-        shadow = self._shadowDirs.get(managerPath)
+        shadow = self._cache.get(managerPath, Directory)  # S3: a file and a directory of one name
         if shadow is not None:
             return shadow
         raise exceptions.ArtefactTypeError(f"{self._abspath(managerPath)} is a file, not a directory")
@@ -329,12 +263,13 @@ class Manager(abc.ABC):
 
     @staticmethod
     def dirname(path: str) -> str:
+        # Not posixpath.dirname: of "/b/a//k" (S3 keys may hold "//") it gives "/b/a", not "/b/a/".
         head = path.rsplit("/", 1)[0] if "/" in path else ""
         return head or "/"
 
     @staticmethod
     def basename(path: str) -> str:
-        return path.rsplit("/", 1)[-1]
+        return posixpath.basename(path)
 
     def _child(self, directory: str, name: str) -> str:
         return (directory.rstrip("/") or "") + "/" + name
@@ -414,17 +349,17 @@ class Manager(abc.ABC):
             # A file of the same name is no obstacle (S3 has both ``a`` and ``a/b``),
             # and writing a marker where a directory exists is harmless: without
             # exist_ok=False, no lookup is spent.
-            known = self._shadowDirs.get(path) or self._paths.get(path)
-            if not isinstance(known, Directory) and not exist_ok and self.isdir(path):
-                known = self._shadowDirs.get(path) or self._paths.get(path)
-            if isinstance(known, Directory):
+            known = self._cache.get(path, Directory)
+            if known is None and not exist_ok and self.isdir(path):
+                known = self._cache.get(path, Directory)
+            if known is not None:
                 if not exist_ok:
                     raise exceptions.ArtefactExists(f"{self._abspath(path)} already exists")
                 return known
             self._mkdir(path)
             made = Directory(self, path)
-            parent = self._shadowDirs.get(self.dirname(path)) or self._paths.get(self.dirname(path))
-            if isinstance(parent, Directory) and parent._collected:
+            parent = self._cache.get(self.dirname(path), Directory)
+            if parent is not None and parent._collected:
                 return self._addArtefact(made)  # the parent's listing stays complete
             # Not cached: whether a file of the same name exists is not known here.
             return made
@@ -433,7 +368,7 @@ class Manager(abc.ABC):
         except exceptions.ArtefactNotFound:
             existing = None
         if existing is not None:
-            if isinstance(existing, Directory) or path in self._shadowDirs:
+            if isinstance(existing, Directory) or self._cache.get(path, Directory) is not None:
                 if not exist_ok:
                     raise exceptions.ArtefactExists(f"{self._abspath(path)} already exists")
                 return self._ensureDirectory(path)
@@ -457,10 +392,6 @@ class Manager(abc.ABC):
         self._putBytes(b"", self.normalise(path))
         self._forget(self.normalise(path))
         return self.artefact(path)
-
-    def read_head(self, path: str, limit: int = 64 * 1024) -> bytes:
-        """At most ``limit`` bytes from the start of a file (managers override to read only those)."""
-        return self._getBytes(self.artefact(path))[:limit]
 
     # ------------------------------------------------------------------
     # The public API for code above the storage layer (engine, UI, scripts).
@@ -494,7 +425,7 @@ class Manager(abc.ABC):
 
     def invalidate(self, path: str) -> None:
         """The listing of a directory is out of date: the next one asks the backend."""
-        self._invalidate(self.normalise(path))
+        self._cache.invalidate(self.normalise(path))
 
     def _transfer_options(self, callback, cancel) -> dict:
         return {"callback": callback, "cancel": cancel} if self.SUPPORTS_TRANSFER_OPTIONS else {}
@@ -541,50 +472,6 @@ class Manager(abc.ABC):
         self._mkdir(path)
         self._forget(path)
 
-    # ------------------------------------------------------------------
-    # Inspection: bounded reads, sizes, details, versions (the viewer and info panel)
-    # ------------------------------------------------------------------
-
-    def read_range(self, path: str, start: int, length: int) -> bytes:
-        """At most ``length`` bytes from offset ``start`` (``b""`` past the end).
-
-        This default reads the whole file; our managers override it to read only the range.
-        """
-        if length <= 0:
-            return b""
-        return self._getBytes(self.artefact(path))[start:start + length]
-
-    def du(self, path: str, every: int = 1000) -> Iterator["SizeTotals"]:
-        """The size of everything below a directory, as running totals.
-
-        Yields a growing :class:`SizeTotals` as the count goes on (at least every
-        ``every`` entries) and a last one with ``done`` set. Stop iterating to
-        cancel: no further request is made. This default walks the manager's listing.
-        """
-        totals = SizeTotals(self._abspath(self.normalise(path)))
-        seen = 0
-        for artefact in self.walk(path):
-            if isinstance(artefact, Directory):
-                totals.directories += 1
-            else:
-                totals.add(getattr(artefact, "size", 0) or 0, artefact.storage_class)
-            seen += 1
-            if seen % every == 0:
-                yield totals.snapshot()
-        totals.done = True
-        yield totals.snapshot()
-
-    def describe(self, path: str) -> dict:
-        """What a listing does not tell about one artefact (the info panel's second half).
-
-        Keys are the backend's own names. The default knows nothing more.
-        """
-        return {}
-
-    def versions(self, path: str) -> list["Version"]:
-        """Every version of a file, newest first; only versioned stores have them."""
-        raise exceptions.OperationNotPermitted(f"{self._abspath(self.normalise(path))} has no versions here")
-
     @abc.abstractmethod
     def localise(self, path: str):
         """A context manager giving a local path for an artefact (which may not exist yet)."""
@@ -604,6 +491,8 @@ class Manager(abc.ABC):
 
 class LocalManager(Manager):
     """A manager whose artefacts are directly reachable on local disk."""
+
+    IS_LOCAL = True
 
     @contextlib.contextmanager
     def localise(self, path: str) -> Iterator[str]:
@@ -678,43 +567,3 @@ class RemoteManager(Manager):
                 for relative in set(before) - set(after):
                     self._rm(self._loadArtefact(self._child(path, relative)))
             self._forget(path)
-
-
-@dataclasses.dataclass
-class SizeTotals:
-    """A running total of a size computation (``Manager.du``)."""
-
-    url: str
-    objects: int = 0
-    bytes: int = 0
-    directories: int = 0
-    #: Storage class -> [objects, bytes] (S3; ``None`` where the store has no classes).
-    by_class: dict = dataclasses.field(default_factory=dict)
-    #: Directories that could not be read (permission denied...): left out of the totals.
-    skipped: int = 0
-    done: bool = False
-
-    def add(self, size: int, storage_class: str | None = None) -> None:
-        self.objects += 1
-        self.bytes += size
-        if storage_class:
-            counts = self.by_class.setdefault(storage_class, [0, 0])
-            counts[0] += 1
-            counts[1] += size
-
-    def snapshot(self) -> "SizeTotals":
-        """A copy to hand to another thread while counting goes on."""
-        return dataclasses.replace(self, by_class={k: list(v) for k, v in self.by_class.items()})
-
-
-@dataclasses.dataclass(frozen=True)
-class Version:
-    """One version of an object in a versioned bucket."""
-
-    version_id: str
-    size: int
-    modified: object  # datetime
-    is_latest: bool
-    etag: str | None = None
-    storage_class: str | None = None
-    delete_marker: bool = False

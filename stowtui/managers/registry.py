@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import re
 import threading
 import urllib.parse
 
 from . import exceptions
-import os
-
 from .artefacts import Artefact
 from .manager import Manager
 

@@ -1,0 +1,143 @@
+"""The artefact cache: what a manager has learnt of its paths, and the one way to ask it.
+
+Every manager keeps the artefacts it has loaded (from listings and lookups) so
+that browsing does not ask the backend twice. A path maps to one artefact, with
+one exception: S3 can hold an object ``a`` and, below a prefix of the same name,
+``a/b``. Then the file is the path's artefact and the directory is kept beside
+it (its *shadow*). :meth:`ArtefactCache.get` answers for both.
+
+The cache does no I/O. The manager decides when to fill it and when what it
+holds is out of date (:meth:`~ArtefactCache.forget`, :meth:`~ArtefactCache.invalidate`).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from .artefacts import Artefact, Directory, File
+
+if TYPE_CHECKING:
+    from .manager import Manager
+
+
+class ArtefactCache:
+    """The artefacts one manager has loaded, by manager path.
+
+    Invariant: a path has a shadow directory only while its artefact is a file.
+    """
+
+    def __init__(self, manager: "Manager"):
+        self._manager = manager
+        self.lock = threading.RLock()
+        self.root = Directory(manager, "/")
+        #: Path -> artefact (the file, where a directory shares its name). The guide's
+        #: ``_loadArtefact`` special case reads it as ``manager._paths``; write through ``add``.
+        self.paths: dict[str, Artefact] = {"/": self.root}
+        self._shadows: dict[str, Directory] = {}
+
+    def get(self, path: str, kind: type[Artefact] = Artefact) -> Artefact | None:
+        """What is cached at ``path`` and is a ``kind``; ``None`` when nothing is.
+
+        ``get(path)`` gives the artefact of the path (the file, where S3 has a file
+        and a directory of that name); ``get(path, Directory)`` the directory.
+        """
+        if kind is Directory:
+            found = self._shadows.get(path) or self.paths.get(path)
+        else:
+            found = self.paths.get(path)
+        return found if isinstance(found, kind) else None
+
+    def add(self, artefact: Artefact | None) -> Artefact | None:
+        """Record an artefact (and the directories above it); return the one now cached."""
+        if artefact is None:
+            return None
+        with self.lock:
+            path = artefact.path
+            existing = self.paths.get(path)
+            if isinstance(existing, Directory) and isinstance(artefact, Directory):
+                # Keep what was collected below it; refresh what is known of it.
+                existing.modifiedTime = artefact.modifiedTime or existing.modifiedTime
+                existing.createdTime = artefact.createdTime or existing.createdTime
+                existing.metadata.update(artefact.metadata)
+                return existing
+            if isinstance(existing, File) and isinstance(artefact, Directory):
+                # S3: a key that is both an object and a prefix.
+                artefact = self._shadows.setdefault(path, artefact)
+            elif isinstance(existing, Directory) and isinstance(artefact, File):
+                self._shadows[path] = existing
+                self.paths[path] = artefact
+            else:
+                self.paths[path] = artefact
+            if path != "/":
+                self._parent(path)._add(artefact)
+            return artefact
+
+    def _parent(self, path: str) -> Directory:
+        parent_path = self._manager.dirname(path)
+        parent = self.get(parent_path, Directory)
+        if parent is None:
+            parent = self.add(Directory(self._manager, parent_path))
+        return parent
+
+    def forget(self, path: str) -> None:
+        """Drop a path and everything cached below it; the directory above must be listed again."""
+        dirname = self._manager.dirname
+        with self.lock:
+            for table in (self.paths, self._shadows):
+                artefact = table.pop(path, None) if path != "/" else None
+                if artefact is None:
+                    continue
+                stack = [artefact]
+                while stack:
+                    node = stack.pop()
+                    if isinstance(node, Directory):
+                        stack.extend(node._contents.values())
+                        node._contents.clear()
+                        node._collected = False
+                    if node is not artefact:
+                        self.paths.pop(node.path, None)
+                        self._shadows.pop(node.path, None)
+                parent = self.get(dirname(path), Directory)
+                if parent is not None:
+                    parent._remove(artefact)
+            if path == "/":
+                self.root._collected = False
+                return
+            # The listing that must be taken again is the nearest cached directory
+            # above: a write to a/b/c where a/b was unknown may have created a/b
+            # (and on S3 it has), so the listing of a no longer holds all of a.
+            ancestor = dirname(path)
+            while True:
+                node = self.get(ancestor, Directory)
+                if node is not None:
+                    node._collected = False
+                    break
+                if ancestor == "/":
+                    break
+                ancestor = dirname(ancestor)
+
+    def forget_contents(self, directory: Directory) -> None:
+        """Empty a directory before it is listed again (the listing replaces its contents)."""
+        with self.lock:
+            for child in list(directory._contents.values()):
+                self.forget(child.path)
+            directory._contents.clear()
+
+    def invalidate(self, path: str) -> None:
+        """Mark a directory as needing a new listing (its cached children stay until then)."""
+        with self.lock:
+            node = self.get(path, Directory)
+            if node is not None:
+                node._collected = False
+
+    def complete_below(self, directory: Directory) -> bool:
+        """True when ``directory`` and every directory cached below it hold complete listings."""
+        with self.lock:
+            stack = [directory]
+            while stack:
+                node = stack.pop()
+                if not node._collected:
+                    return False
+                stack.extend(child for child in node._contents.values() if isinstance(child, Directory))
+            return True

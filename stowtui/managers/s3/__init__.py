@@ -1,0 +1,130 @@
+"""The S3 manager, on boto3 (imported only when an S3 manager is first used).
+
+One manager serves an account (an endpoint, profile and region): its root
+``/`` lists the buckets, ``/bucket/dir/key`` is an object. Directories are
+common prefixes and zero-byte ``dir/`` markers; the markers never show in a
+listing. One ``ListObjectsV2`` page (up to 1,000 entries) fills a whole level
+of the cache with sizes, times, ETags and storage classes, so browsing never
+costs a ``HeadObject`` per entry.
+
+Transfers go through s3transfer (boto3's managed transfer) with byte
+callbacks. Sizes known from a listing are handed to it, as aws-cli does, so a
+small file costs one GET or one PUT. Copies inside S3 are server-side: one
+``CopyObject`` up to 5 GiB, multipart ``UploadPartCopy`` only above.
+
+The class is put together here from one module per concern:
+
+- :mod:`.errors`: botocore errors → storage errors (``s3_errors``)
+- :mod:`.client`: the boto3 client, its configuration and credentials
+- :mod:`.listing`: listing, lookups, loading a level, walking a prefix
+- :mod:`.transfers`: get, put, copy, delete, create
+- :mod:`.inspection`: ranged reads, sizes, details, versions, links, metadata
+"""
+
+from __future__ import annotations
+
+import threading
+import urllib.parse
+
+from ..manager import RemoteManager
+from .client import credentials_name, named_credentials, new_client
+from .inspection import InspectionMixin
+from .listing import ListingMixin
+from .transfers import TransfersMixin
+
+__all__ = ["S3"]
+
+
+class S3(ListingMixin, TransfersMixin, InspectionMixin, RemoteManager):
+    """Amazon S3 and S3-compatible stores (MinIO, Ceph, R2...)."""
+
+    SUPPORTS_TRANSFER_OPTIONS = True
+    IMPLICIT_DIRECTORIES = True
+
+    def __init__(
+        self,
+        *,
+        endpoint_url: str | None = None,
+        profile: str | None = None,
+        region: str | None = None,
+        path_style: bool | None = None,
+        unsigned: bool = False,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_session_token: str | None = None,
+        credentials: str | None = None,
+        max_pool_connections: int = 64,
+    ):
+        super().__init__()
+        self.endpoint_url = endpoint_url
+        self.profile = profile
+        self.region = region
+        self.path_style = path_style
+        self.unsigned = bool(unsigned)
+        explicit = {
+            k: v
+            for k, v in dict(
+                aws_access_key_id=aws_access_key_id,
+                aws_secret_access_key=aws_secret_access_key,
+                aws_session_token=aws_session_token,
+            ).items()
+            if v
+        }
+        if credentials is not None and not explicit:
+            # The name toConfig() gave to keys passed explicitly earlier in this process.
+            explicit = named_credentials(credentials)
+        self._credentials = explicit
+        self._credentials_name = credentials_name(explicit) if explicit else None
+        self._max_pool_connections = max_pool_connections
+        self._client_lock = threading.Lock()
+        self._client_instance = None
+        self._transfers: dict[str, object] = {}
+
+    # Configuration -----------------------------------------------------
+
+    def toConfig(self) -> dict:
+        config = {"manager": "S3"}
+        for name in ("endpoint_url", "profile", "region", "path_style"):
+            value = getattr(self, name)
+            if value is not None:
+                config[name] = value
+        if self.unsigned:
+            config["unsigned"] = True
+        if self._credentials_name:
+            config["credentials"] = self._credentials_name  # a name for the keys, never the keys
+        return config
+
+    @classmethod
+    def _signatureFromURL(cls, url: urllib.parse.ParseResult):
+        return {}, "/" + url.netloc + url.path if url.netloc else "/"
+
+    @property
+    def client(self):
+        """The boto3 client (made on first use, shared by every thread)."""
+        with self._client_lock:
+            if self._client_instance is None:
+                self._client_instance = new_client(
+                    endpoint_url=self.endpoint_url,
+                    profile=self.profile,
+                    region=self.region,
+                    path_style=self.path_style,
+                    unsigned=self.unsigned,
+                    credentials=self._credentials,
+                    max_pool_connections=self._max_pool_connections,
+                )
+            return self._client_instance
+
+    # Paths -------------------------------------------------------------
+
+    @staticmethod
+    def _split(managerPath: str) -> tuple[str, str]:
+        """(bucket, key) of a manager path."""
+        bucket, _, key = managerPath[1:].partition("/")
+        return bucket, key
+
+    def _abspath(self, managerPath: str) -> str:
+        return "s3://" + managerPath.lstrip("/")
+
+    def _prefix(self, managerPath: str) -> tuple[str, str]:
+        bucket, key = self._split(managerPath)
+        return bucket, (key + "/" if key else "")

@@ -1,0 +1,120 @@
+"""Making the boto3 client of an S3 manager: session, configuration, credentials.
+
+Each manager has its own botocore session (its own profile and keys) but they
+share one loader of service models. Explicit access keys are filed under an
+opaque name, so a manager's config can be handed round without the secret.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from .. import exceptions
+from .errors import s3_errors
+
+MiB = 1024**2
+#: Below this, a PUT sends its body at once instead of waiting for ``100 Continue``.
+CONTINUE_THRESHOLD = 1 * MiB
+
+#: Explicit keys given to an S3 manager, by the opaque name ``toConfig`` uses for them,
+#: so that ``connect(**manager.toConfig())`` works in this process without the
+#: secret ever appearing in a config.
+_explicit_credentials: dict[str, dict] = {}
+_explicit_lock = threading.Lock()
+
+_data_loader = None
+_data_loader_lock = threading.Lock()
+
+
+def credentials_name(credentials: dict) -> str:
+    """The name under which these explicit keys are filed (filing them the first time)."""
+    with _explicit_lock:
+        for name, known in _explicit_credentials.items():
+            if known == credentials:
+                return name
+        name = f"explicit-{len(_explicit_credentials) + 1}"
+        _explicit_credentials[name] = dict(credentials)
+        return name
+
+
+def named_credentials(name: str) -> dict:
+    """The explicit keys ``toConfig()`` named ``name`` earlier in this process."""
+    with _explicit_lock:
+        found = dict(_explicit_credentials.get(name) or {})
+    if not found:
+        raise exceptions.InvalidPath(
+            f"This S3 configuration refers to access keys ({name}) that were given "
+            "to another process; pass aws_access_key_id and aws_secret_access_key again"
+        )
+    return found
+
+
+def _botocore_session():
+    """A new botocore session (each manager has its own profile and credentials)
+    sharing one loader of service models: loading them again costs ~0.1 s a client."""
+    global _data_loader
+    import botocore.session
+
+    session = botocore.session.get_session()
+    with _data_loader_lock:
+        if _data_loader is None:
+            _data_loader = session.get_component("data_loader")
+        else:
+            session.register_component("data_loader", _data_loader)
+    return session
+
+
+def _no_continue_for_small_bodies(params, **kwargs):
+    """botocore asks for ``Expect: 100-continue`` on every file-like body: a whole extra
+    round trip per small file. It only pays off for big bodies the server may refuse."""
+    headers = params.get("headers", {})
+    if headers.get("Expect") not in ("100-continue", b"100-continue"):
+        return
+    from botocore.utils import determine_content_length
+
+    size = determine_content_length(params.get("body"))  # leaves the body's position alone
+    if size is not None and size < CONTINUE_THRESHOLD:
+        del headers["Expect"]
+
+
+def new_client(
+    *,
+    endpoint_url: str | None,
+    profile: str | None,
+    region: str | None,
+    path_style: bool | None,
+    unsigned: bool,
+    credentials: dict,
+    max_pool_connections: int,
+):
+    """A boto3 S3 client with our retry defaults and the 100-Continue handler."""
+    import boto3
+    import botocore
+    import botocore.session
+    from botocore.config import Config
+
+    with s3_errors("connect to", endpoint_url or "S3"):
+        core = _botocore_session()
+        session = boto3.session.Session(
+            botocore_session=core,
+            profile_name=profile,
+            region_name=region,
+            **credentials,
+        )
+        # Our defaults, unless the AWS configuration (AWS_MAX_ATTEMPTS,
+        # AWS_RETRY_MODE, the profile) says otherwise.
+        retries = {}
+        if core.get_config_variable("retry_mode") is None:
+            retries["mode"] = "standard"
+        if core.get_config_variable("max_attempts") is None:
+            retries["total_max_attempts"] = 5
+    options = dict(retries=retries, max_pool_connections=max_pool_connections)
+    if path_style:
+        options["s3"] = {"addressing_style": "path"}
+    if unsigned:
+        options["signature_version"] = botocore.UNSIGNED
+    with s3_errors("connect to", "S3"):
+        client = session.client("s3", endpoint_url=endpoint_url, config=Config(**options))
+    # Same event as botocore's own handler, registered after it: so it runs after it.
+    client.meta.events.register("before-call.s3", _no_continue_for_small_bodies)
+    return client

@@ -1,0 +1,105 @@
+"""S3 errors turned into storage errors: ``s3_errors`` and the error codes it sorts.
+
+botocore raises ``ClientError`` with the service's code, or its own exceptions
+for what never reached S3 (no credentials, no network). Each becomes one of
+:mod:`stowtui.managers.exceptions` with a sentence that says what failed and where.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import urllib.parse
+from typing import Iterator
+
+from .. import exceptions
+from ..fs import os_errors
+
+CODES_NOT_FOUND = {"NoSuchKey", "404", "NotFound", "NoSuchBucket", "NoSuchUpload"}
+CODES_DENIED = {"AccessDenied", "403", "AllAccessDisabled", "Forbidden"}
+CODES_CREDENTIALS = {
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "TokenRefreshRequired",
+    "InvalidToken",
+    "RequestExpired",
+}
+
+
+def error_code(error) -> str:
+    """The S3 error code of a botocore ``ClientError`` (``"None"`` when it has none)."""
+    return str(error.response.get("Error", {}).get("Code"))
+
+
+def _endpoint(error) -> str:
+    """``scheme://host[:port]`` of the request a botocore error is about."""
+    url = getattr(error, "kwargs", {}).get("endpoint_url") or ""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "the S3 endpoint"
+
+
+# The same shape as fs.os_errors, on purpose: each maps its own backend's failures.
+@contextlib.contextmanager
+def s3_errors(action: str, where: str) -> Iterator[None]:
+    """Turn botocore and s3transfer errors into a sentence a person can act on."""
+    import botocore.exceptions as bce
+
+    try:
+        yield
+    except exceptions.StowError:
+        raise
+    except concurrent.futures.CancelledError as error:
+        raise exceptions.OperationCancelled(f"Cancelled: {action} {where}") from error
+    except bce.ClientError as error:
+        info = error.response.get("Error", {})
+        code = str(info.get("Code", ""))
+        message = info.get("Message") or ""
+        if code == "NoSuchBucket":
+            bucket = info.get("BucketName") or where
+            raise exceptions.ArtefactNotFound(f"Cannot {action} {where}: the bucket {bucket} does not exist") from error
+        if code in CODES_NOT_FOUND:
+            raise exceptions.ArtefactNotFound(f"Cannot {action} {where}: it does not exist") from error
+        if code in CODES_CREDENTIALS:
+            raise exceptions.OperationNotPermitted(
+                f"Cannot {action} {where}: the AWS credentials were rejected ({code}); "
+                "check AWS_PROFILE or your access keys"
+            ) from error
+        if code in CODES_DENIED:
+            raise exceptions.OperationNotPermitted(f"Cannot {action} {where}: access denied") from error
+        detail = f"{code}: {message}" if message else code
+        raise exceptions.BackendError(f"Cannot {action} {where}: S3 answered {detail}") from error
+    except bce.NoCredentialsError as error:
+        raise exceptions.OperationNotPermitted(
+            f"Cannot {action} {where}: no AWS credentials were found "
+            "(set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or connect unsigned for public buckets)"
+        ) from error
+    except bce.EndpointConnectionError as error:
+        raise exceptions.BackendError(
+            f"Cannot {action} {where}: the S3 endpoint {_endpoint(error)} cannot be reached "
+            "(check the endpoint URL and your network)"
+        ) from error
+    except (bce.ConnectionError, bce.HTTPClientError) as error:
+        raise exceptions.BackendError(
+            f"Cannot {action} {where}: the connection to {_endpoint(error)} failed ({type(error).__name__})"
+        ) from error
+    except bce.BotoCoreError as error:
+        raise exceptions.BackendError(f"Cannot {action} {where}: {error}") from error
+    except UnicodeEncodeError as error:
+        raise exceptions.InvalidPath(f"Cannot {action} {where}: S3 keys must be valid UTF-8") from error
+    except OSError as error:
+        with os_errors(action, where):
+            raise error
+    except Exception as error:  # s3transfer wraps some failures in its own types
+        if type(error).__module__.startswith("s3transfer"):
+            raise exceptions.BackendError(f"Cannot {action} {where}: {error}") from error
+        raise
+
+
+def missing_bucket(error: BaseException) -> str | None:
+    """"the bucket X does not exist" when that is what an ArtefactNotFound came from."""
+    cause = error.__cause__
+    response = getattr(cause, "response", None)
+    if isinstance(response, dict) and response.get("Error", {}).get("Code") == "NoSuchBucket":
+        return str(error).rsplit(": ", 1)[-1]
+    return None

@@ -1,0 +1,258 @@
+"""Moving bytes: get, put, copy, delete and create, through s3transfer where it pays.
+
+Mixed into :class:`~stowtui.managers.s3.S3`, which gives ``client``,
+``_split`` and the cache. Up- and downloads go through one shared s3transfer
+``TransferManager`` with byte callbacks; a subscriber hands it what a listing
+already told (size, ETag), so a small file costs one request. Copies stay on
+the server: one ``CopyObject`` below :data:`COPY_OBJECT_LIMIT`, parts above.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from .. import exceptions
+from ..artefacts import Artefact, Directory, File
+from .errors import s3_errors
+
+MiB, GiB = 1024**2, 1024**3
+#: The largest object one ``CopyObject`` may copy; above it a copy goes part by part.
+COPY_OBJECT_LIMIT = 5 * GiB
+#: Keys per ``DeleteObjects`` request (S3 takes at most 1,000).
+DELETE_BATCH = 1000
+
+
+def _subscriber(size: int | None, etag: str | None, callback, done: threading.Event):
+    """An s3transfer subscriber: provides what a listing told (so no HeadObject is made),
+    relays progress and flags completion."""
+    from s3transfer.subscribers import BaseSubscriber
+
+    class Subscriber(BaseSubscriber):
+        def on_queued(self, future, **kwargs):
+            if size is not None:
+                future.meta.provide_transfer_size(size)
+            if etag is not None:
+                future.meta.provide_object_etag(etag)
+
+        def on_progress(self, future, bytes_transferred, **kwargs):
+            if callback is not None:
+                callback(bytes_transferred)
+
+        def on_done(self, future, **kwargs):
+            done.set()
+
+    return Subscriber()
+
+
+class TransfersMixin:
+    """The transfer and write hooks of the S3 manager."""
+
+    def _transfer(self, kind: str):
+        """A shared s3transfer TransferManager: ``"io"`` for up/downloads, ``"copy"`` for copies."""
+        client = self.client
+        with self._client_lock:
+            if kind not in self._transfers:
+                from s3transfer.manager import TransferConfig, TransferManager
+
+                if kind == "copy":
+                    config = TransferConfig(
+                        multipart_threshold=COPY_OBJECT_LIMIT,
+                        multipart_chunksize=256 * MiB,
+                        max_request_concurrency=16,
+                    )
+                else:
+                    config = TransferConfig(
+                        multipart_threshold=8 * MiB,
+                        multipart_chunksize=8 * MiB,
+                        max_request_concurrency=16,
+                        max_submission_concurrency=8,
+                    )
+                self._transfers[kind] = TransferManager(client, config)
+            return self._transfers[kind]
+
+    def _await(self, future, done: threading.Event, cancel: threading.Event | None):
+        """Wait for an s3transfer future; cancel it (aborting multipart uploads) if asked."""
+        while not done.wait(0.1):
+            if cancel is not None and cancel.is_set():
+                future.cancel()
+                break
+        return future.result()
+
+    # Reading -----------------------------------------------------------
+
+    def _getBytes(self, source: Artefact) -> bytes:
+        bucket, key = self._split(source.path)
+        with s3_errors("read", source.abspath):
+            return self.client.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    def _download(self, source: File, destination: str, callback=None, cancel=None) -> None:
+        bucket, key = self._split(source.path)
+        if key.endswith("/"):
+            raise exceptions.InvalidPath(
+                f"Cannot save {source.abspath} to local disk: a file name cannot end in '/'"
+            )
+        done = threading.Event()
+        with s3_errors("download", f"{source.abspath} to {destination}"):
+            folder = os.path.dirname(destination) or "."
+            if not os.path.isdir(folder):
+                os.makedirs(folder, exist_ok=True)
+            # s3transfer writes to a temporary name and renames it: a cut download never
+            # shows under the final name, and a body cut short is asked for again.
+            future = self._transfer("io").download(
+                bucket, key, destination, subscribers=[_subscriber(source.size, source.etag, callback, done)]
+            )
+            self._await(future, done, cancel)
+            if source.modifiedTime is not None:
+                stamp = source.modifiedTime.timestamp()
+                os.utime(destination, (stamp, stamp))
+
+    def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None):
+        if isinstance(source, File):
+            self._download(source, destination, callback, cancel)
+            return
+        os.makedirs(destination, exist_ok=True)
+        for artefact in self._walk(source):
+            local = os.path.join(destination, *artefact.path[len(source.path) + 1:].split("/"))
+            if isinstance(artefact, Directory):
+                os.makedirs(local, exist_ok=True)
+            else:
+                self._download(artefact, local, callback, cancel)
+
+    # Writing -----------------------------------------------------------
+
+    def _upload(self, source: str, destination: str, callback=None, cancel=None) -> None:
+        bucket, key = self._split(destination)
+        if not key:
+            raise exceptions.InvalidPath(f"Cannot upload {source} to {self._abspath(destination)}: name a key inside a bucket")
+        done = threading.Event()
+        with s3_errors("upload", f"{source} to {self._abspath(destination)}"):
+            key.encode("utf-8")
+            if cancel is not None and cancel.is_set():
+                raise exceptions.OperationCancelled(f"Upload of {source} was cancelled")
+            future = self._transfer("io").upload(
+                source, bucket, key, subscribers=[_subscriber(None, None, callback, done)]
+            )
+            self._await(future, done, cancel)
+
+    def _put(self, source: str, destination: str, *, callback=None, cancel=None):
+        try:
+            if not os.path.isdir(source):
+                self._upload(source, destination, callback, cancel)
+                return
+            for root, folders, files in os.walk(source):
+                relative = os.path.relpath(root, source)
+                base = destination if relative == "." else self._child(destination, relative.replace(os.sep, "/"))
+                if not folders and not files:
+                    self._mkdir(base)
+                for name in files:
+                    self._upload(os.path.join(root, name), self._child(base, name), callback, cancel)
+        finally:
+            self._forget(destination)
+
+    def _putBytes(self, fileBytes: bytes, destination: str):
+        bucket, key = self._split(destination)
+        with s3_errors("write", self._abspath(destination)):
+            self.client.put_object(Bucket=bucket, Key=key, Body=fileBytes)
+        self._forget(destination)
+
+    def _copy_object(self, source: File, destination: str, callback=None, cancel=None) -> None:
+        src_bucket, src_key = self._split(source.path)
+        bucket, key = self._split(destination)
+        done = threading.Event()
+        with s3_errors("copy", f"{source.abspath} to {self._abspath(destination)}"):
+            if source.size < COPY_OBJECT_LIMIT:  # what s3transfer would do too: one CopyObject
+                if cancel is not None and cancel.is_set():
+                    raise exceptions.OperationCancelled(f"Copy of {source.abspath} was cancelled")
+                self.client.copy_object(
+                    CopySource={"Bucket": src_bucket, "Key": src_key}, Bucket=bucket, Key=key
+                )
+                if callback is not None:
+                    callback(source.size)
+                return
+            future = self._transfer("copy").copy(
+                {"Bucket": src_bucket, "Key": src_key},
+                bucket,
+                key,
+                # Above 5 GiB s3transfer's own HeadObject keeps the metadata of a multipart copy.
+                subscribers=[_subscriber(source.size, source.etag, callback, done)]
+                if source.etag and source.size < COPY_OBJECT_LIMIT
+                else [_subscriber(None, None, callback, done)],
+            )
+            self._await(future, done, cancel)
+
+    def _cp(self, source: Artefact, destination: str, *, callback=None, cancel=None):
+        try:
+            if isinstance(source, File):
+                self._copy_object(source, destination, callback, cancel)
+                return
+            for artefact in self._walk(source):
+                target = destination + artefact.path[len(source.path):]
+                if isinstance(artefact, File):
+                    self._copy_object(artefact, target, callback, cancel)
+                elif not len(artefact):
+                    self._mkdir(target)
+        finally:
+            self._forget(destination)
+
+    def _mv(self, source: Artefact, destination: str):
+        self._cp(source, destination)
+        self._rm(source)
+
+    def _mkdir(self, managerPath: str) -> None:
+        bucket, key = self._split(managerPath)
+        with s3_errors("create", self._abspath(managerPath)):
+            if key:
+                self.client.put_object(Bucket=bucket, Key=key + "/", Body=b"")
+                return
+            region = self.region or self.client.meta.region_name
+            options = {}
+            if region and region != "us-east-1":
+                options["CreateBucketConfiguration"] = {"LocationConstraint": region}
+            self.client.create_bucket(Bucket=bucket, **options)
+
+    # Deleting ----------------------------------------------------------
+
+    def _delete_keys(self, bucket: str, keys: list[str], where: str) -> None:
+        for start in range(0, len(keys), DELETE_BATCH):
+            batch = keys[start:start + DELETE_BATCH]
+            response = self.client.delete_objects(
+                Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True}
+            )
+            errors = response.get("Errors") or []
+            if errors:
+                first = errors[0]
+                raise exceptions.BackendError(
+                    f"Cannot delete {len(errors)} object(s) under {where}: "
+                    f"s3://{bucket}/{first.get('Key')}: {first.get('Code')} {first.get('Message', '')}".rstrip()
+                )
+
+    def _rm(self, artefact: Artefact, *, callback=None, cancel=None):
+        bucket, key = self._split(artefact.path)
+        url = artefact.abspath
+        with s3_errors("delete", url):
+            if isinstance(artefact, File):
+                self.client.delete_object(Bucket=bucket, Key=key)
+            else:
+                prefix = key + "/" if key else ""
+                pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+                for page in pages:
+                    if cancel is not None and cancel.is_set():
+                        raise exceptions.OperationCancelled(f"Deletion of {url} was cancelled")
+                    keys = [item["Key"] for item in page.get("Contents", [])]
+                    if keys:
+                        self._delete_keys(bucket, keys, url)
+                        if callback is not None:
+                            callback(len(keys))
+                if not key:
+                    self.client.delete_bucket(Bucket=bucket)
+        self._forget(artefact.path)
+
+    def _rmdir(self, directory: Directory) -> None:
+        bucket, key = self._split(directory.path)
+        with s3_errors("remove directory", directory.abspath):
+            if key:
+                self.client.delete_object(Bucket=bucket, Key=key + "/")
+            else:
+                self.client.delete_bucket(Bucket=bucket)
+        self._forget(directory.path)
