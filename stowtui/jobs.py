@@ -817,7 +817,7 @@ def _as_artefact(source: Artefact | str) -> Artefact:
     from .managers.registry import resolve
 
     manager, path = resolve(source)
-    return manager.artefact(path)
+    return manager.artefact(path, cached=True)  # a hit this job (or the view) listed; a miss asks
 
 
 def _as_location(destination: Artefact | str) -> tuple[Manager, str]:

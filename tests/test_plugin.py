@@ -290,3 +290,50 @@ def test_the_guide_constructors_give_utc_artefacts(sandbox, stow):
         for when in (artefact.modifiedTime, artefact.createdTime, artefact.accessedTime):
             assert when.tzinfo is pytz.UTC
     assert abs(f.modifiedTime.timestamp() - os.stat(sandbox / "f").st_mtime) < 1
+
+
+# ---------------------------------------------------------------------------
+# Issue 8, item 5: removing a directory never becomes a recursive delete
+# ---------------------------------------------------------------------------
+
+
+def test_a_non_empty_directory_is_never_removed_by_the_default_rmdir(sandbox, stow, monkeypatch):
+    from stowtui.managers.manager import Manager
+
+    stow.put(b"keep", "sandbox:///full/keep.txt")
+    manager, path = registry.resolve("sandbox:///full")
+    directory = manager.artefact(path)
+    deleted = []
+    monkeypatch.setattr(type(manager), "_rm", lambda self, artefact: deleted.append(artefact.path))
+
+    # A local plug-in: os.rmdir, which the operating system refuses for a directory that is not empty.
+    with pytest.raises(exceptions.OperationNotPermitted, match="not empty"):
+        manager.remove_empty_directory(directory)
+    # The base class's default (a plug-in not on local disk) has no non-recursive removal: it refuses.
+    with pytest.raises(exceptions.OperationNotPermitted, match="on its own"):
+        Manager._rmdir(manager, directory)
+
+    assert deleted == []  # the guide's recursive _rm was never called
+    assert (sandbox / "full" / "keep.txt").read_bytes() == b"keep"
+
+
+def test_an_empty_plug_in_directory_is_removed_and_rm_without_recursive_never_takes_contents(sandbox, stow):
+    stow.mkdir("sandbox:///empty")
+    stow.put(b"x", "sandbox:///full/x")
+
+    stow.rm("sandbox:///empty")
+    with pytest.raises(exceptions.OperationNotPermitted, match="not empty"):
+        stow.rm("sandbox:///empty-not", "sandbox:///full", ignore_missing=True)
+
+    assert not (sandbox / "empty").exists()
+    assert (sandbox / "full" / "x").read_bytes() == b"x"
+
+
+def test_a_directory_moves_within_the_plug_in_and_its_source_goes(sandbox, stow):
+    stow.put(b"1", "sandbox:///src/a")
+    stow.put(b"2", "sandbox:///src/sub/b")
+
+    stow.mv("sandbox:///src", "sandbox:///dst")
+
+    assert (sandbox / "dst" / "a").read_bytes() == b"1" and (sandbox / "dst" / "sub" / "b").read_bytes() == b"2"
+    assert not (sandbox / "src").exists()

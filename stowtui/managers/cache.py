@@ -1,13 +1,17 @@
 """The artefact cache: what a manager has learnt of its paths, and the one way to ask it.
 
-Every manager keeps the artefacts it has loaded (from listings and lookups) so
-that browsing does not ask the backend twice. A path maps to one artefact, with
+Every manager keeps the artefacts it has loaded (from listings and lookups):
+the directories it hands out keep their identity and their children, and one
+operation (a walk, a job) may reuse what it listed itself. It never stands for
+the backend in a stateless answer, and a path missing from it proves nothing
+(the freshness rule in :mod:`.manager`). A path maps to one artefact, with
 one exception: S3 can hold an object ``a`` and, below a prefix of the same name,
 ``a/b``. Then the file is the path's artefact and the directory is kept beside
 it (its *shadow*). :meth:`ArtefactCache.get` answers for both.
 
 The cache does no I/O. The manager decides when to fill it and when what it
-holds is out of date (:meth:`~ArtefactCache.forget`, :meth:`~ArtefactCache.invalidate`).
+holds is out of date (:meth:`~ArtefactCache.settle`, :meth:`~ArtefactCache.forget`,
+:meth:`~ArtefactCache.invalidate`).
 """
 
 from __future__ import annotations
@@ -82,47 +86,85 @@ class ArtefactCache:
 
     def forget(self, path: str) -> None:
         """Drop a path and everything cached below it; the directory above must be listed again."""
-        dirname = self._manager.dirname
         with self.lock:
-            for table in (self.paths, self._shadows):
-                artefact = table.pop(path, None) if path != "/" else None
-                if artefact is None:
-                    continue
-                stack = [artefact]
-                while stack:
-                    node = stack.pop()
-                    if isinstance(node, Directory):
-                        stack.extend(node._contents.values())
-                        node._contents.clear()
-                        node._collected = False
-                    if node is not artefact:
-                        self.paths.pop(node.path, None)
-                        self._shadows.pop(node.path, None)
-                parent = self.get(dirname(path), Directory)
-                if parent is not None:
-                    parent._remove(artefact)
             if path == "/":
+                self._empty(self.root)
                 self.root._collected = False
                 return
-            # The listing that must be taken again is the nearest cached directory
-            # above: a write to a/b/c where a/b was unknown may have created a/b
-            # (and on S3 it has), so the listing of a no longer holds all of a.
-            ancestor = dirname(path)
-            while True:
-                node = self.get(ancestor, Directory)
+            for node in (self._shadows.get(path), self.paths.get(path)):
                 if node is not None:
-                    node._collected = False
-                    break
-                if ancestor == "/":
-                    break
-                ancestor = dirname(ancestor)
+                    self._drop(node)
+            self._stale_above(path)
+
+    def settle(self, path: str, found: list[Artefact]) -> list[Artefact]:
+        """Record what the backend holds at ``path`` now (a file, a directory, both, or nothing).
+
+        What it no longer holds is dropped; a directory that is still there keeps
+        its object (and what was collected below it). Returns the cached
+        artefacts, the file first (what ``get(path)`` gives).
+        """
+        with self.lock:
+            file = next((a for a in found if not isinstance(a, Directory)), None)
+            folder = next((a for a in found if isinstance(a, Directory)), None)
+            if path != "/":
+                cached_folder, cached_file = self.get(path, Directory), self.get(path, File)
+                if cached_folder is not None and folder is None:
+                    self._drop(cached_folder)
+                if cached_file is not None and file is None:
+                    self._drop(cached_file)
+            return [self.add(a) for a in (file, folder) if a is not None]
+
+    def _drop(self, node: Artefact) -> None:
+        """Remove one cached artefact, with everything below it, from the tables and its parent."""
+        path = node.path
+        if self._shadows.get(path) is node:
+            del self._shadows[path]
+        elif self.paths.get(path) is node:
+            del self.paths[path]
+            shadow = self._shadows.pop(path, None)
+            if shadow is not None:  # the directory of that name is the path's artefact now
+                self.paths[path] = shadow
+        if isinstance(node, Directory):
+            self._empty(node)
+        parent = self.get(self._manager.dirname(path), Directory)
+        if parent is not None:
+            parent._remove(node)
+
+    def _empty(self, directory: Directory) -> None:
+        """Forget everything cached below a directory (it stays, not collected)."""
+        stack = list(directory._contents.values())
+        directory._contents.clear()
+        directory._collected = False
+        while stack:
+            node = stack.pop()
+            if self.paths.get(node.path) is node:
+                del self.paths[node.path]
+            if self._shadows.get(node.path) is node:
+                del self._shadows[node.path]
+            if isinstance(node, Directory):
+                stack.extend(node._contents.values())
+                node._contents.clear()
+                node._collected = False
+
+    def _stale_above(self, path: str) -> None:
+        # The listing that must be taken again is the nearest cached directory
+        # above: a write to a/b/c where a/b was unknown may have created a/b
+        # (and on S3 it has), so the listing of a no longer holds all of a.
+        dirname = self._manager.dirname
+        ancestor = dirname(path)
+        while True:
+            node = self.get(ancestor, Directory)
+            if node is not None:
+                node._collected = False
+                return
+            if ancestor == "/":
+                return
+            ancestor = dirname(ancestor)
 
     def forget_contents(self, directory: Directory) -> None:
         """Empty a directory before it is listed again (the listing replaces its contents)."""
         with self.lock:
-            for child in list(directory._contents.values()):
-                self.forget(child.path)
-            directory._contents.clear()
+            self._empty(directory)
 
     def invalidate(self, path: str) -> None:
         """Mark a directory as needing a new listing (its cached children stay until then)."""
@@ -130,14 +172,3 @@ class ArtefactCache:
             node = self.get(path, Directory)
             if node is not None:
                 node._collected = False
-
-    def complete_below(self, directory: Directory) -> bool:
-        """True when ``directory`` and every directory cached below it hold complete listings."""
-        with self.lock:
-            stack = [directory]
-            while stack:
-                node = stack.pop()
-                if not node._collected:
-                    return False
-                stack.extend(child for child in node._contents.values() if isinstance(child, Directory))
-            return True

@@ -35,6 +35,10 @@ class InvalidPath(StowError, ValueError):
     """A path or URL cannot be understood or is not allowed."""
 
 
+class NotAPath(InvalidPath, TypeError):
+    """Something that is not a path at all (``None``, a number...) was given where a path goes."""
+
+
 class ManagerNotFound(StowError, LookupError, ValueError):
     """No manager is registered for a URL scheme or name."""
 

@@ -21,35 +21,10 @@ from . import exceptions
 from .artefacts import Artefact, Directory, File, as_utc
 from .inspection import SizeTotals
 from .manager import LocalManager
+from .oserrors import os_errors
 
 CHUNK = 1024 * 1024
 PART_SUFFIX = ".stowtui-part"
-
-
-@contextlib.contextmanager
-def os_errors(action: str, where: str) -> Iterator[None]:
-    """Turn an OSError into the storage error a person can act on."""
-    try:
-        yield
-    except exceptions.StowError:
-        raise
-    except FileNotFoundError as error:
-        raise exceptions.ArtefactNotFound(f"Cannot {action} {where}: it does not exist") from error
-    except PermissionError as error:
-        raise exceptions.OperationNotPermitted(f"Cannot {action} {where}: permission denied") from error
-    except (IsADirectoryError, NotADirectoryError) as error:
-        raise exceptions.ArtefactTypeError(f"Cannot {action} {where}: {error.strerror.lower()}") from error
-    except FileExistsError as error:
-        raise exceptions.ArtefactExists(f"Cannot {action} {where}: it already exists") from error
-    except OSError as error:
-        if error.errno == errno.ENOSPC:
-            raise exceptions.BackendError(f"Cannot {action} {where}: no space left on the device") from error
-        if error.errno == errno.EROFS:
-            raise exceptions.OperationNotPermitted(f"Cannot {action} {where}: the filesystem is read-only") from error
-        if error.errno == errno.ENOTEMPTY:
-            raise exceptions.OperationNotPermitted(f"Cannot {action} {where}: the directory is not empty") from error
-        reason = error.strerror or str(error)
-        raise exceptions.BackendError(f"Cannot {action} {where}: {reason}") from error
 
 
 def copy_file(source: str, destination: str, callback=None, cancel: threading.Event | None = None) -> None:
@@ -320,12 +295,6 @@ class FS(LocalManager):
             else:
                 os.unlink(abspath)
         self._forget(artefact.path)
-
-    def _rmdir(self, directory: Directory) -> None:
-        abspath = self._abspath(directory.path)
-        with os_errors("remove directory", abspath):
-            os.rmdir(abspath)
-        self._forget(directory.path)
 
     def _mkdir(self, managerPath: str) -> None:
         abspath = self._abspath(managerPath)

@@ -4,8 +4,34 @@ A manager addresses artefacts by *manager paths*: ``/``-separated, starting
 with ``/`` (``/`` is its root). Subclasses implement the abstract hooks named
 after the original design (``_identifyPath``, ``_ls``, ``_put``...); the public
 methods here build every operation from them and keep the manager's cache of
-loaded artefacts (:mod:`.cache`) coherent. The inspection defaults and the
-values they return (``SizeTotals``, ``Version``) are in :mod:`.inspection`.
+loaded artefacts (:mod:`.cache`) coherent. The wrappers the engine and the UI
+call (``download``, ``upload``, ``remove``...) are in :mod:`.operations`,
+writing operations (``mkdir``, ``rm``, ``touch``) in :mod:`.writes`, replacing a destination in
+:mod:`.replace`, files opened through a local copy in :mod:`.files`, and the
+inspection defaults (``SizeTotals``, ``Version``) in :mod:`.inspection`.
+
+Freshness: the rule
+-------------------
+The cache makes browsing fast; it is never a licence to answer from memory.
+
+1. **A miss is never trusted.** A path that is not in the cache, even in a
+   level whose complete listing is cached, is asked of the backend before
+   anything says it does not exist: one request (``_identifyPath``; on S3 a
+   one-key ``ListObjectsV2`` with the path as prefix, or ``HeadObject`` where
+   listing is denied; on disk an ``os.lstat``).
+2. **Every public query starts from what the backend says now.** ``artefact``,
+   ``exists``, ``isdir``, ``isfile``, ``identify``, ``lookup`` and ``get`` ask
+   the backend; ``ls``, ``lsPages``, ``walk`` and ``scan`` list again every
+   level they show. The stateless interface (``stowtui.stow``) uses only these.
+3. **Reuse happens inside one operation, and is asked for by name.** A walk
+   or a recursive listing reuses the levels it listed itself; a job of the
+   engine keeps its own listings of its destinations; a caller that holds the
+   result of its own listing (the engine given a URL it looked up earlier)
+   may pass ``cached=True`` to ``artefact``/``exists``/``isdir``/``isfile``,
+   which then takes a cached *hit* — and still asks the backend on a miss.
+4. **Listings stay batched.** Opening a level is one request per 1,000
+   entries (sizes, times and ETags come with it: no ``HeadObject`` per entry);
+   opening a deep prefix costs only its own level, never its parents'.
 
 Plug-in managers written to the guide's signatures work unchanged. Managers
 that set ``SUPPORTS_TRANSFER_OPTIONS`` also accept ``callback`` (bytes moved)
@@ -27,12 +53,17 @@ from typing import IO, Iterator
 from . import exceptions
 from .artefacts import Artefact, Directory, File
 from .cache import ArtefactCache
+from .files import open_copy, remote_localise
 from .inspection import InspectionDefaults, SizeTotals, Version
+from .operations import OperationsMixin
+from .oserrors import os_errors
+from .paths import as_text, join_segments
+from .writes import WritesMixin
 
 __all__ = ["Manager", "LocalManager", "RemoteManager", "SizeTotals", "Version"]
 
 
-class Manager(InspectionDefaults, abc.ABC):
+class Manager(OperationsMixin, WritesMixin, InspectionDefaults, abc.ABC):
     """Abstract base of every manager."""
 
     #: Managers that accept ``callback=`` and ``cancel=`` on ``_get``/``_put``/``_cp``.
@@ -109,6 +140,12 @@ class Manager(InspectionDefaults, abc.ABC):
     # Optional hooks with generic defaults; our managers do better
     # ------------------------------------------------------------------
 
+    def _identify(self, managerPath: str) -> list[Artefact]:
+        """What the backend holds at a path now, in one request: nothing, a file, a directory
+        (or, where a file and a directory may share a name, both; the file first)."""
+        found = self._identifyPath(managerPath)
+        return [] if found is None else [found]
+
     def _mkdir(self, managerPath: str) -> None:
         """Create an empty directory (default: put an empty local directory).
 
@@ -121,29 +158,47 @@ class Manager(InspectionDefaults, abc.ABC):
             self._put(empty, managerPath)
 
     def _rmdir(self, directory: Directory) -> None:
-        """Remove a directory known to be empty."""
-        self._rm(directory)
+        """Remove an empty directory, and never anything in it.
+
+        The guide's hooks cannot do that: ``_rm`` deletes a directory with
+        everything below it, and checking that it is empty first leaves a moment
+        in which a file written into it would go too. So this default removes
+        nothing: a directory the backend still shows is refused, with a sentence.
+        A manager that can remove an empty directory alone overrides it
+        (``LocalManager``: ``os.rmdir``; S3: the directory's marker), and the
+        engine leaves a refused directory in place and says so.
+        """
+        if not any(isinstance(a, Directory) for a in self._identify(directory.path)):
+            return  # gone already: it existed only through what was in it
+        raise exceptions.OperationNotPermitted(
+            f"Cannot remove the directory {directory.abspath} on its own: this storage can only "
+            "delete a directory together with everything in it, so it is left in place"
+        )
 
     def _rename(self, source: Artefact, destination: str) -> bool:
         """Move by renaming, if this manager can do it in one cheap step; False otherwise."""
         return False
 
     def _lsPages(self, directory: str) -> Iterator[list[Artefact]]:
-        """List one level page by page (default: one page from ``_ls``)."""
+        """List one level page by page (default: one page from ``_ls``).
+
+        A page may also hold the listed directory itself (an artefact whose path
+        is ``directory``): the backend showing that it exists (an S3 marker or
+        bucket), which is not one of its children.
+        """
         listed = self._ls(directory)
         if listed is not None:
             yield [a for a in listed if a is not None]
             return
         # A guide-style _ls adds its artefacts itself; read them back.
-        node = self._cache.get(directory)
-        yield list(node) if isinstance(node, Directory) else []
+        node = self._cache.get(directory, Directory)
+        yield list(node) if node is not None else []
 
-    def _walk(self, directory: Directory, cached: bool = False) -> Iterator[Artefact]:
+    def _walk(self, directory: Directory) -> Iterator[Artefact]:
         """Every artefact below ``directory``, each directory before its contents.
 
-        ``cached``: complete listings in the cache may answer (``ls(recursive=True)``);
-        otherwise a manager that can should ask the backend (``walk``, which jobs use).
-        This default lists each level that is not cached yet.
+        This default lists every level again, once, as it goes down (a manager
+        that can list a whole subtree at once does better).
         """
         stack = [directory]
         while stack:
@@ -170,79 +225,81 @@ class Manager(InspectionDefaults, abc.ABC):
         """Drop a path and everything cached below it; the directory above must be listed again."""
         self._cache.forget(path)
 
-    def _collect(self, directory: Directory, refresh: bool = False) -> list[Artefact]:
-        """The children of a directory, listing it if it has not been listed."""
-        for _ in self._collectPages(directory, refresh=refresh):
-            pass
-        return list(directory)
+    def _ask(self, managerPath: str) -> list[Artefact]:
+        """What the backend holds at a path now (one request), recorded in the cache."""
+        return self._cache.settle(managerPath, self._identify(managerPath))
 
-    def _collectPages(self, directory: Directory, refresh: bool = False) -> Iterator[list[Artefact]]:
-        """List a directory page by page, replacing what the cache held of it."""
-        if directory._collected and not refresh:
-            yield list(directory)
-            return
-        self._cache.forget_contents(directory)
-        provisional = self._cache.get(directory.path) is None
-        for page in self._lsPages(directory.path):
-            if provisional and page:
-                directory = self._addArtefact(directory)
-                provisional = False
-            yield [self._addArtefact(a) for a in page if a is not None]
-        if provisional:
-            directory = self._prove(directory)
-        directory._collected = True
+    def _loadArtefact(self, managerPath: str, cached: bool = True) -> Artefact:
+        """The artefact at a path (the file, where S3 also has a directory of that name).
 
-    def _prove(self, directory: Directory) -> Directory:
-        """A listing found nothing: is it an empty directory, a file, or nothing at all?"""
-        found = self._identifyPath(directory.path)
-        if found is None:
-            raise exceptions.ArtefactNotFound(f"Nothing exists at {directory.abspath}")
-        if not isinstance(found, Directory):
-            self._addArtefact(found)
-            raise exceptions.ArtefactTypeError(f"{directory.abspath} is a file, not a directory")
-        return self._addArtefact(directory)
+        With ``cached``, a cached hit answers; a miss always asks the backend.
+        """
+        if cached:
+            hit = self._cache.get(managerPath)
+            if hit is not None:
+                return hit
+        found = self._ask(managerPath)
+        if not found:
+            raise exceptions.ArtefactNotFound(f"Nothing exists at {self._abspath(managerPath)}")
+        return found[0]
+
+    def _ensureDirectory(self, managerPath: str, cached: bool = True) -> Directory:
+        """The directory at a path, or a clear error if it is missing or a file."""
+        if cached:
+            hit = self._cache.get(managerPath, Directory)
+            if hit is not None:
+                return hit
+        found = self._ask(managerPath)
+        for artefact in found:
+            if isinstance(artefact, Directory):
+                return artefact
+        if found:
+            raise exceptions.ArtefactTypeError(f"{self._abspath(managerPath)} is a file, not a directory")
+        raise exceptions.ArtefactNotFound(f"Nothing exists at {self._abspath(managerPath)}")
 
     def _listable(self, managerPath: str) -> Directory:
         """The directory to list at a path.
 
-        Where directories exist only through their contents (S3), an unknown
-        path is listed straight away: the listing itself proves it exists, so
-        no lookup request is spent first.
+        Where directories exist only through their contents (S3), nothing is
+        looked up first: the listing itself shows that the directory is there
+        (:meth:`_collectPages`). Elsewhere one lookup says whether it is a directory.
         """
-        if self._cache.get(managerPath) is None and self.IMPLICIT_DIRECTORIES and managerPath != "/":
-            if self._listedWithout(managerPath):
-                raise exceptions.ArtefactNotFound(f"Nothing exists at {self._abspath(managerPath)}")
-            return Directory(self, managerPath)
-        return self._ensureDirectory(managerPath)
+        if self.IMPLICIT_DIRECTORIES or managerPath == "/":
+            known = self._cache.get(managerPath, Directory)
+            return known if known is not None else Directory(self, managerPath)
+        return self._ensureDirectory(managerPath, cached=False)
 
-    def _listedWithout(self, managerPath: str) -> bool:
-        """True when the cached listing of the parent is complete and this path is not in it."""
-        if managerPath == "/" or self._cache.get(managerPath) is not None:
-            return False
-        parent = self._cache.get(self.dirname(managerPath), Directory)
-        return parent is not None and parent._collected
+    def _collect(self, directory: Directory) -> list[Artefact]:
+        """The children of a directory, listed now."""
+        for _ in self._collectPages(directory):
+            pass
+        return list(self._cache.get(directory.path, Directory) or directory)
 
-    def _loadArtefact(self, managerPath: str) -> Artefact:
-        """The artefact at a path, from the cache or the backend."""
-        cached = self._cache.get(managerPath)
-        if cached is not None:
-            return cached
-        if self._listedWithout(managerPath):
-            raise exceptions.ArtefactNotFound(f"Nothing exists at {self._abspath(managerPath)}")
-        artefact = self._identifyPath(managerPath)
-        if artefact is None:
-            raise exceptions.ArtefactNotFound(f"Nothing exists at {self._abspath(managerPath)}")
-        return self._addArtefact(artefact)
+    def _collectPages(self, directory: Directory) -> Iterator[list[Artefact]]:
+        """List a directory now, page by page, replacing what the cache held of it.
 
-    def _ensureDirectory(self, managerPath: str) -> Directory:
-        """The directory at a path, or a clear error if it is missing or a file."""
-        artefact = self._loadArtefact(managerPath)
-        if isinstance(artefact, Directory):
-            return artefact
-        shadow = self._cache.get(managerPath, Directory)  # S3: a file and a directory of one name
-        if shadow is not None:
-            return shadow
-        raise exceptions.ArtefactTypeError(f"{self._abspath(managerPath)} is a file, not a directory")
+        A listing that shows nothing proves nothing where directories exist only
+        through their contents: unless the backend showed the directory itself
+        (a marker, a bucket), one lookup says whether it is empty, a file, or gone.
+        """
+        self._cache.forget_contents(directory)
+        shown = not self.IMPLICIT_DIRECTORIES or directory.path == "/"
+        for page in self._lsPages(directory.path):
+            children = []
+            for artefact in page:
+                if artefact is None:
+                    continue
+                if artefact.path == directory.path:
+                    shown = True  # the directory itself, not a child
+                    continue
+                children.append(artefact)
+            shown = shown or bool(children)
+            if shown:
+                directory = self._addArtefact(directory)
+            yield [self._addArtefact(a) for a in children]
+        if not shown:
+            directory = self._ensureDirectory(directory.path, cached=False)
+        directory._collected = True
 
     # ------------------------------------------------------------------
     # Paths
@@ -251,15 +308,7 @@ class Manager(InspectionDefaults, abc.ABC):
     @staticmethod
     def join(*paths: str, separator: str = "/", joinAbsolutes: bool = False) -> str:
         """Join path segments; an absolute segment restarts the path unless ``joinAbsolutes``."""
-        result = ""
-        for segment in paths:
-            if not segment:
-                continue
-            if not result or (segment.startswith(separator) and not joinAbsolutes):
-                result = segment
-            else:
-                result = result.rstrip(separator) + separator + segment.lstrip(separator)
-        return result
+        return join_segments(paths, separator, absolutes=joinAbsolutes)
 
     @staticmethod
     def dirname(path: str) -> str:
@@ -283,45 +332,70 @@ class Manager(InspectionDefaults, abc.ABC):
         return path
 
     # ------------------------------------------------------------------
-    # Public operations on manager paths
+    # Public queries: each one asks the backend (the freshness rule above)
     # ------------------------------------------------------------------
 
-    def artefact(self, path: str) -> Artefact:
-        return self._loadArtefact(self.normalise(path))
+    def artefact(self, path: str, *, cached: bool = False) -> Artefact:
+        """The file or directory at a path, as the backend has it now.
 
-    def exists(self, path: str) -> bool:
+        ``cached``: inside one operation, a cached hit may answer (a miss is still asked).
+        """
+        return self._loadArtefact(self.normalise(path), cached=cached)
+
+    def identify(self, path: str) -> list[Artefact]:
+        """Everything at a path now, in one request: ``[]``, a file, a directory, or (S3) both."""
+        return self._ask(self.normalise(path))
+
+    def exists(self, path: str, *, cached: bool = False) -> bool:
+        """Whether anything is at a path now."""
         try:
-            self.artefact(path)
+            self.artefact(path, cached=cached)
             return True
         except exceptions.ArtefactNotFound:
             return False
 
-    def isdir(self, path: str) -> bool:
+    def isdir(self, path: str, *, cached: bool = False) -> bool:
+        """Whether a directory is at a path now (on S3, beside a file of that name or not)."""
         try:
-            self._ensureDirectory(self.normalise(path))
+            self._ensureDirectory(self.normalise(path), cached=cached)
             return True
         except (exceptions.ArtefactNotFound, exceptions.ArtefactTypeError):
             return False
 
-    def isfile(self, path: str) -> bool:
+    def isfile(self, path: str, *, cached: bool = False) -> bool:
+        """Whether a file is at a path now."""
         try:
-            return isinstance(self.artefact(path), File)
+            return isinstance(self.artefact(path, cached=cached), File)
         except exceptions.ArtefactNotFound:
             return False
 
-    def ls(self, path: str = "/", recursive: bool = False, refresh: bool = False) -> list[Artefact]:
-        """The contents of a directory (and, recursively, of every directory below it)."""
-        directory = self._listable(self.normalise(path))
-        if recursive:
-            return list(self._walk(directory, cached=not refresh))
-        return self._collect(directory, refresh=refresh)
+    def ls(
+        self, path: str = "/", recursive: bool = False, *, ignore_missing: bool = False, refresh: bool | None = None
+    ) -> list[Artefact]:
+        """The contents of a directory (and, recursively, of every directory below it), listed now.
 
-    def lsPages(self, path: str = "/", refresh: bool = False) -> Iterator[list[Artefact]]:
-        """One level, page by page as the backend answers (for views that fill in)."""
-        yield from self._collectPages(self._listable(self.normalise(path)), refresh=refresh)
+        ``ignore_missing``: a directory that is not there lists as empty.
+        ``refresh`` is accepted from older callers: every listing is taken again.
+        """
+        try:
+            directory = self._listable(self.normalise(path))
+            if recursive:
+                return list(self._walk(directory))
+            return self._collect(directory)
+        except exceptions.ArtefactNotFound:
+            if ignore_missing:
+                return []
+            raise
+
+    def lsPages(self, path: str = "/", refresh: bool | None = None) -> Iterator[list[Artefact]]:
+        """One level, listed now, page by page as the backend answers (for views that fill in).
+
+        ``refresh`` is accepted from older callers: every listing is taken again.
+        """
+        yield from self._collectPages(self._listable(self.normalise(path)))
 
     def walk(self, path: str) -> Iterator[Artefact]:
-        """Every artefact below a directory, each directory before its contents."""
+        """Every artefact below a directory, listed now, each directory before its contents."""
         yield from self._walk(self._listable(self.normalise(path)))
 
     def refresh(self, path: str) -> None:
@@ -329,6 +403,7 @@ class Manager(InspectionDefaults, abc.ABC):
         self._forget(self.normalise(path))
 
     def get(self, path: str, local_dest: str | None = None) -> bytes | None:
+        """The bytes of a file, or (with ``local_dest``) a copy of a file or directory on local disk."""
         artefact = self.artefact(path)
         if local_dest is None:
             if isinstance(artefact, Directory):
@@ -336,154 +411,25 @@ class Manager(InspectionDefaults, abc.ABC):
                     f"{artefact.abspath} is a directory; give a local destination to download it"
                 )
             return self._getBytes(artefact)
-        local_dest = os.path.abspath(os.path.expanduser(os.fspath(local_dest)))
+        local_dest = os.path.abspath(os.path.expanduser(as_text(local_dest, "a local path")))
         parent = os.path.dirname(local_dest)
         if parent:
-            os.makedirs(parent, exist_ok=True)
+            with os_errors("create directory", parent):
+                os.makedirs(parent, exist_ok=True)
         self._get(artefact, local_dest)
         return None
-
-    def mkdir(self, path: str, exist_ok: bool = True) -> Directory:
-        path = self.normalise(path)
-        if self.IMPLICIT_DIRECTORIES and path != "/":
-            # A file of the same name is no obstacle (S3 has both ``a`` and ``a/b``),
-            # and writing a marker where a directory exists is harmless: without
-            # exist_ok=False, no lookup is spent.
-            known = self._cache.get(path, Directory)
-            if known is None and not exist_ok and self.isdir(path):
-                known = self._cache.get(path, Directory)
-            if known is not None:
-                if not exist_ok:
-                    raise exceptions.ArtefactExists(f"{self._abspath(path)} already exists")
-                return known
-            self._mkdir(path)
-            made = Directory(self, path)
-            parent = self._cache.get(self.dirname(path), Directory)
-            if parent is not None and parent._collected:
-                return self._addArtefact(made)  # the parent's listing stays complete
-            # Not cached: whether a file of the same name exists is not known here.
-            return made
-        try:
-            existing = self._loadArtefact(path)
-        except exceptions.ArtefactNotFound:
-            existing = None
-        if existing is not None:
-            if isinstance(existing, Directory) or self._cache.get(path, Directory) is not None:
-                if not exist_ok:
-                    raise exceptions.ArtefactExists(f"{self._abspath(path)} already exists")
-                return self._ensureDirectory(path)
-            raise exceptions.ArtefactExists(f"{self._abspath(path)} exists and is a file")
-        self._mkdir(path)
-        self._forget(path)
-        made = self._identifyPath(path)  # with its times, as a listing would show it
-        return self._addArtefact(made if isinstance(made, Directory) else Directory(self, path))
-
-    def rm(self, path: str, recursive: bool = False) -> None:
-        artefact = self.artefact(path)
-        if isinstance(artefact, Directory) and not recursive and not artefact.is_link:
-            if self._collect(artefact, refresh=True):
-                raise exceptions.OperationNotPermitted(
-                    f"{artefact.abspath} is a directory that is not empty; use recursive=True to delete it"
-                )
-        self._rm(artefact)
-        self._forget(artefact.path)
-
-    def touch(self, path: str) -> File:
-        self._putBytes(b"", self.normalise(path))
-        self._forget(self.normalise(path))
-        return self.artefact(path)
-
-    # ------------------------------------------------------------------
-    # The public API for code above the storage layer (engine, UI, scripts).
-    # Nothing outside ``stowtui/managers`` calls a private hook: these wrap
-    # them, hand over ``callback``/``cancel`` only to managers that take them,
-    # and keep the cache coherent after each write. Paths are manager paths
-    # as the manager made them (an S3 key may end in ``/``): not normalised.
-    # ------------------------------------------------------------------
-
-    def url(self, path: str) -> str:
-        """The full location of a manager path (an absolute local path, or a URL)."""
-        return self._abspath(self.normalise(path))
-
-    def child(self, directory: str, name: str) -> str:
-        """The manager path of ``name`` inside ``directory``."""
-        return self._child(self.normalise(directory), name)
-
-    def lookup(self, path: str) -> Artefact | None:
-        """What the backend holds at a path now (never the cache); ``None`` when nothing."""
-        path = self.normalise(path)
-        self._forget(path)
-        return self._addArtefact(self._identifyPath(path))
-
-    def scan(self, path: str) -> list[Artefact]:
-        """One level straight from the backend, page by page, bypassing the cache.
-
-        An empty or missing directory is an empty list: no second request is
-        spent proving which (what conflict checks need to know).
-        """
-        return [a for page in self._lsPages(self.normalise(path)) for a in page if a is not None]
-
-    def invalidate(self, path: str) -> None:
-        """The listing of a directory is out of date: the next one asks the backend."""
-        self._cache.invalidate(self.normalise(path))
-
-    def _transfer_options(self, callback, cancel) -> dict:
-        return {"callback": callback, "cancel": cancel} if self.SUPPORTS_TRANSFER_OPTIONS else {}
-
-    def download(self, source: Artefact, local: str, callback=None, cancel=None) -> None:
-        """Write an artefact of this manager to a local path."""
-        self._get(source, local, **self._transfer_options(callback, cancel))
-
-    def upload(self, local: str, path: str, callback=None, cancel=None) -> None:
-        """Write a local file or directory to a manager path."""
-        self._put(local, path, **self._transfer_options(callback, cancel))
-        self._forget(path)
-
-    def write(self, data: bytes, path: str) -> None:
-        """Write bytes to a manager path."""
-        self._putBytes(bytes(data), path)
-        self._forget(path)
-
-    def copy_within(self, source: Artefact, path: str, callback=None, cancel=None) -> None:
-        """Copy an artefact of this manager to another path of it."""
-        self._cp(source, path, **self._transfer_options(callback, cancel))
-        self._forget(path)
-
-    def rename(self, source: Artefact, path: str) -> bool:
-        """Move by renaming when that is one cheap step; False when it is not possible."""
-        moved = self._rename(source, path)
-        if moved:
-            self._forget(source.path)
-            self._forget(path)
-        return moved
-
-    def remove(self, artefact: Artefact, callback=None, cancel=None) -> None:
-        """Delete an artefact and everything under it (no questions: callers ask first)."""
-        self._rm(artefact, **self._transfer_options(callback, cancel))
-        self._forget(artefact.path)
-
-    def remove_empty_directory(self, directory: Directory) -> None:
-        """Remove a directory known to be empty."""
-        self._rmdir(directory)
-        self._forget(directory.path)
-
-    def make_directory(self, path: str) -> None:
-        """Create a directory (or its marker) without looking first."""
-        self._mkdir(path)
-        self._forget(path)
 
     @abc.abstractmethod
     def localise(self, path: str):
         """A context manager giving a local path for an artefact (which may not exist yet)."""
 
-    @contextlib.contextmanager
-    def open(self, path: str, mode: str = "r", **kwargs) -> Iterator[IO]:
-        """Open a file for reading or writing, through ``localise``."""
-        with self.localise(path) as local:
-            if any(m in mode for m in "wax+"):
-                os.makedirs(os.path.dirname(local) or ".", exist_ok=True)
-            with io.open(local, mode, **kwargs) as handle:
-                yield handle
+    def open(self, path: str, mode: str = "r", **kwargs) -> IO:
+        """A file object for a file of this manager, usable with or without ``with``.
+
+        This default works on a local copy, written back when the file is closed
+        (a ``with`` block that raises writes nothing back).
+        """
+        return open_copy(self, self.normalise(path), mode, **kwargs)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.toConfig()!r}>"
@@ -494,6 +440,17 @@ class LocalManager(Manager):
 
     IS_LOCAL = True
 
+    def _rmdir(self, directory: Directory) -> None:
+        """``os.rmdir``: the operating system refuses a directory that is not empty."""
+        abspath = self._abspath(directory.path)
+        with os_errors("remove the directory", abspath):
+            os.rmdir(abspath)
+        self._forget(directory.path)
+
+    def _update_time(self, artefact: Artefact) -> None:
+        with os_errors("touch", artefact.abspath):
+            os.utime(self._abspath(artefact.path))
+
     @contextlib.contextmanager
     def localise(self, path: str) -> Iterator[str]:
         path = self.normalise(path)
@@ -501,6 +458,16 @@ class LocalManager(Manager):
             yield self._abspath(path)
         finally:
             self._forget(path)
+
+    def open(self, path: str, mode: str = "r", **kwargs) -> IO:
+        """The real file, opened with ``io.open`` (directories above it are made for writing)."""
+        path = self.normalise(path)
+        local = self._abspath(path)
+        with os_errors("open", local):
+            if any(m in mode for m in "wax+"):
+                os.makedirs(os.path.dirname(local) or ".", exist_ok=True)
+                self._forget(path)
+            return io.open(local, mode, **kwargs)
 
     @contextlib.contextmanager
     def staging(self, path: str) -> Iterator[str]:
@@ -518,52 +485,12 @@ class LocalManager(Manager):
             self._put(local, managerPath)
 
 
-def _snapshot(local: str) -> dict[str, tuple[int, int]]:
-    """(size, mtime) of every file below a local path, keyed by relative path."""
-    if os.path.isfile(local):
-        stats = os.stat(local)
-        return {"": (stats.st_size, stats.st_mtime_ns)}
-    found = {}
-    for root, _, files in os.walk(local):
-        for name in files:
-            full = os.path.join(root, name)
-            stats = os.stat(full)
-            found[os.path.relpath(full, local).replace(os.sep, "/")] = (stats.st_size, stats.st_mtime_ns)
-    return found
-
-
 class RemoteManager(Manager):
     """A manager whose artefacts must be fetched to be worked on locally."""
 
-    @contextlib.contextmanager
-    def localise(self, path: str) -> Iterator[str]:
+    def localise(self, path: str):
         """Download only the artefact asked for; upload what changed when the block ends.
 
         The temporary copy is always removed. If the block raises, nothing is uploaded.
         """
-        path = self.normalise(path)
-        with tempfile.TemporaryDirectory(prefix="stowtui-") as workspace:
-            local = os.path.join(workspace, self.basename(path) or "artefact")
-            try:
-                artefact = self._loadArtefact(path)
-            except exceptions.ArtefactNotFound:
-                artefact = None
-            if artefact is not None:
-                self._get(artefact, local)
-            before = _snapshot(local) if os.path.exists(local) else {}
-            yield local
-            if not os.path.exists(local):
-                return
-            after = _snapshot(local)
-            if os.path.isfile(local):
-                if after != before:
-                    self._put(local, path)
-            else:
-                if artefact is None:
-                    self._mkdir(path)
-                for relative, state in after.items():
-                    if before.get(relative) != state:
-                        self._put(os.path.join(local, relative), self._child(path, relative))
-                for relative in set(before) - set(after):
-                    self._rm(self._loadArtefact(self._child(path, relative)))
-            self._forget(path)
+        return remote_localise(self, self.normalise(path))

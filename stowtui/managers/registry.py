@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-import re
 import threading
 import urllib.parse
 
 from . import exceptions
 from .artefacts import Artefact
 from .manager import Manager
+from .paths import HALF_SCHEME, SCHEME, as_text, shown_text
 
 ENTRY_POINT_GROUP = "stow_managers"
 
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://(.*)$", re.DOTALL)
 _lock = threading.RLock()
 _classes: dict[str, type[Manager]] = {}
 _instances: dict[tuple, Manager] = {}
@@ -107,8 +106,16 @@ def split_url(url: str) -> tuple[str, urllib.parse.ParseResult]:
     Nothing after the authority is parsed as query or fragment: ``#`` and ``?``
     are ordinary characters in file names and S3 keys.
     """
-    match = _SCHEME.match(url)
+    match = SCHEME.match(url)
     if match is None:
+        half = HALF_SCHEME.match(url)
+        if half is not None and half.group(1).lower() == "file":  # file:/tmp/x, as RFC 8089 allows
+            return "fs", urllib.parse.ParseResult("file", "", urllib.parse.unquote(url[len("file:"):]), "", "", "")
+        if half is not None and half.group(1).lower() in available():
+            # Not a local path that happens to hold a colon: a URL missing a slash.
+            raise exceptions.InvalidPath(
+                f"{shown_text(url)} is not a URL: write {half.group(1)}://… with two slashes"
+            )
         return "fs", urllib.parse.ParseResult("", "", url, "", "", "")
     scheme, rest = match.group(1).lower(), match.group(2)
     if scheme == "file":
@@ -119,11 +126,12 @@ def split_url(url: str) -> tuple[str, urllib.parse.ParseResult]:
 
 
 def resolve(url: str) -> tuple[Manager, str]:
-    """The manager for a URL or local path, and the manager path within it."""
-    if not isinstance(url, str):
-        raise exceptions.InvalidPath(f"Expected a URL or a path, got {type(url).__name__}")
-    if not url:
-        raise exceptions.InvalidPath("An empty string is not a path")
+    """The manager for a URL or local path, and the manager path within it.
+
+    What cannot be one (``None``, a number, a NUL byte, ``s3:/x``, ``s3:///key``,
+    a bucket name S3 refuses...) is an ``InvalidPath`` with a sentence.
+    """
+    url = as_text(url)
     name, parsed = split_url(url)
     cls = manager_class(name)
     config, path = cls._signatureFromURL(parsed)
@@ -139,8 +147,8 @@ def forget_instances() -> None:
 
 
 def location(target: Artefact | str | os.PathLike) -> tuple[Manager, str]:
-    """(manager, manager path) of a URL, local path or artefact."""
+    """(manager, manager path) of a URL, local path or artefact; bad input is refused (``resolve``)."""
     if isinstance(target, Artefact):
         return target.manager, target.path
-    manager, path = resolve(os.fspath(target))
+    manager, path = resolve(target)
     return manager, manager.normalise(path)

@@ -23,16 +23,22 @@ The class is put together here from one module per concern:
 
 from __future__ import annotations
 
+import re
 import threading
 import urllib.parse
 
+from .. import exceptions
 from ..manager import RemoteManager
+from ..paths import shown_text
 from .client import credentials_name, named_credentials, new_client
 from .inspection import InspectionMixin
 from .listing import ListingMixin
 from .transfers import TransfersMixin
 
 __all__ = ["S3"]
+
+#: What botocore itself accepts as a bucket name (older buckets may hold capitals and '_').
+BUCKET_NAME = re.compile(r"^[A-Za-z0-9.\-_]{1,255}$")
 
 
 class S3(ListingMixin, TransfersMixin, InspectionMixin, RemoteManager):
@@ -96,7 +102,12 @@ class S3(ListingMixin, TransfersMixin, InspectionMixin, RemoteManager):
 
     @classmethod
     def _signatureFromURL(cls, url: urllib.parse.ParseResult):
-        return {}, "/" + url.netloc + url.path if url.netloc else "/"
+        if not url.netloc:
+            if url.path.strip("/"):
+                shown = shown_text(f"s3://{url.path}")
+                raise exceptions.InvalidPath(f"{shown} names no bucket: write s3://bucket/key")
+            return {}, "/"
+        return {}, "/" + url.netloc + url.path
 
     @property
     def client(self):
@@ -118,8 +129,19 @@ class S3(ListingMixin, TransfersMixin, InspectionMixin, RemoteManager):
 
     @staticmethod
     def _split(managerPath: str) -> tuple[str, str]:
-        """(bucket, key) of a manager path."""
+        """(bucket, key) of a manager path; a bucket name or key S3 would refuse is refused here, in a sentence."""
         bucket, _, key = managerPath[1:].partition("/")
+        if bucket and not BUCKET_NAME.match(bucket):
+            raise exceptions.InvalidPath(
+                f"{shown_text(bucket)} is not a bucket name: bucket names are letters, digits, '.', '-' and '_'"
+            )
+        try:
+            key.encode("utf-8")
+        except UnicodeEncodeError:
+            raise exceptions.InvalidPath(
+                f"{shown_text(key)} cannot be an S3 key: keys are UTF-8 text, and this name is not "
+                "(a local name that is not UTF-8, or a lone surrogate)"
+            ) from None
         return bucket, key
 
     def _abspath(self, managerPath: str) -> str:

@@ -13,7 +13,7 @@ import urllib.parse
 from typing import Iterator
 
 from .. import exceptions
-from ..fs import os_errors
+from ..oserrors import os_errors
 
 CODES_NOT_FOUND = {"NoSuchKey", "404", "NotFound", "NoSuchBucket", "NoSuchUpload"}
 CODES_DENIED = {"AccessDenied", "403", "AllAccessDisabled", "Forbidden"}
@@ -39,7 +39,7 @@ def _endpoint(error) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "the S3 endpoint"
 
 
-# The same shape as fs.os_errors, on purpose: each maps its own backend's failures.
+# The same shape as oserrors.os_errors, on purpose: each maps its own backend's failures.
 @contextlib.contextmanager
 def s3_errors(action: str, where: str) -> Iterator[None]:
     """Turn botocore and s3transfer errors into a sentence a person can act on."""
@@ -94,12 +94,3 @@ def s3_errors(action: str, where: str) -> Iterator[None]:
         if type(error).__module__.startswith("s3transfer"):
             raise exceptions.BackendError(f"Cannot {action} {where}: {error}") from error
         raise
-
-
-def missing_bucket(error: BaseException) -> str | None:
-    """"the bucket X does not exist" when that is what an ArtefactNotFound came from."""
-    cause = error.__cause__
-    response = getattr(cause, "response", None)
-    if isinstance(response, dict) and response.get("Error", {}).get("Code") == "NoSuchBucket":
-        return str(error).rsplit(": ", 1)[-1]
-    return None

@@ -1,4 +1,4 @@
-"""Reading the shape of S3: listings, lookups, loading a level, walking a prefix.
+"""Reading the shape of S3: listings, lookups, walking a prefix.
 
 Mixed into :class:`~stowtui.managers.s3.S3`, which gives ``client``,
 ``_split``, ``_prefix`` and the cache. Everything here is one
@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .. import exceptions
 from ..artefacts import Artefact, Directory, File
-from .errors import CODES_DENIED, error_code, missing_bucket, s3_errors
+from .errors import CODES_DENIED, error_code, s3_errors
 
 
 class ListingMixin:
@@ -54,13 +53,18 @@ class ListingMixin:
     # Lookups -----------------------------------------------------------
 
     def _identifyPath(self, managerPath: str):
+        found = self._identify(managerPath)
+        return found[0] if found else None  # the object, where a prefix has its name too
+
+    def _identify(self, managerPath: str) -> list[Artefact]:
+        """The object and the directory at a path, from one request (``_lookup``; a bucket: ``HeadBucket``)."""
         if managerPath == "/":
-            return Directory(self, "/")
+            return [Directory(self, "/")]
         bucket, key = self._split(managerPath)
         if not key:
-            return self._identifyBucket(managerPath)
-        file, folder = self._lookup(managerPath)
-        return file if file is not None else folder  # an empty File is falsy (len 0)
+            found = self._identifyBucket(managerPath)
+            return [found] if found is not None else []
+        return [a for a in self._lookup(managerPath) if a is not None]
 
     def _identifyBucket(self, managerPath: str) -> Directory | None:
         import botocore.exceptions as bce
@@ -127,61 +131,10 @@ class ListingMixin:
             artefact = self._file_from_head(path, self.client.head_object(Bucket=bucket, Key=key))
         return self._addArtefact(artefact)
 
-    def _listedWithout(self, managerPath: str) -> bool:
-        # ListBuckets names only our own buckets, never a public bucket of another
-        # account: the root listing cannot prove that a bucket does not exist.
-        if managerPath != "/" and self.dirname(managerPath) == "/":
-            return False
-        return super()._listedWithout(managerPath)
-
-    def _loadArtefact(self, managerPath: str) -> Artefact:
-        """The artefact at a path; the first time a level is touched, one listing fills it.
-
-        This is the guide's special case: S3 gives the size, time and ETag of
-        every entry of a level in one request, so the whole level is loaded
-        rather than one object. Once a level has been listed, a path written
-        since is looked up alone (one request), so a thousand puts into one
-        directory do not list it a thousand times.
-        """
-        cached = self._cache.get(managerPath)
-        if cached is not None:
-            return cached
-        parentPath = self.dirname(managerPath)
-        parent = self._cache.get(parentPath, Directory)
-        first_touch = parentPath != "/" and not (parent is not None and (parent._collected or len(parent)))
-        url = self._abspath(managerPath)
-        if first_touch:
-            try:
-                self._collect(self._listable(parentPath))
-            except exceptions.OperationNotPermitted:
-                pass  # listing this level is not allowed: ask for the one path below
-            except (exceptions.ArtefactNotFound, exceptions.ArtefactTypeError) as error:
-                reason = missing_bucket(error)
-                raise exceptions.ArtefactNotFound(
-                    f"Cannot find {url}: {reason}" if reason else f"Nothing exists at {url}"
-                ) from error
-            else:
-                found = self._cache.get(managerPath)
-                if found is None:
-                    raise exceptions.ArtefactNotFound(f"Nothing exists at {url}")
-                return found
-        if self._listedWithout(managerPath):
-            raise exceptions.ArtefactNotFound(f"Nothing exists at {url}")
-        if parentPath == "/":
-            found = self._identifyBucket(managerPath)
-            if found is None:
-                raise exceptions.ArtefactNotFound(f"Cannot find {url}: the bucket {self.basename(managerPath)} does not exist")
-            return self._addArtefact(found)
-        file, folder = self._lookup(managerPath)
-        if file is None and folder is None:
-            raise exceptions.ArtefactNotFound(f"Nothing exists at {url}")
-        folder = self._addArtefact(folder)
-        return self._addArtefact(file) if file is not None else folder
-
     # Listings ----------------------------------------------------------
 
     def _ls(self, directory: str):
-        return [a for page in self._lsPages(directory) for a in page]
+        return [a for page in self._lsPages(directory) for a in page if a.path != directory]
 
     def _lsPages(self, directory: str):
         url = self._abspath(directory)
@@ -201,38 +154,41 @@ class ListingMixin:
             pages = self.client.get_paginator("list_objects_v2").paginate(
                 Bucket=bucket, Prefix=prefix, Delimiter="/"
             )
-            for page in pages:
-                found: list[Artefact] = []
+            for number, page in enumerate(pages):
+                # A bucket that answers is there; so is a prefix whose marker shows:
+                # the directory itself goes in the page as that proof (not as a child).
+                found: list[Artefact] = [Directory(self, directory)] if not prefix and not number else []
                 for common in page.get("CommonPrefixes", []):
                     found.append(Directory(self, f"/{bucket}/{common['Prefix'][:-1]}"))
                 for item in page.get("Contents", []):
-                    if item["Key"] == prefix and not item.get("Size"):
-                        continue  # this directory's own marker
+                    if item["Key"] == prefix:
+                        # This directory's own marker, even one with a body (some tools
+                        # write bytes there): never a file with an empty name.
+                        found.append(Directory(self, directory))
+                        continue
                     found.append(self._file_from_listing(bucket, item))
                 yield found
 
-    def _walk(self, directory: Directory, cached: bool = False) -> Iterator[Artefact]:
-        """Everything below a prefix from one flat listing (one request per 1,000 keys).
+    def _walk(self, directory: Directory) -> Iterator[Artefact]:
+        """Everything below a prefix from one flat listing (one request per 1,000 keys), listed now.
 
-        With ``cached``, when every level below is already in the cache (a walk,
-        or the pane opening each level, loaded them) the cache answers, as ``ls``
-        does; a job's walk (``cached=False``) always sees what is there now.
+        A ``dir/`` key is that directory's marker, with or without a body: it
+        shows the directory (once), never a file.
         """
-        if directory.path == "/" or (cached and self._cache.complete_below(directory)):
+        if directory.path == "/":
             yield from super()._walk(directory)
             return
         bucket, prefix = self._prefix(directory.path)
         base = directory.path
-        for child in list(directory):
-            self._forget(child.path)
-        provisional = self._cache.get(base) is None
+        self._cache.forget_contents(directory)
+        shown = False
         seen: dict[str, Directory] = {base: directory}
         with s3_errors("list", directory.abspath):
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
                 for item in page.get("Contents", []):
-                    if provisional:
+                    if not shown:
                         directory = seen[base] = self._addArtefact(directory)
-                        provisional = False
+                        shown = True
                     relative = item["Key"][len(prefix):]
                     parts = relative.split("/")
                     for depth in range(1, len(parts)):
@@ -240,10 +196,10 @@ class ListingMixin:
                         if path not in seen:
                             seen[path] = self._addArtefact(Directory(self, path))
                             yield seen[path]
-                    if (not relative or relative.endswith("/")) and not item.get("Size"):
-                        continue  # a directory marker: its directory is already known
+                    if not relative or relative.endswith("/"):
+                        continue  # a directory's marker: its directory is already known
                     yield self._addArtefact(self._file_from_listing(bucket, item))
-        if provisional:
-            seen[base] = self._prove(directory)
+        if not shown:
+            seen[base] = self._ensureDirectory(base, cached=False)
         for found in seen.values():
             found._collected = True
