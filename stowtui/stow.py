@@ -1,13 +1,16 @@
-"""The stateless URL interface: every function takes URLs, local paths or artefacts.
+"""The stateless URL interface, with stow's names and signatures.
 
-URLs (``s3://bucket/key``, ``file:///tmp/x``), local paths (``/abs``,
-``relative``, ``~/x``) or artefacts::
+Every function takes URLs (``s3://bucket/key``, ``file:///tmp/x``), local
+paths (``/abs``, ``relative``, ``~/x``) or artefacts::
 
     from stowtui import stow
     stow.put(b"hello", "s3://bucket/greeting.txt")
     stow.cp("/data/logs", "s3://bucket/old-logs")     # gives s3://bucket/old-logs/...
     for artefact in stow.ls("s3://bucket/"):
         print(artefact.basename, artefact.size)
+
+Every call starts from what the backend holds now: nothing is answered from
+a listing taken earlier (the freshness rule of :mod:`stowtui.managers.manager`).
 
 It sits above both the storage layer (:mod:`stowtui.managers`) and the job
 engine (:mod:`stowtui.jobs`): copies, moves and deletes run on the engine and
@@ -19,19 +22,22 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator
 
 from .jobs import default_queue
 from .managers import exceptions
 from .managers.artefacts import Artefact, Directory, File
 from .managers.manager import LocalManager, Manager, RemoteManager
+from .managers.paths import as_text, basename, dirname, join, shown_text, splitext
 from .managers.registry import available, connect, location, set_defaults
+from .managers.replace import Tree, local_tree, obstacle, refusal, replacing, tree
+from .managers.writes import split_removals
 
 __all__ = [
     "Artefact", "Directory", "File", "Manager", "LocalManager", "RemoteManager", "exceptions",
-    "artefact", "ls", "exists", "isdir", "isfile", "get", "put", "cp", "mv", "rm", "mkdir",
-    "localise", "open", "join", "dirname", "basename", "connect", "available", "set_defaults",
-    "location", "url",
+    "artefact", "ls", "exists", "isdir", "isfile", "getsize", "getmtime", "get", "put", "cp", "mv", "rm",
+    "mkdir", "touch", "localise", "open", "join", "dirname", "basename", "splitext", "connect", "available",
+    "set_defaults", "location", "url",
 ]
 
 
@@ -41,22 +47,54 @@ def url(target: Artefact | str) -> str:
     return manager.url(path)
 
 
+# Queries -----------------------------------------------------------------
+
+
 def artefact(target: Artefact | str) -> Artefact:
-    """The file or directory at a URL."""
+    """The file or directory at a URL, as the backend has it now (an artefact is returned as it is)."""
     if isinstance(target, Artefact):
         return target
     manager, path = location(target)
     return manager.artefact(path)
 
 
-def ls(target: Artefact | str = ".", recursive: bool = False, refresh: bool = False) -> list[Artefact]:
+def ls(target: Artefact | str = ".", recursive: bool = False, *, ignore_missing: bool = False,
+       refresh: bool | None = None) -> list[Artefact]:
+    """What a directory holds now (``recursive``: everything below it).
+
+    ``ignore_missing``: a directory that is not there lists as empty.
+    ``refresh`` is accepted from older callers; every listing is taken again.
+    """
     manager, path = location(target)
-    return manager.ls(path, recursive=recursive, refresh=refresh)
+    return manager.ls(path, recursive=recursive, ignore_missing=ignore_missing)
 
 
-def exists(target: Artefact | str) -> bool:
-    manager, path = location(target)
-    return manager.exists(path)
+def exists(*targets: Artefact | str) -> bool:
+    """True only if every target exists now."""
+    for target in targets:
+        manager, path = location(target)
+        if not manager.exists(path):
+            _refuse_undecodable(target)
+            return False
+    return True
+
+
+def _refuse_undecodable(target) -> None:
+    """A name that is not valid text and names nothing is bad input, not a plain "no".
+
+    A lone surrogate in a ``str`` is how Python carries a local name that is not
+    UTF-8 (``os.listdir`` gives them): such a name is used as it is while it names
+    something. One that names nothing is most likely text decoded wrongly, and
+    an ``exists`` answering False would hide that.
+    """
+    text = os.fspath(target) if isinstance(target, (str, os.PathLike)) else ""
+    if isinstance(text, str):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise exceptions.InvalidPath(
+                f"{shown_text(text)} is not valid text (it holds a lone surrogate) and nothing of that name exists"
+            ) from None
 
 
 def isdir(target: Artefact | str) -> bool:
@@ -69,38 +107,73 @@ def isfile(target: Artefact | str) -> bool:
     return manager.isfile(path)
 
 
+def getsize(target: Artefact | str) -> int:
+    """The size of a file now, or the total size of the files below a directory (one walk)."""
+    manager, path = location(target)
+    found = manager.artefact(path)
+    if isinstance(found, File):
+        return found.size
+    return sum(a.size for a in manager.walk(path) if isinstance(a, File))
+
+
+def getmtime(target: Artefact | str) -> float | None:
+    """When an artefact was last modified (a POSIX timestamp), now; ``None`` where the backend keeps
+    no time (an S3 prefix without a marker)."""
+    manager, path = location(target)
+    when = manager.artefact(path).modifiedTime
+    return when.timestamp() if when is not None else None
+
+
 def get(source: Artefact | str, local_dest: str | os.PathLike | None = None) -> bytes | None:
     """The bytes of a file, or (with ``local_dest``) a copy of it on local disk."""
     manager, path = location(source)
     return manager.get(path, local_dest)
 
 
-def _check_overwrite(manager: Manager, path: str, overwrite: bool) -> None:
-    try:
-        existing = manager.artefact(path)
-    except exceptions.ArtefactNotFound:
-        return
-    if isinstance(existing, Directory) and not overwrite and manager.ls(path, refresh=True):
-        raise exceptions.ArtefactExists(
-            f"{existing.abspath} is a directory that is not empty; pass overwrite=True to write over it"
-        )
+# Writes ------------------------------------------------------------------
+
+
+def _write(manager: Manager, path: str, overwrite: bool, source_is_dir: bool, keep: Callable[[], Tree] | None,
+           write: Callable[[str, bool], None]) -> Artefact:
+    """Write a new artefact at ``path``: ``write(target, merge)`` does it.
+
+    Files in the way are written over. A directory in the way (or, on local
+    disk, a file where a directory goes) is refused without ``overwrite``, and
+    with it replaced, its old contents gone only once the new ones are complete
+    (:mod:`stowtui.managers.replace`).
+    """
+    blocker = obstacle(manager, path, source_is_dir)
+    if blocker is None:
+        write(path, False)
+    elif not overwrite:
+        raise refusal(blocker)
+    else:
+        with replacing(manager, path, keep) as target:
+            write(target, target == path)  # S3 writes in place, over the old keys
+    found = manager.identify(path)  # what was written, of the kind written (S3 may hold both at one name)
+    for artefact in found:
+        if isinstance(artefact, Directory) == source_is_dir:
+            return artefact
+    if found:
+        return found[0]
+    raise exceptions.ArtefactNotFound(f"Nothing exists at {manager.url(path)} after writing it")
 
 
 def put(source: bytes | str | os.PathLike, destination: Artefact | str, overwrite: bool = False) -> Artefact:
-    """Write bytes, or a local file or directory, to ``destination``."""
+    """Write bytes, or a local file or directory, to ``destination``.
+
+    ``overwrite``: a directory at ``destination`` is replaced (without it, refused).
+    """
     manager, path = location(destination)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        if not manager.IMPLICIT_DIRECTORIES:  # on S3 a file beside a directory of its name hides nothing
-            _check_overwrite(manager, path, overwrite)
-        manager.write(source, path)
-    else:
-        local = os.path.abspath(os.path.expanduser(os.fspath(source)))
-        if not os.path.exists(local):
-            raise exceptions.ArtefactNotFound(f"Cannot put {local}: it does not exist")
-        if os.path.isdir(local) or not manager.IMPLICIT_DIRECTORIES:
-            _check_overwrite(manager, path, overwrite)
-        manager.upload(local, path)
-    return manager.artefact(path)
+        data = bytes(source)
+        return _write(manager, path, overwrite, False, None, lambda target, _: manager.write(data, target))
+    local = os.path.abspath(os.path.expanduser(as_text(source, "bytes or a local path")))
+    if not os.path.exists(local):
+        raise exceptions.ArtefactNotFound(f"Cannot put {local}: it does not exist")
+    is_dir = os.path.isdir(local)
+    return _write(manager, path, overwrite, is_dir, (lambda: local_tree(local)) if is_dir else None,
+                  lambda target, _: manager.upload(local, target))
 
 
 def _wait(job) -> None:
@@ -116,37 +189,65 @@ def _wait(job) -> None:
 
 
 def _run(source, destination, move: bool, overwrite: bool) -> Artefact:
-    src = artefact(source)
+    src_manager, src_path = location(source)
+    src = src_manager.artefact(src_path)  # what is there now, even for an artefact listed earlier
     manager, path = location(destination)
-    _wait(default_queue().transfer(src, destination, move=move, overwrite=overwrite))
-    manager.refresh(path)
-    return manager.artefact(path)
+    verb = "move" if move else "copy"
+    if src.manager is manager and src.path == path:
+        raise exceptions.OperationNotPermitted(f"Cannot {verb} {src.abspath} onto itself")
+    is_dir = isinstance(src, Directory) and not src.is_link
+
+    def write(target: str, merge: bool) -> None:
+        place = Artefact(manager, target)  # a location for the engine, nothing looked up
+        _wait(default_queue().transfer(src, place, move=move, overwrite=merge))
+
+    keep = (lambda: tree(src.manager, src.path)) if is_dir else None
+    return _write(manager, path, overwrite, is_dir, keep, write)
 
 
 def cp(source: Artefact | str, destination: Artefact | str, overwrite: bool = False) -> Artefact:
-    """Copy so that ``destination`` is the copy's own path (across any two managers)."""
+    """Copy so that ``destination`` is the copy's own path (across any two managers).
+
+    ``overwrite``: a directory at ``destination`` is replaced (without it, refused).
+    """
     return _run(source, destination, move=False, overwrite=overwrite)
 
 
 def mv(source: Artefact | str, destination: Artefact | str, overwrite: bool = False) -> Artefact:
-    """Move so that ``destination`` is the artefact's new path; the source goes only once it is there."""
+    """Move so that ``destination`` is the artefact's new path; the source goes only once it is there.
+
+    ``overwrite``: a directory at ``destination`` is replaced (without it, refused).
+    """
     return _run(source, destination, move=True, overwrite=overwrite)
 
 
-def rm(target: Artefact | str, recursive: bool = False) -> None:
-    """Delete a file, an empty directory, or (``recursive=True``) a directory and its contents."""
-    manager, path = location(target)
-    found = manager.artefact(path)
-    if isinstance(found, Directory) and not recursive and not found.is_link and manager.ls(path, refresh=True):
-        raise exceptions.OperationNotPermitted(
-            f"{found.abspath} is a directory that is not empty; use recursive=True to delete it"
-        )
-    _wait(default_queue().delete([found]))  # the same engine as the app's F8
+def rm(*targets: Artefact | str, recursive: bool = False, ignore_missing: bool = False) -> None:
+    """Delete files, empty directories, or (``recursive=True``) directories with their contents.
+
+    Every target is checked before anything is deleted: one directory that is
+    not empty, without ``recursive``, and nothing is deleted at all.
+    """
+    places = [location(target) for target in targets]  # every target understood first
+    found = [manager.removal(path, recursive=recursive, ignore_missing=ignore_missing) for manager, path in places]
+    trees, empty = split_removals(found, recursive)
+    if trees:
+        _wait(default_queue().delete(trees))  # the same engine as the app's F8
+    for directory in empty:
+        directory.manager.remove_empty_directory(directory)  # a removal that never takes what is in it
 
 
-def mkdir(target: Artefact | str, exist_ok: bool = True) -> Directory:
+def mkdir(target: Artefact | str, ignore_exists: bool = True, overwrite: bool = False, *,
+          exist_ok: bool | None = None) -> Directory:
+    """Make a directory. ``ignore_exists``: an existing one is fine (else refused);
+    ``overwrite``: an existing one is replaced by an empty one. ``exist_ok`` is the older name."""
     manager, path = location(target)
-    return manager.mkdir(path, exist_ok=exist_ok)
+    return manager.mkdir(path, ignore_exists, overwrite, exist_ok=exist_ok)
+
+
+def touch(target: Artefact | str) -> Artefact:
+    """Make an empty file, or mark a local one as modified now."""
+    manager, path = location(target)
+    return manager.touch(path)
 
 
 @contextlib.contextmanager
@@ -157,24 +258,8 @@ def localise(target: Artefact | str) -> Iterator[str]:
         yield local
 
 
-@contextlib.contextmanager
-def open(target: Artefact | str, mode: str = "r", **kwargs) -> Iterator[IO]:  # noqa: A001 - mirrors io.open
+def open(target: Artefact | str, mode: str = "r", **kwargs) -> IO:  # noqa: A001 - mirrors io.open
+    """A file object, with or without ``with``: the real file on local disk; elsewhere a local
+    copy, written back when it is closed."""
     manager, path = location(target)
-    with manager.open(path, mode, **kwargs) as handle:
-        yield handle
-
-
-def join(*parts: str, separator: str = "/") -> str:
-    """Join URL or path segments (``join('s3://b', 'dir', 'key')``)."""
-    return Manager.join(*parts, separator=separator, joinAbsolutes=False)
-
-
-def dirname(target: Artefact | str) -> str:
-    manager, path = location(target)
-    return manager.url(manager.dirname(path))
-
-
-def basename(target: Artefact | str) -> str:
-    if isinstance(target, Artefact):
-        return target.basename
-    return os.fspath(target).rstrip("/").rsplit("/", 1)[-1]
+    return manager.open(path, mode, **kwargs)

@@ -11,6 +11,7 @@ import os
 
 import pytest
 
+from behind import make_place
 from stowtui.managers import exceptions
 from stowtui.managers.artefacts import Directory, File
 
@@ -18,27 +19,7 @@ from stowtui.managers.artefacts import Directory, File
 @pytest.fixture(params=["fs", "s3"])
 def place(request, tmp_path, stow, s3_client):
     """(base URL, write(rel, bytes), delete(rel)) acting behind stowtui's back."""
-    if request.param == "fs":
-        root = tmp_path / "base"
-        root.mkdir()
-
-        def write(rel, data):
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            (root / rel).write_bytes(data)
-
-        def delete(rel):
-            os.unlink(root / rel)
-
-        return str(root), write, delete
-    s3_client.create_bucket(Bucket="bucket")
-
-    def write(rel, data):
-        s3_client.put_object(Bucket="bucket", Key=f"base/{rel}", Body=data)
-
-    def delete(rel):
-        s3_client.delete_object(Bucket="bucket", Key=f"base/{rel}")
-
-    return "s3://bucket/base", write, delete
+    return make_place(request.param, tmp_path, s3_client)
 
 
 # ---------------------------------------------------------------------------

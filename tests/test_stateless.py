@@ -109,7 +109,7 @@ def test_join(mock_stow, parts, joined):
         ("s3://bucket/key", "s3://bucket", "key"),
         ("s3://bucket/dir/", "s3://bucket", "dir"),
         ("/data/logs/a #1?.txt", "/data/logs", "a #1?.txt"),
-        ("file:///data/logs", "/data", "logs"),
+        ("file:///data/logs", "file:///data", "logs"),  # a URL keeps its scheme (issue 9)
     ],
 )
 def test_dirname_and_basename(mock_stow, url, dirname, basename):
@@ -208,7 +208,7 @@ def test_a_non_empty_directory_is_not_overwritten_without_overwrite(mock_stow, b
     assert contents(stow, target) == {"old": b"old"}
 
     act(overwrite=True)
-    assert contents(stow, target) == {"old": b"old", "new": b"new"}
+    assert contents(stow, target) == {"new": b"new"}  # replaced, as stow does: nothing stale stays
 
 
 def test_a_write_into_a_new_subdirectory_shows_in_the_cached_listing_above(mock_stow, base):
@@ -266,7 +266,10 @@ def test_localise_downloads_only_the_file_asked_for(stow, s3, seed):
         assert open(local, "rb").read() == b"wanted"
         kept = local
 
-    assert [(r.op, r.key) for r in s3.requests] == [("GetObject", "dir/wanted.txt")]
+    # One one-key lookup (what is there now), then the one GET: nothing of the siblings.
+    assert [(r.op, r.key, r.query.get("prefix")) for r in s3.requests] == [
+        ("ListObjectsV2", None, "dir/wanted.txt"), ("GetObject", "dir/wanted.txt", None)
+    ]
     assert not os.path.exists(os.path.dirname(kept))
 
 
@@ -279,7 +282,7 @@ def test_localise_uploads_a_changed_file_once(stow, s3, seed):
         with open(local, "wb") as handle:
             handle.write(b"after!")
 
-    assert [r.op for r in s3.requests] == ["GetObject", "PutObject"]
+    assert [r.op for r in s3.requests] == ["ListObjectsV2", "GetObject", "PutObject"]  # lookup, get, put once
     assert s3.backend.get_object("bucket", "f.txt").value == b"after!"
 
 
@@ -364,8 +367,9 @@ def test_round_trip_fs_to_s3_to_fs(stow, bucket, tmp_path):
 
 def test_round_trip_s3_to_s3(stow, s3, seed):
     files = awkward_tree()
-    files["odd/ends-with-slash/"] = b"a key ending in / with content"
-    seed("bucket", {"src/" + k: v for k, v in files.items()})
+    # A key ending in / with content is that folder's marker (issue 9): the folder is copied, not its bytes.
+    seed("bucket", {"src/" + k: v for k, v in files.items()} | {"src/odd/ends-with-slash/": b"marker bytes"})
+    s3.clear_counts()
 
     stow.cp("s3://bucket/src", "s3://bucket/dst")
     stow.cp("s3://bucket/dst", "s3://bucket/dst2")
@@ -373,7 +377,9 @@ def test_round_trip_s3_to_s3(stow, s3, seed):
     for prefix in ("dst/", "dst2/"):
         for relative, data in files.items():
             assert s3.backend.get_object("bucket", prefix + relative).value == data
-    assert s3.counts["GetObject"] == s3.counts["PutObject"] == 0  # server-side copies only
+        assert stow.isdir(f"s3://bucket/{prefix}odd/ends-with-slash")
+    assert s3.counts["GetObject"] == 0  # server-side copies only
+    assert [r.key for r in s3.requests if r.op == "PutObject"] == ["dst/odd/ends-with-slash/", "dst2/odd/ends-with-slash/"]
 
 
 def test_single_awkward_files_round_trip(stow, bucket, tmp_path):
