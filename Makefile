@@ -23,6 +23,7 @@ bench: venv                     ## rerun the benchmarks (see benchmarks/README.m
 	$(BIN)/python benchmarks/listing.py
 	$(BIN)/python benchmarks/transfers.py
 	$(BIN)/python benchmarks/ui.py
+	$(BIN)/python benchmarks/progress.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

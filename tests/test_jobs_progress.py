@@ -1,11 +1,13 @@
 """The transfer engine: progress, bounded pending tasks, request counts, and
-the stateless interface running on it."""
+the stateless interface running on it.
+
+Wall-clock figures (how fast, how close the rate is to the real average) are
+measured by benchmarks/progress.py, not asserted here."""
 
 from __future__ import annotations
 
 import os
 import threading
-import time
 
 import pytest
 
@@ -79,11 +81,9 @@ def test_byte_progress_moves_during_a_big_upload(side, jobs, monkeypatch):
         original_transfer(source, manager, path, on_bytes, cancel)
 
     monkeypatch.setattr(tasks, "transfer", transfer_file)
-    started = time.monotonic()
 
     job = finished(jobs.copy([src.url("big.bin")], dst.url()))
 
-    took = time.monotonic() - started
     assert job.state is JobState.DONE, job.failures
     assert len(seen) > 8  # many updates, not one at the end
     done = [p.bytes_done for p in seen]
@@ -94,12 +94,15 @@ def test_byte_progress_moves_during_a_big_upload(side, jobs, monkeypatch):
     moving = [p for p in seen if size / 4 <= p.bytes_done < size and p.rate > 0]
     assert moving, "no rate while the upload ran"
     for p in moving:
-        assert 1e5 < p.rate < 1e11  # bytes per second: sane
         assert p.eta is not None and abs(p.eta - (size - p.bytes_done) / p.rate) < 1e-6
-        assert p.eta < 600
+        assert p.eta >= 0
+    assert all(p.eta is None for p in seen if p.rate == 0)  # no ETA before a rate
     final = job.progress
     assert final.eta == 0.0 and final.bytes_done == size and final.fraction == 1.0
-    assert size / took / 3 < final.rate < size / took * 3  # about the average
+    # Once done, the rate is the average since bytes began to move (after the
+    # job started), and stays so.
+    assert final.rate >= size / (job.ended - job.started)
+    assert job.progress.rate == final.rate
 
 
 def test_failures_are_sentences_naming_the_file(side, jobs):
