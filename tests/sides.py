@@ -200,22 +200,21 @@ class OpLog:
             )
 
     def _patch_engine(self) -> None:
-        from stowtui import jobs
+        from stowtui.jobs import tasks
 
         log = self
-        original_transfer = jobs.transfer
-        original_verify = jobs.Job._verify
+        original_transfer, original_verify = tasks.transfer, tasks.verify
 
         def transfer_file(source, manager, path, *args, **kwargs):
             original_transfer(source, manager, path, *args, **kwargs)
             log.add("put", source.abspath)
 
-        def verify(job, source, manager, path):
-            original_verify(job, source, manager, path)
+        def verify(source, manager, path):
+            original_verify(source, manager, path)
             log.add("verified", source.abspath)
 
-        self._monkeypatch.setattr(jobs, "transfer", transfer_file)
-        self._monkeypatch.setattr(jobs.Job, "_verify", verify)
+        self._monkeypatch.setattr(tasks, "transfer", transfer_file)
+        self._monkeypatch.setattr(tasks, "verify", verify)
 
     def watch(self, manager) -> None:
         """Record (and check) every delete the engine makes on ``manager``."""

@@ -426,7 +426,7 @@ async def test_stop_in_the_conflict_dialog_cancels_the_job(tmp_path):
 async def test_an_open_conflict_dialog_does_not_hold_up_other_jobs(tmp_path, monkeypatch):
     import threading
 
-    from stowtui import jobs as jobs_module
+    from stowtui.jobs import tasks
 
     left, right = tmp_path / "l", tmp_path / "r"
     left.mkdir()
@@ -435,14 +435,14 @@ async def test_an_open_conflict_dialog_does_not_hold_up_other_jobs(tmp_path, mon
     (left / "clash.txt").write_bytes(b"NEW")
     (right / "clash.txt").write_bytes(b"old")
     gate = threading.Event()
-    original = jobs_module.transfer
+    original = tasks.transfer
 
     def gated(source, manager, path, callback=None, cancel=None):
         if source.basename == "big.bin":
             gate.wait(10)
         original(source, manager, path, callback, cancel)
 
-    monkeypatch.setattr(jobs_module, "transfer", gated)
+    monkeypatch.setattr(tasks, "transfer", gated)
     app = StowApp(str(left), str(right))
     async with app.run_test(size=SIZE) as pilot:
         screen = await ready(pilot)

@@ -1,0 +1,65 @@
+"""The ledger: what one job's planner, tasks and directories share.
+
+One lock guards it all (the meter, the failures, the directory states); the
+:class:`~stowtui.jobs.queue.Job` reads it for its public view.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import TYPE_CHECKING, Iterator
+
+from ..managers import Artefact, Manager, exceptions
+from .model import Failure, Target
+from .progress import Meter
+
+if TYPE_CHECKING:
+    from .directories import DirState
+
+
+class Ledger:
+    """The shared record of one copy, move or delete job."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind  # "copy", "move" or "delete"
+        self.lock = threading.RLock()
+        self.cancel = threading.Event()
+        self.meter = Meter()
+        self.failures: list[Failure] = []
+        #: What a retry is to do again: targets (or, for a delete, artefacts or URLs).
+        self.failed_targets: list[Target | Artefact | str] = []
+        #: Directory URLs this job changed (for views to refresh).
+        self.touched: set[str] = set()
+        #: Source directories being walked, parents before their children.
+        self.directories: list[DirState] = []
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel.is_set()
+
+    def fail(self, source: str, destination: str | None, error: BaseException, target=None) -> None:
+        """Record that ``source`` did not make it; ``target`` is what a retry does again."""
+        reason = str(error) if isinstance(error, exceptions.StowError) else f"{type(error).__name__}: {error}"
+        with self.lock:
+            self.failures.append(Failure(source, destination, reason, error))
+            self.meter.files_failed += 1
+            if target is not None:
+                self.failed_targets.append(target)
+
+    def touch(self, manager: Manager, path: str) -> None:
+        """The directory holding ``path`` changed."""
+        with self.lock:
+            self.touched.add(manager.url(manager.dirname(path)))
+
+    @contextlib.contextmanager
+    def working_on(self, name: str) -> Iterator[None]:
+        """Show ``name`` among what is moving now, for as long as the block runs."""
+        slot = threading.get_ident()
+        with self.lock:
+            self.meter.current[slot] = name
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.meter.current.pop(slot, None)
