@@ -37,6 +37,9 @@ class Manager(InspectionDefaults, abc.ABC):
 
     #: Managers that accept ``callback=`` and ``cancel=`` on ``_get``/``_put``/``_cp``.
     SUPPORTS_TRANSFER_OPTIONS = False
+    #: Managers whose ``_get``/``_put``/``_cp``/``_rename``/``_staging`` also take
+    #: ``no_replace=True``: never replace what is at the destination (see paths.DestinationTaken).
+    SUPPORTS_NO_REPLACE = False
     #: Directories exist only through their contents (S3): no need to create them first.
     IMPLICIT_DIRECTORIES = False
     #: Artefacts are files on this machine (``os.fspath(artefact)`` gives their path).
@@ -124,7 +127,7 @@ class Manager(InspectionDefaults, abc.ABC):
         """Remove a directory known to be empty."""
         self._rm(directory)
 
-    def _rename(self, source: Artefact, destination: str) -> bool:
+    def _rename(self, source: Artefact, destination: str, no_replace: bool = False) -> bool:
         """Move by renaming, if this manager can do it in one cheap step; False otherwise."""
         return False
 
@@ -427,16 +430,20 @@ class Manager(InspectionDefaults, abc.ABC):
         """The listing of a directory is out of date: the next one asks the backend."""
         self._cache.invalidate(self.normalise(path))
 
-    def _transfer_options(self, callback, cancel) -> dict:
-        return {"callback": callback, "cancel": cancel} if self.SUPPORTS_TRANSFER_OPTIONS else {}
+    def _transfer_options(self, callback, cancel, no_replace: bool = False) -> dict:
+        options = {"callback": callback, "cancel": cancel} if self.SUPPORTS_TRANSFER_OPTIONS else {}
+        return {**options, **self._no_replace(no_replace)}
 
-    def download(self, source: Artefact, local: str, callback=None, cancel=None) -> None:
+    def _no_replace(self, no_replace: bool) -> dict:
+        return {"no_replace": True} if no_replace and self.SUPPORTS_NO_REPLACE else {}
+
+    def download(self, source: Artefact, local: str, callback=None, cancel=None, no_replace=False) -> None:
         """Write an artefact of this manager to a local path."""
-        self._get(source, local, **self._transfer_options(callback, cancel))
+        self._get(source, local, **self._transfer_options(callback, cancel, no_replace))
 
-    def upload(self, local: str, path: str, callback=None, cancel=None) -> None:
+    def upload(self, local: str, path: str, callback=None, cancel=None, no_replace=False) -> None:
         """Write a local file or directory to a manager path."""
-        self._put(local, path, **self._transfer_options(callback, cancel))
+        self._put(local, path, **self._transfer_options(callback, cancel, no_replace))
         self._forget(path)
 
     def write(self, data: bytes, path: str) -> None:
@@ -444,14 +451,14 @@ class Manager(InspectionDefaults, abc.ABC):
         self._putBytes(bytes(data), path)
         self._forget(path)
 
-    def copy_within(self, source: Artefact, path: str, callback=None, cancel=None) -> None:
+    def copy_within(self, source: Artefact, path: str, callback=None, cancel=None, no_replace=False) -> None:
         """Copy an artefact of this manager to another path of it."""
-        self._cp(source, path, **self._transfer_options(callback, cancel))
+        self._cp(source, path, **self._transfer_options(callback, cancel, no_replace))
         self._forget(path)
 
-    def rename(self, source: Artefact, path: str) -> bool:
+    def rename(self, source: Artefact, path: str, no_replace: bool = False) -> bool:
         """Move by renaming when that is one cheap step; False when it is not possible."""
-        moved = self._rename(source, path)
+        moved = self._rename(source, path, **self._no_replace(no_replace))
         if moved:
             self._forget(source.path)
             self._forget(path)
@@ -503,9 +510,9 @@ class LocalManager(Manager):
             self._forget(path)
 
     @contextlib.contextmanager
-    def staging(self, path: str) -> Iterator[str]:
+    def staging(self, path: str, no_replace: bool = False) -> Iterator[str]:
         """A local path to write a new file to; it becomes ``path`` only on success."""
-        with self._staging(path) as local:
+        with self._staging(path, **self._no_replace(no_replace)) as local:
             yield local
         self._forget(path)
 

@@ -1,0 +1,107 @@
+"""Where a transfer may write: names from listings checked before they become
+destination paths, and the temporary names that writes go through.
+
+A name that comes from a listing (an S3 key split on ``/``, a plug-in's
+directory entry) is data: a key such as ``pics/../../x`` must not become a
+path outside the destination. Like Python's ``tarfile.data_filter``, every
+segment of a relative name is checked before anything is written, and on
+local disk the real path of the directory written into must stay inside the
+real destination (a symbolic link there is not followed out):
+
+* a segment that is empty, ``.`` or ``..``, or holds ``/`` or NUL, is refused
+  (a backslash is an ordinary character on POSIX);
+* a refusal is an :class:`~.exceptions.UnsafePath` whose sentence names the
+  key and says "points outside the destination".
+
+Writes go to a short temporary name in the destination directory
+(:func:`temporary_name`), so any name up to the file system's 255 bytes can be
+written; :func:`is_temporary` tells them apart.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from . import exceptions
+
+#: Temporary names are ``.stowtui-<12 hex>.part``: 26 bytes whatever the final name.
+PART_PREFIX = ".stowtui-"
+PART_SUFFIX = ".part"
+
+
+class DestinationTaken(exceptions.ArtefactExists):
+    """Something was written at a destination after it was checked, and was not replaced."""
+
+
+def temporary_name() -> str:
+    """A new temporary name for a write in progress."""
+    return f"{PART_PREFIX}{secrets.token_hex(6)}{PART_SUFFIX}"
+
+
+def is_temporary(name: str) -> bool:
+    """True for a name :func:`temporary_name` made (or one a library appended to)."""
+    return name.startswith(PART_PREFIX) and PART_SUFFIX in name
+
+
+def unsafe_segment(name: str) -> str | None:
+    """Why ``name`` cannot be one segment of a destination path; None when it can."""
+    if name in ("", ".", ".."):
+        return "an empty segment" if not name else f"the segment {name!r}"
+    if "/" in name:
+        return "a '/' inside a name"
+    if "\x00" in name:
+        return "a NUL character"
+    return None
+
+
+def refusal(key: str, verb: str = "copied", detail: str = "") -> exceptions.UnsafePath:
+    """The error for a key that would be written outside its destination (``error.detail``: why)."""
+    said = f" ({detail})" if detail else ""
+    error = exceptions.UnsafePath(f'The key "{key}" points outside the destination{said}; not {verb}')
+    error.detail = detail
+    return error
+
+
+def unsafe_relative(relative: str) -> str | None:
+    """Why a ``/``-separated relative name cannot be written below a destination; None when it can."""
+    for part in relative.split("/"):
+        reason = unsafe_segment(part)
+        if reason is not None:
+            return reason
+    return None
+
+
+def check_name(name: str, key: str, verb: str = "copied") -> None:
+    """Refuse ``name`` as one segment of a destination path (``key`` names it for people)."""
+    reason = unsafe_segment(name)
+    if reason is not None:
+        raise refusal(key, verb, reason)
+
+
+def segments(relative: str, key: str, verb: str = "copied") -> list[str]:
+    """The segments of a ``/``-separated relative name, each checked."""
+    reason = unsafe_relative(relative)
+    if reason is not None:
+        raise refusal(key, verb, reason)
+    return relative.split("/")
+
+
+def inside(root: str, local: str) -> bool:
+    """True when the real path of ``local`` is ``root``'s real path or below it."""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(local)
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def check_inside(root: str, local: str, key: str, verb: str = "copied") -> None:
+    """Refuse to write into ``local`` when a symbolic link takes it out of ``root``."""
+    if not inside(root, local):
+        raise refusal(key, verb, f"{local} is a symbolic link that leads out of it")
+
+
+def local_destination(root: str, relative: str, key: str, verb: str = "copied") -> str:
+    """The local path of ``relative`` (``/``-separated) below ``root``, or a refusal."""
+    path = os.path.join(root, *segments(relative, key, verb))
+    check_inside(root, os.path.dirname(path), key, verb)
+    return path
