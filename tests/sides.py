@@ -85,12 +85,13 @@ class LocalSide:
         return found
 
     def leftovers(self) -> list[str]:
-        """Temporary files a transfer may have left (ours or s3transfer's)."""
+        """Temporary files a transfer may have left (``.stowtui-<random>.part``, or a library's
+        name made from one)."""
         return [
             os.path.join(root, name)
             for root, _, names in os.walk(self.root)
             for name in names
-            if ".stowtui-part" in name
+            if name.startswith(".stowtui-")
         ]
 
 
@@ -146,7 +147,7 @@ class S3Side:
         return found
 
     def leftovers(self) -> list[str]:
-        return [k for k in self._keys() if ".stowtui-part" in k]
+        return [k for k in self._keys() if k.rsplit("/", 1)[-1].startswith(".stowtui-")]
 
 
 def make_side(kind: str, name: str, tmp_path, server, bucket: str = "bucket"):

@@ -75,7 +75,7 @@ def test_six_file_tree_moves_whole_and_sources_go_only_after_their_copies(
     from stowtui.managers import location
 
     # Same-disk moves are renames; make every move a put + verify + delete.
-    monkeypatch.setattr(FS, "_rename", lambda self, source, destination: False)
+    monkeypatch.setattr(FS, "_rename", lambda self, source, destination, **options: False)
     src, dst = side(src_kind, "src"), side(dst_kind, "dst")
     seed(src, SIX, "six")
     log = OpLog(monkeypatch)
@@ -140,7 +140,7 @@ def test_a_job_is_not_done_while_its_directories_are_still_being_closed(tmp_path
     monkeypatch.setattr(tasks, "transfer", transfer_file)
     monkeypatch.setattr(directories, "seal", seal)
     monkeypatch.setattr(Job, "_finish_if_idle", finish_if_idle)
-    monkeypatch.setattr(FS, "_rename", lambda *a: False)
+    monkeypatch.setattr(FS, "_rename", lambda *a, **options: False)
     queue = JobQueue(workers=1)
     try:
         job = queue.move([str(src / "d"), str(src / "g")], str(tmp_path / "dst"))

@@ -36,7 +36,7 @@ def failed_sources(job) -> set[str]:
 
 def watched_move(monkeypatch, src, dst, tree, under):
     """An OpLog checking every delete and directory removal on the source."""
-    monkeypatch.setattr(FS, "_rename", lambda self, source, destination: False)  # no renames: put + delete
+    monkeypatch.setattr(FS, "_rename", lambda self, source, destination, **options: False)  # no renames: put + delete
     log = OpLog(monkeypatch)
     log.expect_tree(src, dst, tree, under)
     log.watch(location(src.url())[0])
@@ -235,7 +235,7 @@ def test_retry_after_a_failed_delete_only_deletes(side, s3, jobs):
         return original_rm(self, artefact, **kwargs)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(FS, "_rename", lambda self, source, destination: False)
+        mp.setattr(FS, "_rename", lambda self, source, destination, **options: False)
         mp.setattr(FS, "_rm", failing_rm)
         job = finished(jobs.move([src.url("d")], dst.url(), conflict="skip"))
     assert job.state is JobState.FAILED
@@ -416,7 +416,7 @@ def test_cancelled_multipart_upload_leaves_no_parts(side, s3, s3_client, jobs, c
 def test_cancelled_download_leaves_nothing_at_the_destination(
     side, jobs, src_kind, cancel_on_first_bytes, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(FS, "_rename", lambda self, source, destination: False)  # as across disks
+    monkeypatch.setattr(FS, "_rename", lambda self, source, destination, **options: False)  # as across disks
     src, dst = side(src_kind, "src"), LocalSide(tmp_path / "dst")
     data = os.urandom(20 * MiB)
     src.write("big.bin", data)

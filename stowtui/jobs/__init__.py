@@ -26,7 +26,10 @@ The modules, in the order a copy goes through them:
 * :mod:`.queue` — ``JobQueue`` and ``Job``: starting jobs, bounding the tasks
   in flight, deciding when a job is over;
 * :mod:`.planner` — ``Planner``: walking sources, conflicts, destination
-  listings and directories, submitting tasks;
+  listings and directories, submitting tasks; names that would lead out of
+  the destination are refused, special files skipped;
+* :mod:`.reservations` — destination paths claimed for the job writing them,
+  so that overlapping jobs never write one path at once;
 * :mod:`.tasks` — one file copied or moved (put, verify, delete) or one
   artefact deleted; every byte goes through ``tasks.transfer``;
 * :mod:`.directories` — when a source directory may be closed (sealing);
@@ -37,7 +40,10 @@ The modules, in the order a copy goes through them:
 The engine uses only the public API of ``stowtui.managers``.
 """
 
-from .model import POLICIES, Conflict, Decision, Failure, JobState, Progress
+from .model import POLICIES, Conflict, Decision, Failure, JobState, Progress, Skipped
 from .queue import Job, JobQueue, default_queue
 
-__all__ = ["POLICIES", "Conflict", "Decision", "Failure", "Job", "JobQueue", "JobState", "Progress", "default_queue"]
+__all__ = [
+    "POLICIES", "Conflict", "Decision", "Failure", "Job", "JobQueue", "JobState", "Progress", "Skipped",
+    "default_queue",
+]

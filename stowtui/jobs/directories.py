@@ -34,6 +34,11 @@ class DirState:
     #: Rebuilt by a retry: other things the first job left (skipped files)
     #: may still be in it, so it is removed only if a listing finds it empty.
     residual: bool = False
+    #: The destination directory nothing below ``target`` may be written outside.
+    within: str | None = None
+    #: Its name leads outside the destination: nothing is written for it or
+    #: below it (each file below is a failure), and it stays at the source.
+    refused: exceptions.UnsafePath | None = None
 
 
 def count_child(ledger: Ledger, parent: DirState) -> None:
@@ -94,6 +99,8 @@ def close(ledger: Ledger, state: DirState) -> None:
     """All of a directory's children are through: finish it, then tell its parent."""
     ok = not state.failed and not ledger.cancelled
     source = state.source
+    if state.refused is not None and state.children == 0:
+        ledger.fail(source.abspath, None, state.refused)  # nothing below it said so
     try:
         if state.children == 0 and ok and state.manager.IMPLICIT_DIRECTORIES:
             state.manager.make_directory(state.target)  # an empty directory still needs its marker
@@ -123,7 +130,9 @@ def adopt(ledger: Ledger, targets: list[Target]) -> list[Target]:
             return None
         if id(state) not in copies:
             parent = copy(state.parent)  # parents first, so they are sealed last
-            copies[id(state)] = DirState(state.source, state.manager, state.target, parent, residual=True)
+            copies[id(state)] = DirState(
+                state.source, state.manager, state.target, parent, residual=True, within=state.within
+            )
             ledger.directories.append(copies[id(state)])
             if parent is not None:
                 count_child(ledger, parent)  # it reports to its parent when it closes

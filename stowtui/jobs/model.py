@@ -1,7 +1,8 @@
 """What a job is about and what it reports.
 
 Public: the conflict ``POLICIES``, :class:`JobState`, the :class:`Progress`
-snapshot, :class:`Failure`, and :class:`Conflict` with its :class:`Decision`.
+snapshot, :class:`Failure`, :class:`Skipped`, and :class:`Conflict` with its
+:class:`Decision`.
 Engine-internal: :class:`Target` (one thing to transfer) and the helpers that
 turn the caller's sources and destinations (artefacts, URLs or local paths)
 into manager locations (``stowtui.managers.location``, no I/O), or into
@@ -70,6 +71,17 @@ class Failure:
 
 
 @dataclasses.dataclass(frozen=True)
+class Skipped:
+    """One source left where it is on purpose, and why (a sentence for people):
+    a special file ("named pipe, not copied"), or a file that appeared at its
+    destination while it was being written (not replaced)."""
+
+    source: str
+    destination: str | None
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Conflict:
     """A destination that already exists; handed to the ``ask`` callback."""
 
@@ -102,6 +114,16 @@ class Target:
     written: bool = False
     #: Moved by a rename: nothing to verify or delete.
     renamed: bool = False
+    #: The destination path this job claimed (a full URL; see reservations.py),
+    #: released by the task once it is over.
+    claim: str | None = None
+    #: Never replace a file at ``path``: it was free when checked, and the
+    #: policy is not "overwrite" (a file that appears meanwhile is kept).
+    no_replace: bool = False
+    #: The destination directory that the name of ``source`` is written into
+    #: (when that name comes from the source, not from the caller): nothing
+    #: below it may be written outside it.
+    within: str | None = None
 
 
 def name_of(source: Artefact | str) -> str:

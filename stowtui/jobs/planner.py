@@ -6,6 +6,18 @@ conflict from one listing per destination directory, creates destination
 directories as it goes, and hands each file to a task (see :mod:`.tasks`)
 through the job's bounded ``submit``, so transfers start while the walk goes
 on. A move within one manager is a rename when the manager can do one.
+
+What it trusts nothing about:
+
+* names from a listing are data: a destination path is built from the
+  source's relative name, and one with an empty, ``.`` or ``..`` segment (or a
+  local directory that a symbolic link takes out of the destination) is
+  refused, a failure naming the key (:mod:`stowtui.managers.paths`);
+* other jobs: a destination file's path is claimed before its conflict is
+  decided (:mod:`.reservations`), and looked up again if another job wrote it
+  since this job's listing;
+* special files (a FIFO, a socket, a device) are never opened: each is
+  skipped with its kind, and its directory stays.
 """
 
 from __future__ import annotations
@@ -14,7 +26,7 @@ import dataclasses
 import itertools
 from typing import Callable
 
-from ..managers import Artefact, Directory, File, Manager, exceptions
+from ..managers import Artefact, Directory, File, Manager, exceptions, paths
 from . import directories, tasks
 from .directories import DirState
 from .ledger import Ledger
@@ -50,6 +62,8 @@ class Planner:
         self._merge = merge
         #: One listing per destination directory, kept up to date with what this job writes.
         self._listings: dict[tuple[int, str], dict[str, Artefact]] = {}
+        #: When each listing was taken (a tick of the reservations; 0: assumed, never listed).
+        self._ticks: dict[tuple[int, str], int] = {}
 
     @property
     def kind(self) -> str:
@@ -79,6 +93,7 @@ class Planner:
         key = (id(manager), folder)
         listing = self._listings.get(key)
         if listing is None:
+            tick = self.ledger.reservations.now()  # before asking: a write after it is news
             try:
                 if manager.IMPLICIT_DIRECTORIES and folder != "/":
                     # The raw pages: an empty one says all there is to know
@@ -91,6 +106,7 @@ class Planner:
             except (exceptions.ArtefactNotFound, exceptions.ArtefactTypeError):
                 listing = {}
             self._listings[key] = listing
+            self._ticks[key] = tick
         return listing
 
     def _existing(self, manager: Manager, path: str) -> Artefact | None:
@@ -104,19 +120,84 @@ class Planner:
         self._listings.setdefault((id(manager), manager.dirname(path)), {})[Directory.key(artefact)] = artefact
 
     def _make_directory(self, manager: Manager, path: str) -> None:
+        # Assumed empty, never listed: whatever another job writes in it is news (tick 0).
         self._listings.setdefault((id(manager), path), {})
         if not manager.IMPLICIT_DIRECTORIES:
             manager.make_directory(path)
             self.ledger.touch(manager, path)
 
+    # Claims (see reservations.py) -------------------------------------
+
+    def _claim(self, manager: Manager, path: str) -> bool:
+        """Claim a destination file's path for this job, waiting while another job
+        holds it; then the listing tells the truth about it. False: cancelled."""
+        folder = manager.dirname(path)
+        self._children(manager, folder)
+        since = self._ticks.get((id(manager), folder), 0)
+        stale = self.ledger.reservations.claim(manager.url(path), self.ledger, since, self.ledger.cancel)
+        if stale is None:
+            return False
+        if stale:
+            self._look_again(manager, path)
+        return True
+
+    def _try_claim(self, manager: Manager, path: str) -> bool:
+        """Claim a path only if no other job holds it and nothing is there now."""
+        since = self._ticks.get((id(manager), manager.dirname(path)), 0)
+        stale = self.ledger.reservations.try_claim(manager.url(path), self.ledger, since)
+        if stale is None:
+            return False
+        if stale:
+            self._look_again(manager, path)
+            if self._existing(manager, path) is not None:
+                self._unclaim(manager, path)
+                return False
+        return True
+
+    def _unclaim(self, manager: Manager, path: str) -> None:
+        self.ledger.reservations.release(manager.url(path), self.ledger, wrote=False)
+
+    def _look_again(self, manager: Manager, path: str) -> None:
+        """Another job wrote ``path`` after it was listed: ask the backend what is there now."""
+        listing = self._children(manager, manager.dirname(path))
+        name = manager.basename(path)
+        listing.pop(name, None)
+        listing.pop(name + "/", None)
+        found = manager.lookup(path)
+        if found is not None:
+            listing[Directory.key(found)] = found
+
+    def _decide_file(self, source: File, manager: Manager, path: str, resume: bool = False):
+        """(action, final path) for a file, its final path claimed when the action is
+        "write" (a task releases it); None when cancelled while waiting for a claim."""
+        if not self._claim(manager, path):
+            return None
+        try:
+            action, final = self._resolve(source, manager, path, resume)
+        except BaseException:
+            self._unclaim(manager, path)
+            raise
+        if action != "write" or final != path:
+            self._unclaim(manager, path)  # skipped, or written under a fresh name (claimed)
+        return action, final
+
+    def _file_target(self, source: File, manager: Manager, path: str, parent: DirState | None) -> Target:
+        """The task's target for a file to write at its claimed ``path``."""
+        there = self._children(manager, manager.dirname(path)).get(manager.basename(path))
+        # Replace only what was checked (or anything, for "overwrite"): a file
+        # that appears at a free path meanwhile is kept.
+        no_replace = self.conflict != "overwrite" and not isinstance(there, File)
+        return Target(source, manager, path, parent, claim=manager.url(path), no_replace=no_replace)
+
     # Conflicts ---------------------------------------------------------
 
-    def _fresh_name(self, manager: Manager, path: str) -> str:
+    def _fresh_name(self, manager: Manager, path: str, claim: bool = False) -> str:
+        """``name (1).ext``, ``name (2).ext``...: the first free one (``claim``: claimed)."""
         folder, base = manager.dirname(path), manager.basename(path)
         stem, ext = _split_name(base)
         for n in itertools.count(1):
             candidate = manager.child(folder, f"{stem} ({n}){ext}")
-            if self._existing(manager, candidate) is None:
+            if self._existing(manager, candidate) is None and (not claim or self._try_claim(manager, candidate)):
                 return candidate
         raise AssertionError("unreachable")
 
@@ -165,7 +246,7 @@ class Planner:
         if policy == "overwrite":
             return "write", path
         if policy == "rename":
-            return "write", self._fresh_name(manager, path)
+            return "write", self._fresh_name(manager, path, claim=True)
         if policy == "newer":
             newer = source.modifiedTime and existing.modifiedTime and source.modifiedTime > existing.modifiedTime
             return ("write" if newer else "skip"), path
@@ -215,11 +296,24 @@ class Planner:
         ledger = self.ledger
         source, manager, parent = target.source, target.manager, target.parent
         self._refuse_self(source, manager, target.path)
+        if target.within is not None:
+            self._check_top(target)
+        if isinstance(source, File) and getattr(source, "special", None):
+            self._skip(parent, source, manager.url(target.path))
+            return
         if target.resume and isinstance(source, File) and self._is_copy_of(source, manager, target.path):
             # A retry finds this job's own complete copy: only the source is left to do.
             self._submit(tasks.copy_file, dataclasses.replace(target, written=True), size=source.size)
             return
-        action, path = self._resolve(source, manager, target.path, resume=target.resume)
+        if isinstance(source, File):
+            decided = self._decide_file(source, manager, target.path, resume=target.resume)
+            if decided is None:  # cancelled while another job held the path
+                if parent is not None:
+                    directories.child_done(ledger, parent, ok=False)
+                return
+            action, path = decided
+        else:
+            action, path = self._resolve(source, manager, target.path, resume=target.resume)
         if action == "skip":
             self._skip(parent)
             return
@@ -227,15 +321,17 @@ class Planner:
             raise exceptions.ArtefactExists(
                 f"{manager.url(path)} is a directory that is not empty; pass overwrite=True to write over it"
             )
-        self._reserve(manager, path, source)
         if isinstance(source, File):
-            self._submit(tasks.copy_file, Target(source, manager, path, parent), size=source.size)
+            file_target = self._file_target(source, manager, path, parent)
+            self._reserve(manager, path, source)
+            self._submit(tasks.copy_file, file_target, size=source.size)
             return
+        self._reserve(manager, path, source)
         if (
             self.kind == "move"
             and action == "write"
             and source.manager is manager  # a rename never crosses managers
-            and source.manager.rename(source, path)
+            and source.manager.rename(source, path, no_replace=True)
         ):
             ledger.touch(manager, path)
             ledger.touch(source.manager, source.path)
@@ -245,11 +341,19 @@ class Planner:
             if parent is not None:
                 directories.child_done(ledger, parent, ok=True)
             return
-        self._plan_directory(Target(source, manager, path, parent), action)
+        within = target.within if target.within is not None else path
+        self._plan_directory(Target(source, manager, path, parent, within=within), action)
+
+    def _check_top(self, target: Target) -> None:
+        """A target named after its source: that name is data too (an S3 key ``a/..``)."""
+        manager = target.manager
+        paths.check_name(manager.basename(target.path), target.source.basename)
+        if isinstance(target.source, Directory) and manager.IS_LOCAL:
+            paths.check_inside(manager.url(target.within), manager.url(target.path), target.source.basename)
 
     def _plan_directory(self, target: Target, action: str) -> None:
         """Walk a source directory; from here on its state reports to ``target.parent``."""
-        root = DirState(target.source, target.manager, target.path, target.parent)
+        root = DirState(target.source, target.manager, target.path, target.parent, within=target.within)
         self.ledger.directories.append(root)
         try:
             if action == "write":
@@ -262,6 +366,19 @@ class Planner:
             directories.child_failed(self.ledger, root)
             self.ledger.fail(root.source.abspath, root.manager.url(root.target), error,
                              Target(root.source, root.manager, root.target, target.parent))
+
+    def _refusal(self, root: DirState, parent: DirState, artefact: Artefact, path: str):
+        """Why ``artefact`` may not be written at ``path`` (an UnsafePath), or None."""
+        relative = artefact.path[len(root.source.path.rstrip("/")) + 1:]
+        reason = paths.unsafe_relative(relative)
+        if reason is None and parent.refused is not None:
+            reason = parent.refused.detail
+        manager = parent.manager
+        if reason is None and isinstance(artefact, Directory) and manager.IS_LOCAL and parent.within is not None:
+            local = manager.url(path)
+            if not paths.inside(manager.url(parent.within), local):
+                reason = f"{local} is a symbolic link that leads out of it"
+        return None if reason is None else paths.refusal(f"{root.source.basename}/{relative}", detail=reason)
 
     def _walk_into(self, root: DirState) -> None:
         ledger = self.ledger
@@ -280,12 +397,33 @@ class Planner:
             # Below the parent's *final* path, which a rename may have changed.
             child_path = manager.child(parent.target, artefact.basename)
             directories.count_child(ledger, parent)
+            refused = self._refusal(root, parent, artefact, child_path)
+            if refused is not None:
+                # Nothing is written for it; it stays at the source, and so do the directories above.
+                if isinstance(artefact, Directory):
+                    states[artefact.path] = state = DirState(artefact, manager, child_path, parent, refused=refused)
+                    state.failed = True
+                    ledger.directories.append(state)
+                else:
+                    ledger.fail(artefact.abspath, None, refused)
+                    directories.child_done(ledger, parent, ok=False)
+                continue
+            if getattr(artefact, "special", None):
+                self._skip(parent, artefact, manager.url(child_path))
+                continue
             try:
                 if artefact.is_link and isinstance(artefact, Directory):
                     raise exceptions.OperationNotPermitted(
                         f"Skipped {artefact.abspath}: it is a symbolic link to a directory, which is not followed"
                     )
-                action, final = self._resolve(artefact, manager, child_path)
+                if isinstance(artefact, File):
+                    decided = self._decide_file(artefact, manager, child_path)
+                    if decided is None:  # cancelled while another job held the path
+                        directories.child_done(ledger, parent, ok=False)
+                        return
+                    action, final = decided
+                else:
+                    action, final = self._resolve(artefact, manager, child_path)
             except exceptions.StowError as error:
                 ledger.fail(artefact.abspath, manager.url(child_path), error,
                             Target(artefact, manager, child_path, parent))
@@ -294,23 +432,29 @@ class Planner:
             if action == "skip":
                 self._skip(parent)
                 continue
+            if isinstance(artefact, File):
+                file_target = self._file_target(artefact, manager, final, parent)
+                self._reserve(manager, final, artefact)
+                self._submit(tasks.copy_file, file_target, size=artefact.size)
+                continue
             self._reserve(manager, final, artefact)
-            if isinstance(artefact, Directory):
-                state = DirState(artefact, manager, final, parent)
-                try:
-                    if action == "write":
-                        self._make_directory(manager, final)
-                except exceptions.StowError as error:
-                    ledger.fail(artefact.abspath, manager.url(final), error, Target(artefact, manager, final, parent))
-                    directories.child_done(ledger, parent, ok=False)
-                    continue
-                states[artefact.path] = state
-                ledger.directories.append(state)
-            else:
-                self._submit(tasks.copy_file, Target(artefact, manager, final, parent), size=artefact.size)
+            state = DirState(artefact, manager, final, parent, within=parent.within)
+            try:
+                if action == "write":
+                    self._make_directory(manager, final)
+            except exceptions.StowError as error:
+                ledger.fail(artefact.abspath, manager.url(final), error, Target(artefact, manager, final, parent))
+                directories.child_done(ledger, parent, ok=False)
+                continue
+            states[artefact.path] = state
+            ledger.directories.append(state)
 
-    def _skip(self, parent: DirState | None) -> None:
-        with self.ledger.lock:
-            self.ledger.meter.files_skipped += 1
+    def _skip(self, parent: DirState | None, special: File | None = None, destination: str | None = None) -> None:
+        """A source left where it is (by the conflict policy, or a ``special`` file, with its kind)."""
+        if special is not None:
+            self.ledger.skip(special.abspath, destination, f"{special.abspath}: {special.special}, not copied")
+        else:
+            with self.ledger.lock:
+                self.ledger.meter.files_skipped += 1
         if parent is not None:
             directories.child_done(self.ledger, parent, ok=False)  # a skipped source stays: so does its directory

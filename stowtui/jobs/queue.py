@@ -1,11 +1,17 @@
 """The queue and its jobs: :class:`JobQueue` starts copy, move and delete
 jobs on one shared thread pool; :func:`default_queue` is the process-wide one.
 
-A job is what the caller holds: its state, progress, failures and retry. It
-composes a :class:`~.planner.Planner` (run on the job's own thread) and the
-per-file tasks of :mod:`.tasks` (run on the pool), which share the job's
-:class:`~.ledger.Ledger`; here it bounds the tasks in flight and decides when
-the job is over.
+A job is what the caller holds: its state, progress, failures, skipped
+files and retry. It composes a :class:`~.planner.Planner` (run on the job's
+own thread) and the per-file tasks of :mod:`.tasks` (run on the pool), which
+share the job's :class:`~.ledger.Ledger`; here it bounds the tasks in flight
+and decides when the job is over.
+
+A cancel ends the job within :data:`ABANDON_AFTER` seconds whatever it is
+doing: work still blocked then (a request to a silent endpoint) is abandoned.
+It goes on in the background until its request gives up, but nothing it does
+after the cancel puts a file in place or deletes a source, and what it ends
+with is not recorded.
 """
 
 from __future__ import annotations
@@ -19,8 +25,13 @@ from typing import Callable, Sequence
 from ..managers import Artefact, location
 from . import directories
 from .ledger import Ledger
-from .model import POLICIES, Conflict, Decision, Failure, JobState, Progress, Target, as_source
+from .model import POLICIES, Conflict, Decision, Failure, JobState, Progress, Skipped, Target, as_source
 from .planner import Planner
+from .reservations import RESERVATIONS, Reservations
+
+#: Seconds after ``cancel()`` at which a job still running is reported cancelled
+#: (its blocked work abandoned), so that a cancel always ends it within 2 s.
+ABANDON_AFTER = 1.5
 
 
 class Job:
@@ -48,7 +59,7 @@ class Job:
         self._targets = targets
         self._ask = ask
         self._merge = merge
-        self._ledger = Ledger(kind)
+        self._ledger = Ledger(kind, conflict, queue.reservations)
         self._lock = self._ledger.lock
         self._planner = Planner(self._ledger, self._submit, conflict, ask, merge)
         self._finished = threading.Event()
@@ -57,6 +68,8 @@ class Job:
         self._outstanding = 0  # tasks submitted and not yet over
         self._slots = threading.Semaphore(queue.max_pending)
         self._callbacks: list[Callable[[Job], None]] = []
+        self._abandon_timer: threading.Timer | None = None
+        self._joined = False  # counted among the running jobs of the reservations
         self.started = time.monotonic()
         self.ended: float | None = None
 
@@ -70,6 +83,12 @@ class Job:
     def failures(self) -> list[Failure]:
         with self._lock:
             return list(self._ledger.failures)
+
+    @property
+    def skipped(self) -> list[Skipped]:
+        """Sources left where they are on purpose (special files...), each with its reason."""
+        with self._lock:
+            return list(self._ledger.skipped)
 
     @property
     def touched(self) -> set[str]:
@@ -89,8 +108,26 @@ class Job:
         return self._finished.wait(timeout)
 
     def cancel(self) -> None:
-        """Stop: pending files are dropped, running ones stop at their next chunk."""
+        """Stop: pending files are dropped, running ones stop at their next chunk.
+
+        The job ends within :data:`ABANDON_AFTER` seconds: what is still blocked
+        then (a request that gets no answer) is abandoned.
+        """
         self._ledger.cancel.set()
+        with self._lock:
+            if self._state.finished or self._abandon_timer is not None:
+                return
+            self._abandon_timer = threading.Timer(ABANDON_AFTER, self._abandon)
+            self._abandon_timer.daemon = True
+        self._abandon_timer.start()
+
+    def _abandon(self) -> None:
+        """Cancelled a while ago and still running: report it cancelled now."""
+        with self._lock:
+            if self._state.finished:
+                return
+            self._ledger.abandoned = True
+        self._end(JobState.CANCELLED)
 
     @property
     def cancelled(self) -> bool:
@@ -144,6 +181,7 @@ class Job:
         parent = getattr(target, "parent", None)
         while not self._slots.acquire(timeout=0.2):
             if self.cancelled:
+                self._ledger.release(target, wrote=False)
                 if parent is not None:
                     directories.child_done(self._ledger, parent, ok=False)
                 return
@@ -163,6 +201,7 @@ class Job:
                 meter.files_total -= 1
                 meter.bytes_total -= size or 0
             self.cancel()
+            self._ledger.release(target, wrote=False)
             if parent is not None:
                 directories.child_done(self._ledger, parent, ok=False)
 
@@ -176,17 +215,34 @@ class Job:
             self._finish_if_idle()
 
     def _finish_if_idle(self) -> None:
+        self._end()
+
+    def _end(self, state: JobState | None = None) -> None:
+        """End the job (exactly once) and tell the waiters and the listeners.
+
+        ``state`` None: only if nothing is left to do, in the state that follows from it.
+        """
         with self._lock:
-            if self._planning or self._outstanding or self._state.finished:
+            if self._state.finished:
                 return
-            if self.cancelled:
-                self._state = JobState.CANCELLED
-            elif self._ledger.failures:
-                self._state = JobState.FAILED
-            else:
-                self._state = JobState.DONE
+            if state is None:
+                if self._planning or self._outstanding:
+                    return
+                if self.cancelled:
+                    state = JobState.CANCELLED
+                elif self._ledger.failures:
+                    state = JobState.FAILED
+                else:
+                    state = JobState.DONE
+            self._state = state
             self.ended = time.monotonic()
             callbacks, self._callbacks = self._callbacks, []
+            joined, self._joined = self._joined, False
+            timer = self._abandon_timer
+        if timer is not None:
+            timer.cancel()
+        if joined:
+            self._queue.reservations.leave()
         self._finished.set()
         for callback in callbacks:
             try:
@@ -198,9 +254,11 @@ class Job:
 class JobQueue:
     """Jobs sharing one thread pool of ``workers`` threads."""
 
-    def __init__(self, workers: int = 8, max_pending: int | None = None):
+    def __init__(self, workers: int = 8, max_pending: int | None = None, reservations: Reservations | None = None):
         self.workers = workers
         self.max_pending = max_pending or workers * 4
+        #: Claims on destination paths: by default shared with every queue of the process.
+        self.reservations = reservations or RESERVATIONS
         self._executor = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="stowtui-job")
         self._lock = threading.Lock()
         self._jobs: list[Job] = []
@@ -211,6 +269,8 @@ class JobQueue:
             return list(self._jobs)
 
     def _start(self, job: Job) -> Job:
+        self.reservations.join()
+        job._joined = True
         with self._lock:
             self._jobs.append(job)
         threading.Thread(target=job._run, name=f"stowtui-plan-{job.id}", daemon=True).start()
@@ -221,7 +281,8 @@ class JobQueue:
         targets = []
         for source in sources:
             source, basename = as_source(source)
-            targets.append(Target(source, manager, manager.child(folder, basename)))
+            # The name comes from the source: checked by the planner (within=).
+            targets.append(Target(source, manager, manager.child(folder, basename), within=folder))
         return targets
 
     @staticmethod

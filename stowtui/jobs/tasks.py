@@ -3,7 +3,10 @@
 * :func:`copy_file` copies or moves one file. A move is put, verify, then
   delete the source, in this order, all inside this one task: the source goes
   only once its copy was found at the destination with the right size (and
-  checksum, where both sides have a single-part one).
+  checksum, where both sides have a single-part one). A file that was free
+  when the planner checked is never replaced by this copy (``no_replace``):
+  if one appeared meanwhile, it stays, and so does the source (a skip). The
+  task releases its claim on the destination path when it is over.
 * :func:`delete` deletes one artefact (a directory with everything in it).
 
 Every byte goes through :func:`transfer` (``stowtui.managers.transfer``), which
@@ -15,8 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..managers import Artefact, File, Manager, exceptions
-from ..managers.transfer import transfer
+from ..managers import Artefact, File, Manager, exceptions, paths
+from ..managers.transfer import no_replace, transfer
 from . import directories
 from .ledger import Ledger
 from .model import Target, as_artefact, name_of
@@ -24,12 +27,14 @@ from .model import Target, as_artefact, name_of
 
 def copy_file(ledger: Ledger, target: Target) -> None:
     """Copy (or move) one file; a failure is recorded, never raised."""
-    ok = False
+    ok = started = False
     try:
         if not ledger.cancelled:
+            started = True
             with ledger.working_on(target.source.abspath):
                 ok = _copy(ledger, target)
     finally:
+        ledger.release(target, wrote=started)
         if target.parent is not None:
             directories.child_done(ledger, target.parent, ok)
 
@@ -48,11 +53,17 @@ def _copy(ledger: Ledger, target: Target) -> bool:
     try:
         if target.written:
             advance(source.size)
-        elif ledger.kind == "move" and source.manager is manager and source.manager.rename(source, path):
+        elif (
+            ledger.kind == "move"
+            and source.manager is manager
+            and source.manager.rename(source, path, no_replace=target.no_replace)
+        ):
             advance(source.size)
             target = dataclasses.replace(target, renamed=True)
         else:
-            transfer(source, manager, path, advance, ledger.cancel)
+            # Five arguments, as tests wrap it; whether to replace goes beside them.
+            with no_replace(target.no_replace):
+                transfer(source, manager, path, advance, ledger.cancel)
         if ledger.kind == "move" and not target.renamed:
             # Put, verify, then delete: in this order, in this one task.
             verify(source, manager, path)
@@ -67,6 +78,12 @@ def _copy(ledger: Ledger, target: Target) -> bool:
     except BaseException as error:
         with ledger.lock:
             ledger.meter.bytes_done -= moved  # what was sent of it no longer counts
+        if isinstance(error, paths.DestinationTaken) and ledger.conflict != "rename":
+            # Someone else's file: kept, and so is ours, at its source ("rename" fails: retry).
+            ledger.skip(source.abspath, manager.url(path),
+                        f"{manager.url(path)} appeared while {source.abspath} was being written; "
+                        "it was not replaced, and the source stays")
+            return False
         # Stopped by this job's cancel: no failure. By anything else: one.
         if not (isinstance(error, exceptions.OperationCancelled) and ledger.cancelled):
             ledger.fail(source.abspath, manager.url(path), error, target)
