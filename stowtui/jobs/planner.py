@@ -158,12 +158,17 @@ class Planner:
         self.ledger.reservations.release(manager.url(path), self.ledger, wrote=False)
 
     def _look_again(self, manager: Manager, path: str) -> None:
-        """Another job wrote ``path`` after it was listed: ask the backend what is there now."""
+        """Another job wrote ``path`` (claimed) after it was listed: ask the backend
+        what is there now; if that fails, the claim is given back."""
         listing = self._children(manager, manager.dirname(path))
         name = manager.basename(path)
+        try:
+            found = manager.lookup(path)
+        except BaseException:
+            self._unclaim(manager, path)
+            raise
         listing.pop(name, None)
         listing.pop(name + "/", None)
-        found = manager.lookup(path)
         if found is not None:
             listing[Directory.key(found)] = found
 
