@@ -101,6 +101,17 @@ def test_a_refused_key_in_a_move_keeps_its_directory_and_every_other_file_moves(
     assert job.retry() is None  # nothing a retry could do
 
 
+def test_into_a_key_store_odd_keys_are_copied_as_keys(s3, bucket, jobs):
+    s3.backend.put_object("bucket", "d/a/../b", b"dots")
+    s3.backend.put_object("bucket", "d/ends-with-slash/", b"content")
+
+    job = finished(jobs.copy(["s3://bucket/d"], "s3://bucket/dst"))
+
+    assert job.state is JobState.DONE, job.failures
+    assert bytes(s3.backend.get_object("bucket", "dst/d/a/../b").value) == b"dots"
+    assert bytes(s3.backend.get_object("bucket", "dst/d/ends-with-slash/").value) == b"content"
+
+
 # No replace: local disk ---------------------------------------------------------
 
 
@@ -167,8 +178,9 @@ def test_an_upload_without_replace_keeps_the_object_there(stow, s3, s3_client, b
     assert "Uploads" not in s3_client.list_multipart_uploads(Bucket="bucket")  # aborted
 
 
-def test_an_object_that_appears_during_a_job_is_not_replaced(s3, bucket, jobs, tmp_path, monkeypatch):
-    src, dst = LocalSide(tmp_path / "src"), S3Side(s3, "bucket", "dst")
+@pytest.mark.parametrize("src_kind,dst_kind", [("fs", "s3"), ("s3", "fs")])
+def test_a_file_that_appears_during_a_job_is_not_replaced(side, jobs, monkeypatch, src_kind, dst_kind):
+    src, dst = side(src_kind, "src"), side(dst_kind, "dst")
     src.write("f.txt", b"mine")
     original = tasks.transfer
 
@@ -182,6 +194,26 @@ def test_an_object_that_appears_during_a_job_is_not_replaced(s3, bucket, jobs, t
     assert job.state is JobState.DONE and job.progress.files_skipped == 1
     assert dst.read("f.txt") == b"theirs" and src.read("f.txt") == b"mine"
     assert "was not replaced" in job.skipped[0].reason
+
+
+def test_a_copy_within_s3_is_conditional_unless_overwriting(stow, s3, bucket, jobs):
+    # moto ignores If-None-Match on CopyObject (S3 honours it): look at what is sent.
+    s3.backend.put_object("bucket", "src/new.txt", b"new")
+    s3.backend.put_object("bucket", "src/old.txt", b"mine")
+    s3.backend.put_object("bucket", "dst/old.txt", b"theirs")
+    manager = stow.connect("s3", endpoint_url=s3.endpoint_url)
+    sent = {}
+
+    def record(request, **kwargs):
+        if request.method == "PUT":
+            sent[request.url.rsplit("/", 1)[-1]] = request.headers.get("If-None-Match")
+
+    manager.client.meta.events.register("before-send.s3.CopyObject", record)
+
+    finished(jobs.copy(["s3://bucket/src/new.txt"], "s3://bucket/dst"))
+    finished(jobs.copy(["s3://bucket/src/old.txt"], "s3://bucket/dst", conflict="overwrite"))
+
+    assert sent == {"new.txt": b"*", "old.txt": None}
 
 
 def test_overwrite_still_replaces(s3, bucket, jobs, tmp_path):

@@ -12,7 +12,9 @@ What it trusts nothing about:
 * names from a listing are data: a destination path is built from the
   source's relative name, and one with an empty, ``.`` or ``..`` segment (or a
   local directory that a symbolic link takes out of the destination) is
-  refused, a failure naming the key (:mod:`stowtui.managers.paths`);
+  refused, a failure naming the key (:mod:`stowtui.managers.paths`). Only
+  where paths resolve: into a key store (S3: ``IMPLICIT_DIRECTORIES``) a key
+  such as ``a/../b`` or ``a/`` is copied as the key it is, leading nowhere;
 * other jobs: a destination file's path is claimed before its conflict is
   decided (:mod:`.reservations`), and looked up again if another job wrote it
   since this job's listing;
@@ -352,6 +354,8 @@ class Planner:
     def _check_top(self, target: Target) -> None:
         """A target named after its source: that name is data too (an S3 key ``a/..``)."""
         manager = target.manager
+        if manager.IMPLICIT_DIRECTORIES:
+            return  # a key store: names lead nowhere
         paths.check_name(manager.basename(target.path), target.source.basename)
         if isinstance(target.source, Directory) and manager.IS_LOCAL:
             paths.check_inside(manager.url(target.within), manager.url(target.path), target.source.basename)
@@ -374,6 +378,8 @@ class Planner:
 
     def _refusal(self, root: DirState, parent: DirState, artefact: Artefact, path: str):
         """Why ``artefact`` may not be written at ``path`` (an UnsafePath), or None."""
+        if parent.manager.IMPLICIT_DIRECTORIES:
+            return None  # a key store: "a/../b" is a key like any other there
         relative = artefact.path[len(root.source.path.rstrip("/")) + 1:]
         reason = paths.unsafe_relative(relative)
         if reason is None and parent.refused is not None:
