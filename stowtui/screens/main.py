@@ -184,7 +184,7 @@ class MainScreen(InspectingScreen):
 
         self.app.push_screen(InputDialog("Open a location (path or URL, e.g. s3://bucket/prefix/)", pane.url), done)
 
-    @on(StorageTree.Activated)
+    @on(StorageTree.Activated, "#tree")
     def _activated(self, event: StorageTree.Activated) -> None:
         """Enter on a file (its pane handles directories itself)."""
         self.app.push_screen(ViewerScreen(event.node.data.artefact))
