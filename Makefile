@@ -28,6 +28,7 @@ bench: $(VENV)/.installed-test,bench  ## rerun the benchmarks (see benchmarks/RE
 	$(BIN)/python benchmarks/listing.py
 	$(BIN)/python benchmarks/transfers.py
 	$(BIN)/python benchmarks/ui.py
+	$(BIN)/python benchmarks/progress.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import partial
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
 from .jobs import JobQueue
+from .messages import Written
 from .screens.main import MainScreen
 
 
@@ -16,6 +18,8 @@ class StowApp(App):
 
     CSS_PATH = ["app.tcss", "screens/dialogs.tcss"]
     TITLE = "stowtui"
+    # Not a second Ctrl+P: App adds its own palette binding only when none runs command_palette,
+    # so this one takes its place, to be called "Commands" (not "palette") in the footer and the help.
     BINDINGS = [Binding("ctrl+p", "command_palette", "Commands", show=False)]
 
     def __init__(self, left: str, right: str, jobs: JobQueue | None = None):
@@ -34,6 +38,12 @@ class StowApp(App):
                     keys = ", ".join(k.strip() for k in binding.key.split(","))
                     run = partial(self.call_later, screen.run_action, binding.action)
                     yield SystemCommand(binding.description, f"Keys: {keys}", run)
+
+    @on(Written)
+    def _written(self, event: Written) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.refresh_panes(event.url)
 
     def on_unmount(self) -> None:
         self.jobs.shutdown(cancel=True)

@@ -23,6 +23,16 @@ F3/v view, w jobs, ? help, q quit. Drag entries onto the other pane to copy.
 """
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < 3600:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0 and below 3600, not {text!r}")
+    return value
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="stowtui", description=DESCRIPTION, epilog=EPILOG,
@@ -36,6 +46,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     s3.add_argument("--region", help="AWS region, e.g. eu-west-1")
     s3.add_argument("--path-style", action="store_true", default=None, help="use path-style addressing")
     s3.add_argument("--unsigned", action="store_true", default=None, help="anonymous access (public buckets)")
+    s3.add_argument(
+        "--timeout", type=_seconds, metavar="SECONDS",
+        help="how long to wait for an answer from S3 before trying again (default: 8; "
+             "3 attempts, so a silent endpoint is reported within 30 s); raise it for slow links",
+    )
     parser.add_argument(
         "--demo", action="store_true",
         help="start an embedded S3 server on 127.0.0.1 with a sample bucket, and open it "
@@ -59,13 +74,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"stowtui: --demo needs moto: pip install 'stowtui[demo]' ({error})", file=sys.stderr)
             return 2
         server = DemoServer().start()
-        registry.set_defaults("s3", **server.config)
+        registry.set_defaults("s3", **server.config, timeout=args.timeout)
         left = args.left or os.getcwd()
         right = args.right or server.url
     else:
         registry.set_defaults(
             "s3", endpoint_url=args.endpoint_url, profile=args.profile, region=args.region,
-            path_style=args.path_style, unsigned=args.unsigned,
+            path_style=args.path_style, unsigned=args.unsigned, timeout=args.timeout,
         )
     from .app import StowApp
     from .jobs import JobQueue

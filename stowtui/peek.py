@@ -8,11 +8,13 @@ visible strings, or Markdown source with control characters made visible.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 import io
 import json
-import re
+import mimetypes
+import posixpath
 import zlib
 
 from rich.text import Text
@@ -28,6 +30,14 @@ TABLE_LIMIT = 10_000
 #: The first bytes looked at to tell binary from text.
 SNIFF = 8192
 THEME = "ansi_dark"  # the terminal's own colours: readable in 256-colour terminals too
+
+#: Python's own table of types (not the system's, which differs from one machine to the next), plus
+#: what Python 3.11 lacks and gzip(1) accepts.
+_TYPES = mimetypes.MimeTypes()
+_TYPES.add_type("text/markdown", ".md")
+_TYPES.add_type("text/markdown", ".markdown")
+_TYPES.encodings_map[".gzip"] = "gzip"
+_TABLES = {"text/csv", "text/tab-separated-values"}
 
 _IMAGES = {
     b"\x89PNG\r\n\x1a\n": "PNG",
@@ -51,18 +61,15 @@ class Peek:
     notes: list[str] = dataclasses.field(default_factory=list)
 
 
-def human_bytes(size: int) -> str:
-    """``54 bytes``, ``64K``, ``3.2M``: ``human_size`` with a unit for small sizes too."""
-    return f"{size} bytes" if size < 1024 else human_size(size)
+#: Printable ASCII as itself, every other byte as ``.`` (the right-hand column of a hex dump).
+_PRINTABLE = bytes(b if 32 <= b < 127 else ord(".") for b in range(256))
 
 
 def hexdump(data: bytes, offset: int = 0) -> str:
     lines = []
     for start in range(0, len(data), 16):
         chunk = data[start:start + 16]
-        hexes = " ".join(f"{b:02x}" for b in chunk)
-        chars = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
-        lines.append(f"{offset + start:08x}  {hexes:<47}  {chars}")
+        lines.append(f"{offset + start:08x}  {chunk.hex(' '):<47}  {chunk.translate(_PRINTABLE).decode('ascii')}")
     return "\n".join(lines)
 
 
@@ -74,24 +81,14 @@ def decode(data: bytes, complete: bool) -> str | None:
     if b"\x00" in data[:SNIFF]:
         return None
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        if complete or error.start < len(data) - 3:
-            return None
-        return data[:error.start].decode("utf-8")
-
-
-#: What ``visible`` changes: C0/C1 controls but the newline, DEL, invisible and reordering characters.
-_NEEDS_ESCAPE = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\ufeff"
-    "\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+        return codecs.getincrementaldecoder("utf-8")().decode(data, final=complete)
+    except UnicodeDecodeError:
+        return None
 
 
 def shown_lines(text: str) -> str:
     """Text with tabs expanded and every control character made visible (newlines kept)."""
-    text = text.replace("\r\n", "\n").expandtabs(4)
-    return _NEEDS_ESCAPE.sub(lambda match: visible(match.group()), text)
+    return visible(text.replace("\r\n", "\n").expandtabs(4), newlines=True)
 
 
 def lines_of(text: Text) -> list[Text]:
@@ -101,16 +98,15 @@ def lines_of(text: Text) -> list[Text]:
     return list(text.split("\n", allow_blank=True))
 
 
-def _strip_gz(name: str) -> str:
-    for suffix in (".gz", ".gzip", ".tgz"):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)] + (".tar" if suffix == ".tgz" else "")
-    return name
+def guess_type(name: str) -> str | None:
+    """The media type a file name says (``text/csv``), unless the name also says it is compressed."""
+    kind, encoding = _TYPES.guess_type(name.lower())
+    return kind if encoding is None else None
 
 
-def _extension(name: str) -> str:
-    stem, dot, ext = name.rpartition(".")
-    return ext.lower() if dot and stem else ""
+def _inner_name(name: str) -> str:
+    """``rows.txt`` for ``rows.txt.gz``: the name of what a compressed file holds."""
+    return posixpath.splitext(name)[0] if _TYPES.guess_type(name.lower())[1] else name
 
 
 def gunzip_head(data: bytes, limit: int = GUNZIP_LIMIT) -> tuple[bytes, bool]:
@@ -149,7 +145,7 @@ def table_rows(text: str, name: str, complete: bool) -> list[list[str]]:
     if not complete and len(lines) > 1:
         lines = lines[:-1]
     body = "\n".join(lines)
-    if _extension(name) == "tsv":
+    if guess_type(name) == "text/tab-separated-values":
         delimiter = "\t"
     else:
         try:
@@ -175,9 +171,9 @@ def peek(name: str, data: bytes, complete: bool, content_type: str | None = None
             result = Peek("hex", Text(hexdump(data)))
             result.notes.append(f"not valid gzip ({error}): raw bytes")
             return result
-        notes.append(f"gzip: {human_bytes(len(inflated))} decompressed from {human_bytes(len(data))}"
+        notes.append(f"gzip: {human_size(len(inflated), ' bytes')} decompressed from {human_size(len(data), ' bytes')}"
                      + (" (limit reached)" if len(inflated) >= GUNZIP_LIMIT else ""))
-        name, data, complete = _strip_gz(name), inflated, complete and ended
+        name, data, complete = _inner_name(name), inflated, complete and ended
     result = _peek_plain(name, data, complete, content_type)
     result.notes[:0] = notes
     return result
@@ -194,11 +190,11 @@ def _peek_plain(name: str, data: bytes, complete: bool, content_type: str | None
     text = decode(data, complete)
     if text is None:
         return Peek("hex", Text(hexdump(data)))
-    extension = _extension(name)
-    kind = (content_type or "").split(";")[0].strip().lower()
-    if extension == "json" or kind == "application/json":
+    # What the name says, and what the store says (S3's Content-Type): either one will do.
+    kinds = {guess_type(name), (content_type or "").split(";")[0].strip().lower()}
+    if "application/json" in kinds:
         return _peek_json(name, text, complete)
-    if extension in ("csv", "tsv") or kind in ("text/csv", "text/tab-separated-values"):
+    if kinds & _TABLES:
         rows = table_rows(text, name, complete)
         if rows:
             notes = []
@@ -206,7 +202,7 @@ def _peek_plain(name: str, data: bytes, complete: bool, content_type: str | None
                 rows = rows[:TABLE_LIMIT + 1]
                 notes.append(f"the first {TABLE_LIMIT:,} rows shown")
             return Peek("table", rows=rows, notes=notes)
-    if extension in ("md", "markdown") or kind == "text/markdown":
+    if "text/markdown" in kinds:
         return Peek("markdown", markdown=shown_lines(text))
     styled, language = highlight(text, name)
     return Peek("text", styled, language=language)

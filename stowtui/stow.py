@@ -27,8 +27,9 @@ from typing import IO, Callable, Iterator
 from .jobs import default_queue
 from .managers import exceptions
 from .managers.artefacts import Artefact, Directory, File
+from .managers.fs import refuse_special
 from .managers.manager import LocalManager, Manager, RemoteManager
-from .managers.paths import as_text, basename, dirname, join, shown_text, splitext
+from .managers.urls import as_text, basename, dirname, join, shown_text, splitext
 from .managers.registry import available, connect, location, set_defaults
 from .managers.replace import Tree, local_tree, obstacle, refusal, replacing, tree
 from .managers.writes import split_removals
@@ -172,6 +173,8 @@ def put(source: bytes | str | os.PathLike, destination: Artefact | str, overwrit
     if not os.path.exists(local):
         raise exceptions.ArtefactNotFound(f"Cannot put {local}: it does not exist")
     is_dir = os.path.isdir(local)
+    if not is_dir:
+        refuse_special(local, os.stat(local).st_mode)  # a FIFO, socket or device is never read
     return _write(manager, path, overwrite, is_dir, (lambda: local_tree(local)) if is_dir else None,
                   lambda target, _: manager.upload(local, target))
 

@@ -1,37 +1,45 @@
-"""Untrusted text: names from disks and buckets are data, never markup or terminal codes."""
+"""Formatting for the screen, in one place.
+
+Untrusted names made visible and literal; sizes, counts, times and durations;
+text fitted to a width in terminal cells (a CJK character takes two).
+"""
 
 from __future__ import annotations
 
 import datetime
+import re
 
+from rich.cells import cell_len
 from rich.text import Text
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\e"}
-# Characters that reorder or hide text: shown as escapes too.
-_INVISIBLE = {0x061C, 0x200B, 0x200E, 0x200F, 0x2028, 0x2029, 0xFEFF} | set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+# C0/C1 controls, DEL, surrogates, and the characters that reorder or hide text.
+_INVISIBLE = "\u061c\u200b\u200e\u200f\u2028\u2029\ufeff\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_CONTROLS = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
+_CONTROLS_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
 
 
-def visible(name: str) -> str:
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    code = ord(char)
+    if char in _NAMED:
+        return _NAMED[char]
+    if code <= 0x9F:
+        return f"\\x{code:02x}"
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"  # a byte that was not UTF-8 (os.fsdecode's surrogate escape)
+    return f"\\u{code:04x}"
+
+
+def visible(name: str, *, newlines: bool = False) -> str:
     """``name`` with control characters, escape sequences and undecodable bytes made visible.
 
     C0/C1 controls and DEL become ``\\n``/``\\e``/``\\x7f`` style escapes, bytes
     that were not UTF-8 (surrogate escapes) become ``\\xff``, and bidirectional
     overrides become ``\\u202e``: nothing reaches the terminal as a control.
+    ``newlines=True`` keeps line breaks (the lines of a file).
     """
-    out = []
-    for char in name:
-        code = ord(char)
-        if char in _NAMED:
-            out.append(_NAMED[char])
-        elif code < 0x20 or 0x7F <= code <= 0x9F:
-            out.append(f"\\x{code:02x}")
-        elif 0xDC80 <= code <= 0xDCFF:
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif code in _INVISIBLE or 0xD800 <= code <= 0xDFFF:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(char)
-    return "".join(out)
+    return (_CONTROLS_BUT_NEWLINE if newlines else _CONTROLS).sub(_escape, name)
 
 
 def plain(name: str, style: str = "") -> Text:
@@ -39,18 +47,47 @@ def plain(name: str, style: str = "") -> Text:
     return Text(visible(name), style=style, no_wrap=True, end="")
 
 
-def human_size(size: float | None) -> str:
-    """``1.5K``, ``23M``...: four characters or so, like ``ls -h``."""
+# Sizes and counts ---------------------------------------------------------
+
+
+def human_size(size: float | None, unit: str = "") -> str:
+    """``1.5K``, ``23M``...: four characters or so, like ``ls -h``.
+
+    ``unit`` follows a size under 1 KiB: nothing in a column of sizes (``512``),
+    ``"B"`` beside other sizes (``512B/4.0K``), ``" bytes"`` in a sentence (``54 bytes``).
+    (Not ``rich.filesize``: it counts in 1000s and writes ``kB``.)
+    """
     if size is None:
         return ""
     size = float(size)
-    for unit in ("B", "K", "M", "G", "T", "P"):
-        if size < 1024 or unit == "P":
-            if unit == "B":
-                return f"{int(size)}"
-            return f"{size:.1f}{unit}" if size < 10 else f"{size:.0f}{unit}"
+    for suffix in ("B", "K", "M", "G", "T", "P"):
+        if size < 1024 or suffix == "P":
+            if suffix == "B":
+                return f"{int(size)}{unit}"
+            return f"{size:.1f}{suffix}" if size < 10 else f"{size:.0f}{suffix}"
         size /= 1024
     return str(size)
+
+
+def exact_size(size: int, short_first: bool = False) -> str:
+    """``1,600 bytes (1.6K)``, or with ``short_first`` ``1.6K (1,600 bytes)``; ``54 bytes`` either way.
+
+    A fact to read (the info panel) leads with the exact count; a one-line
+    summary (a size count in the status line) leads with the short form.
+    """
+    if size < 1024:
+        return f"{size:,} bytes"
+    if short_first:
+        return f"{human_size(size)} ({size:,} bytes)"
+    return f"{size:,} bytes ({human_size(size)})"
+
+
+def count(number: int, noun: str) -> str:
+    """``1 object``, ``5,000 objects``."""
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
+# Times ----------------------------------------------------------------------
 
 
 def short_time(moment: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
@@ -64,10 +101,40 @@ def short_time(moment: datetime.datetime | None, now: datetime.datetime | None =
     return local.strftime("%b %d  %Y")
 
 
+def long_time(moment: datetime.datetime | None) -> str:
+    """``2024-03-01 12:00:00 UTC`` (local time, with its zone)."""
+    if moment is None:
+        return ""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
 def duration(seconds: float | None) -> str:
+    """``01:05``, ``2:00:05``: an ETA (``str(timedelta)`` would say ``0:01:05``, and days)."""
     if seconds is None:
         return "--:--"
     seconds = int(seconds)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+# Fitting to a width (in cells) --------------------------------------------
+
+
+def fit(text: Text, width: int) -> Text:
+    """``text`` cut with ``…`` or padded with spaces to exactly ``width`` cells."""
+    text.truncate(width, overflow="ellipsis", pad=True)
+    return text
+
+
+def keep_end(shown: str, width: int) -> str:
+    """``…`` and as much of the end of ``shown`` as fits in ``width`` cells (a path keeps its last names).
+
+    Rich cuts only the end of a text, so the start is dropped here, a character at a time.
+    """
+    if cell_len(shown) <= width:
+        return shown
+    start = 0
+    while start < len(shown) and cell_len(shown[start:]) > width - 1:
+        start += 1
+    return "…" + shown[start:]

@@ -2,8 +2,9 @@
 
 ``Gate`` holds chosen requests inside the loopback S3 server until the test
 releases them, so a test can act while a request is in flight (cancel a size
-count after its first page, move the cursor while a preview is being read)
-without sleeping. The server counts a request before the gate, so a held
+count after its first page, move the cursor while a preview is being read,
+press keys or collapse a directory while a pane's listing waits for its next
+page: tests/test_ui_listing.py uses it too) without sleeping. The server counts a request before the gate, so a held
 request is already in ``s3.counts``.
 """
 

@@ -85,12 +85,13 @@ class LocalSide:
         return found
 
     def leftovers(self) -> list[str]:
-        """Temporary files a transfer may have left (ours or s3transfer's)."""
+        """Temporary files a transfer may have left (``.stowtui-<random>.part``, or a library's
+        name made from one)."""
         return [
             os.path.join(root, name)
             for root, _, names in os.walk(self.root)
             for name in names
-            if ".stowtui-part" in name
+            if name.startswith(".stowtui-")
         ]
 
 
@@ -146,7 +147,7 @@ class S3Side:
         return found
 
     def leftovers(self) -> list[str]:
-        return [k for k in self._keys() if ".stowtui-part" in k]
+        return [k for k in self._keys() if k.rsplit("/", 1)[-1].startswith(".stowtui-")]
 
 
 def make_side(kind: str, name: str, tmp_path, server, bucket: str = "bucket"):
@@ -200,22 +201,21 @@ class OpLog:
             )
 
     def _patch_engine(self) -> None:
-        from stowtui import jobs
+        from stowtui.jobs import tasks
 
         log = self
-        original_transfer = jobs.transfer
-        original_verify = jobs.Job._verify
+        original_transfer, original_verify = tasks.transfer, tasks.verify
 
         def transfer_file(source, manager, path, *args, **kwargs):
             original_transfer(source, manager, path, *args, **kwargs)
             log.add("put", source.abspath)
 
-        def verify(job, source, manager, path):
-            original_verify(job, source, manager, path)
+        def verify(source, manager, path):
+            original_verify(source, manager, path)
             log.add("verified", source.abspath)
 
-        self._monkeypatch.setattr(jobs, "transfer", transfer_file)
-        self._monkeypatch.setattr(jobs.Job, "_verify", verify)
+        self._monkeypatch.setattr(tasks, "transfer", transfer_file)
+        self._monkeypatch.setattr(tasks, "verify", verify)
 
     def watch(self, manager) -> None:
         """Record (and check) every delete the engine makes on ``manager``."""

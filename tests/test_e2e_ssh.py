@@ -42,7 +42,8 @@ def test_demo_over_ssh_copy_drag_clipboard_and_clean_exit(sshd, tmux, work):  # 
     command = " ".join(shlex.quote(part) for part in sshd.command(remote))
     tmux.run(
         "new-session", "-d", "-s", tmux.session, "-x", str(WIDTH), "-y", str(HEIGHT), "-c", str(work),
-        f"TERM=xterm-256color {command}; echo stowtui-exit-status=$?",
+        # The shell keeps the pane alive after the app (``read``): a dead pane's modes are tmux's own.
+        f"TERM=xterm-256color {command}; echo stowtui-exit-status=$?; read line",
         ";", "set-option", "-t", tmux.session, "remain-on-exit", "on",
         ";", "set-option", "-s", "set-clipboard", "on",  # OSC 52 from the app fills a paste buffer
         env=app_env(),
@@ -59,12 +60,15 @@ def test_demo_over_ssh_copy_drag_clipboard_and_clean_exit(sshd, tmux, work):  # 
     wait_for_file(work / "README.md", sample_objects()["README.md"], tmux)
 
     # 2. A drag with the mouse: the bucket's logs/ folder onto the left pane.
-    screen = tmux.screen()
+    # (once the layout has settled: the jobs panel opens under the panes and shortens them)
+    screen = tmux.wait(lambda s: "done" in s and "0 dirs, 1 files" in s, "the copy done and shown on the left")
     x, y = find(screen, "logs", right_half=True)
+    _, status = find(screen, "0 dirs, 1 files", right_half=False)
+    drop = (10, status - 2)                                # an empty row of the left pane
     tmux.keys(sgr(0, x + 1, y), literal=True)              # press on the row
     tmux.keys(sgr(32, x - 10, y), literal=True)            # drag (button 0 held: 0 + 32)
-    tmux.keys(sgr(32, 10, HEIGHT - 6), literal=True)       # ... over the left pane's empty rows
-    tmux.keys(sgr(0, 10, HEIGHT - 6, release=True), literal=True)
+    tmux.keys(sgr(32, *drop), literal=True)                # ... over the left pane's empty rows
+    tmux.keys(sgr(0, *drop, release=True), literal=True)
     tmux.wait(lambda s: "Copy 1 item" in s and "s3://demo/logs" in s, "the copy dialog of the drop")
     tmux.keys("Enter")
     wait_for_file(work / "logs" / "app.log", sample_objects()["logs/app.log"], tmux)

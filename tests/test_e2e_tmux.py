@@ -54,7 +54,7 @@ class Tmux:
             text = self.screen(history)
             if condition(text):
                 return text
-            time.sleep(0.1)
+            time.sleep(0.1)  # a poll interval inside the deadline: tmux has no way to wait for a change
         raise AssertionError(f"timed out waiting for {what}; the screen was:\n{text}")
 
 
@@ -111,7 +111,7 @@ def test_demo_copy_readme_from_the_bucket_into_the_local_folder(work, tmux):
     deadline = time.monotonic() + 30
     while not (target.exists() and target.read_bytes() == expected):
         assert time.monotonic() < deadline, f"README.md never arrived; the screen was:\n{tmux.screen()}"
-        time.sleep(0.1)
+        time.sleep(0.1)  # a poll interval inside the deadline, as in Tmux.wait
     screen = tmux.wait(lambda s: "Copy done" in s, "the end-of-job notification")
     assert "1/1 files" in screen  # the jobs panel opened by itself
     # The left pane was refreshed and shows the copy.

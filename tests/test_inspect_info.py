@@ -14,6 +14,23 @@ def panel_text(screen) -> str:
     return widget_text(screen.info_panel)
 
 
+def ask_at_once(screen) -> None:
+    """The info panel asks as soon as the cursor lands, rather than after it rests there a moment.
+
+    Then whatever a cursor move asks for is asked by a worker started there and then,
+    and "nothing was asked" can be read from the request counts once the workers are
+    done (:func:`workers_done`), without waiting out the delay. (The cursor then asks
+    about every entry it passes: move it one entry at a time.)
+    """
+    screen.info_panel.settle = 0
+
+
+async def workers_done(pilot) -> None:
+    await pilot.pause()  # the cursor's messages handled: any request is in a worker by now
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def test_info_shows_the_listing_at_once_and_costs_one_head_object(tmp_path, s3, s3_client, bucket, gate):
     s3_client.put_object(
         Bucket="bucket", Key="report.csv", Body=b"a,b\n1,2\n" * 200, ContentType="text/csv",
@@ -65,8 +82,10 @@ async def test_info_shows_the_listing_at_once_and_costs_one_head_object(tmp_path
         await select(pilot, screen.right, "other.txt")
         await wait_for(pilot, lambda: panel.details_of(panel.artefact) is not None, "other.txt's details")
         assert s3.counts == {"HeadObject": 2}
-        await select(pilot, screen.right, "report.csv")
-        await pilot.pause(0.3)  # longer than the panel waits before asking: it must not ask at all
+        ask_at_once(screen)
+        await pilot.press("down")  # back on report.csv
+        assert screen.right.tree.cursor_node.data.artefact.basename == "report.csv"
+        await workers_done(pilot)  # it must not ask at all
         assert "AES256" in panel_text(screen)
         assert s3.counts == {"HeadObject": 2}
 
@@ -76,7 +95,7 @@ async def test_info_shows_the_listing_at_once_and_costs_one_head_object(tmp_path
         s3.clear_counts()
         await select(pilot, screen.right, "dir")
         await select(pilot, screen.right, "other.txt")
-        await pilot.pause(0.3)
+        await workers_done(pilot)
         assert sum(s3.counts.values()) == 0
 
 
@@ -106,6 +125,7 @@ async def test_the_bucket_list_shows_creation_dates_and_the_info_panel_asks_for_
     app = StowApp(str(tmp_path), "s3://")
     async with app.run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
+        ask_at_once(screen)
         right = screen.right
         eu = child(right.tree.root, "eu-bucket")
         assert eu.data.artefact.createdTime is not None
@@ -125,7 +145,7 @@ async def test_the_bucket_list_shows_creation_dates_and_the_info_panel_asks_for_
         await select(pilot, right, "here-bucket")
         await wait_for(pilot, lambda: "us-east-1" in panel_text(screen), "the other region")
         await select(pilot, right, "eu-bucket")
-        await pilot.pause(0.3)
+        await workers_done(pilot)
         assert s3.counts == {"GetBucketLocation": 2}  # one per bucket, once
 
 

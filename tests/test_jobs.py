@@ -1,4 +1,4 @@
-"""The transfer engine (stowtui/jobs.py): what lands where, in what order.
+"""The transfer engine (stowtui/jobs/): what lands where, in what order.
 
 Faults, full disks and cancels are in test_jobs_faults.py; conflicts in
 test_jobs_conflicts.py; progress, bounds and request counts in test_jobs_progress.py.
@@ -75,7 +75,7 @@ def test_six_file_tree_moves_whole_and_sources_go_only_after_their_copies(
     from stowtui.managers import location
 
     # Same-disk moves are renames; make every move a put + verify + delete.
-    monkeypatch.setattr(FS, "_rename", lambda self, source, destination: False)
+    monkeypatch.setattr(FS, "_rename", lambda self, source, destination, **options: False)
     src, dst = side(src_kind, "src"), side(dst_kind, "dst")
     seed(src, SIX, "six")
     log = OpLog(monkeypatch)
@@ -106,7 +106,7 @@ def test_six_file_tree_moves_whole_and_sources_go_only_after_their_copies(
 def test_a_job_is_not_done_while_its_directories_are_still_being_closed(tmp_path, jobs, monkeypatch):
     """The last task must not report the job done while the planner is still
     sealing (and so removing) source directories."""
-    from stowtui import jobs as engine
+    from stowtui.jobs import Job, directories, tasks
 
     src = tmp_path / "src"
     (src / "d").mkdir(parents=True)
@@ -114,8 +114,8 @@ def test_a_job_is_not_done_while_its_directories_are_still_being_closed(tmp_path
     (src / "g").write_bytes(b"2")
     gate, g_moved, g_finished = threading.Event(), threading.Event(), threading.Event()
     seen_done_while_sealing = []
-    original_transfer, original_seal = engine.transfer, engine.Job._seal
-    original_finish = engine.Job._finish_if_idle
+    original_transfer, original_seal = tasks.transfer, directories.seal
+    original_finish = Job._finish_if_idle
 
     def transfer_file(source, manager, path, *args, **kwargs):
         if source.basename == "g":
@@ -129,17 +129,18 @@ def test_a_job_is_not_done_while_its_directories_are_still_being_closed(tmp_path
         if g_moved.is_set() and threading.current_thread().name.startswith("stowtui-job"):
             g_finished.set()
 
-    def seal(job, state):
+    def seal(ledger, state):
         if not gate.is_set():
             gate.set()
             assert g_finished.wait(10)
+            (job,) = queue.jobs
             seen_done_while_sealing.append(job.state.finished)
-        original_seal(job, state)
+        original_seal(ledger, state)
 
-    monkeypatch.setattr(engine, "transfer", transfer_file)
-    monkeypatch.setattr(engine.Job, "_seal", seal)
-    monkeypatch.setattr(engine.Job, "_finish_if_idle", finish_if_idle)
-    monkeypatch.setattr(FS, "_rename", lambda *a: False)
+    monkeypatch.setattr(tasks, "transfer", transfer_file)
+    monkeypatch.setattr(directories, "seal", seal)
+    monkeypatch.setattr(Job, "_finish_if_idle", finish_if_idle)
+    monkeypatch.setattr(FS, "_rename", lambda *a, **options: False)
     queue = JobQueue(workers=1)
     try:
         job = queue.move([str(src / "d"), str(src / "g")], str(tmp_path / "dst"))

@@ -36,7 +36,7 @@ def failed_sources(job) -> set[str]:
 
 def watched_move(monkeypatch, src, dst, tree, under):
     """An OpLog checking every delete and directory removal on the source."""
-    monkeypatch.setattr(FS, "_rename", lambda self, source, destination: False)  # no renames: put + delete
+    monkeypatch.setattr(FS, "_rename", lambda self, source, destination, **options: False)  # no renames: put + delete
     log = OpLog(monkeypatch)
     log.expect_tree(src, dst, tree, under)
     log.watch(location(src.url())[0])
@@ -235,7 +235,7 @@ def test_retry_after_a_failed_delete_only_deletes(side, s3, jobs):
         return original_rm(self, artefact, **kwargs)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(FS, "_rename", lambda self, source, destination: False)
+        mp.setattr(FS, "_rename", lambda self, source, destination, **options: False)
         mp.setattr(FS, "_rm", failing_rm)
         job = finished(jobs.move([src.url("d")], dst.url(), conflict="skip"))
     assert job.state is JobState.FAILED
@@ -325,14 +325,14 @@ def test_a_full_disk_leaves_no_partial_file(side, tmp_path, monkeypatch, src_kin
 
 @pytest.mark.parametrize("src_kind,dst_kind", [("fs", "s3"), ("s3", "fs"), ("s3", "s3"), ("fs", "fs")])
 def test_cancel_after_some_files_drops_the_rest(side, src_kind, dst_kind, monkeypatch):
-    from stowtui import jobs as engine
+    from stowtui.jobs import tasks
 
     src, dst = side(src_kind, "src"), side(dst_kind, "dst")
     tree = {f"{d}f{i:02}.txt": f"{d}{i}".encode() * 50 for d in ("", "sub/") for i in range(20)}
     seed(src, tree, "d")
     log = watched_move(monkeypatch, src, dst, tree, "d")
     puts = []
-    original_transfer = engine.transfer
+    original_transfer = tasks.transfer
 
     def transfer_file(source, manager, path, callback=None, cancel=None):
         original_transfer(source, manager, path, callback, cancel)
@@ -342,7 +342,7 @@ def test_cancel_after_some_files_drops_the_rest(side, src_kind, dst_kind, monkey
                 cancel.set()  # the job's own cancel event: as job.cancel()
 
     lock = threading.Lock()
-    monkeypatch.setattr(engine, "transfer", transfer_file)
+    monkeypatch.setattr(tasks, "transfer", transfer_file)
     queue = JobQueue(workers=2, max_pending=4)
     try:
         job = finished(queue.move([src.url("d")], dst.url()))
@@ -365,7 +365,7 @@ def cancel_on_first_bytes(monkeypatch):
     that transfer until s3transfer has been told (so the cancel is mid-transfer)."""
     from s3transfer.futures import TransferFuture
 
-    from stowtui import jobs as engine
+    from stowtui.jobs import tasks
 
     told = threading.Event()
     original_cancel = TransferFuture.cancel
@@ -375,7 +375,7 @@ def cancel_on_first_bytes(monkeypatch):
         told.set()
 
     monkeypatch.setattr(TransferFuture, "cancel", cancel)
-    original_transfer = engine.transfer
+    original_transfer = tasks.transfer
     calls = []
 
     def transfer_file(source, manager, path, callback=None, cancel=None):
@@ -389,7 +389,7 @@ def cancel_on_first_bytes(monkeypatch):
 
         original_transfer(source, manager, path, on_bytes, cancel)
 
-    monkeypatch.setattr(engine, "transfer", transfer_file)
+    monkeypatch.setattr(tasks, "transfer", transfer_file)
     return calls
 
 
@@ -416,7 +416,7 @@ def test_cancelled_multipart_upload_leaves_no_parts(side, s3, s3_client, jobs, c
 def test_cancelled_download_leaves_nothing_at_the_destination(
     side, jobs, src_kind, cancel_on_first_bytes, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(FS, "_rename", lambda self, source, destination: False)  # as across disks
+    monkeypatch.setattr(FS, "_rename", lambda self, source, destination, **options: False)  # as across disks
     src, dst = side(src_kind, "src"), LocalSide(tmp_path / "dst")
     data = os.urandom(20 * MiB)
     src.write("big.bin", data)

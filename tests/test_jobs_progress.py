@@ -1,17 +1,20 @@
 """The transfer engine: progress, bounded pending tasks, request counts, and
-the stateless interface running on it."""
+the stateless interface running on it.
+
+Wall-clock figures (how fast, how close the rate is to the real average) are
+measured by benchmarks/progress.py, not asserted here."""
 
 from __future__ import annotations
 
 import os
 import threading
-import time
 
 import pytest
 
 from sides import SIX, seed
 from stowtui import jobs as engine
-from stowtui.jobs import JobQueue, JobState
+from stowtui.jobs import Job, JobQueue, JobState, tasks
+from stowtui.jobs.planner import Planner
 
 MiB = 1024 * 1024
 
@@ -30,21 +33,22 @@ def test_totals_grow_while_planning_and_transfers_start_at_once(side, jobs, monk
     seed(src, {f"n{i}.txt": b"n" * 10 for i in range(5)}, "later")
     first_done = threading.Event()
     during_planning = []
-    original_plan, original_finish = engine.Job._plan, engine.Job._finish_if_idle
+    original_plan, original_finish = Planner.plan, Job._finish_if_idle
 
     def finish_if_idle(job):
         original_finish(job)
         if threading.current_thread().name.startswith("stowtui-job"):
             first_done.set()
 
-    def plan(job, target):
+    def plan(planner, target):
         if target.source.basename == "later":
             assert first_done.wait(10)  # the first file went while the walk is not over
+            (job,) = jobs.jobs
             during_planning.append((job.state, job.progress))
-        original_plan(job, target)
+        original_plan(planner, target)
 
-    monkeypatch.setattr(engine.Job, "_finish_if_idle", finish_if_idle)
-    monkeypatch.setattr(engine.Job, "_plan", plan)
+    monkeypatch.setattr(Job, "_finish_if_idle", finish_if_idle)
+    monkeypatch.setattr(Planner, "plan", plan)
 
     job = finished(jobs.copy([src.url("first.bin"), src.url("later")], dst.url()))
 
@@ -65,7 +69,7 @@ def test_byte_progress_moves_during_a_big_upload(side, jobs, monkeypatch):
     size = 64 * MiB
     src.write("big.bin", os.urandom(size))
     seen = []
-    original_transfer = engine.transfer
+    original_transfer = tasks.transfer
 
     def transfer_file(source, manager, path, callback=None, cancel=None):
         job = jobs.jobs[-1]
@@ -76,12 +80,10 @@ def test_byte_progress_moves_during_a_big_upload(side, jobs, monkeypatch):
 
         original_transfer(source, manager, path, on_bytes, cancel)
 
-    monkeypatch.setattr(engine, "transfer", transfer_file)
-    started = time.monotonic()
+    monkeypatch.setattr(tasks, "transfer", transfer_file)
 
     job = finished(jobs.copy([src.url("big.bin")], dst.url()))
 
-    took = time.monotonic() - started
     assert job.state is JobState.DONE, job.failures
     assert len(seen) > 8  # many updates, not one at the end
     done = [p.bytes_done for p in seen]
@@ -92,12 +94,15 @@ def test_byte_progress_moves_during_a_big_upload(side, jobs, monkeypatch):
     moving = [p for p in seen if size / 4 <= p.bytes_done < size and p.rate > 0]
     assert moving, "no rate while the upload ran"
     for p in moving:
-        assert 1e5 < p.rate < 1e11  # bytes per second: sane
         assert p.eta is not None and abs(p.eta - (size - p.bytes_done) / p.rate) < 1e-6
-        assert p.eta < 600
+        assert p.eta >= 0
+    assert all(p.eta is None for p in seen if p.rate == 0)  # no ETA before a rate
     final = job.progress
     assert final.eta == 0.0 and final.bytes_done == size and final.fraction == 1.0
-    assert size / took / 3 < final.rate < size / took * 3  # about the average
+    # Once done, the rate is the average since bytes began to move (after the
+    # job started), and stays so.
+    assert final.rate >= size / (job.ended - job.started)
+    assert job.progress.rate == final.rate
 
 
 def test_failures_are_sentences_naming_the_file(side, jobs):
@@ -226,27 +231,27 @@ def test_an_object_above_the_copy_object_limit_is_copied_in_parts(side, jobs, s3
 def test_stateless_cp_and_mv_run_on_the_job_engine(stow, side, monkeypatch):
     src, dst = side("fs", "src"), side("s3", "dst")
     seed(src, SIX, "six")
-    tasks = []
-    original = engine.Job._file_task
+    ran = []
+    original = tasks.copy_file
 
-    def file_task(job, target):
-        tasks.append((job.kind, target.source.basename))
-        original(job, target)
+    def copy_file(ledger, target):
+        ran.append((ledger.kind, target.source.basename))
+        original(ledger, target)
 
-    monkeypatch.setattr(engine.Job, "_file_task", file_task)
+    monkeypatch.setattr(tasks, "copy_file", copy_file)
     queue = engine.default_queue()
     before = len(queue.jobs)
 
     copied = stow.cp(src.url("six"), dst.url("copy"))
 
     assert copied.abspath == dst.url("copy") and dst.files("copy") == SIX
-    assert sorted(tasks) == sorted(("copy", rel.rsplit("/", 1)[-1]) for rel in SIX)
-    tasks.clear()
+    assert sorted(ran) == sorted(("copy", rel.rsplit("/", 1)[-1]) for rel in SIX)
+    ran.clear()
 
     moved = stow.mv(src.url("six"), dst.url("moved"))
 
     assert moved.abspath == dst.url("moved") and dst.files("moved") == SIX
-    assert sorted(tasks) == sorted(("move", rel.rsplit("/", 1)[-1]) for rel in SIX)
+    assert sorted(ran) == sorted(("move", rel.rsplit("/", 1)[-1]) for rel in SIX)
     assert not src.exists("six")
     assert [job.kind for job in queue.jobs[before:]] == ["copy", "move"]
     assert all(job.state is JobState.DONE for job in queue.jobs[before:])

@@ -146,12 +146,19 @@ NAMES = [f"f{i:03d}.txt" for i in range(60)]
 
 
 def _sources(side, count):
-    """``count`` folders all called ``data`` (in a0/, a1/...), holding the same file names."""
+    """``count`` folders all called ``data`` (in a0/, a1/...), holding the same file names.
+
+    All of one modification time: "newer" then has one right answer for a
+    file another job wrote (skip). With later files written later, "newer"
+    rightly replaces an earlier job's copy by a later one: that is the policy,
+    not a file lost by overlapping.
+    """
     trees = []
     for n in range(count):
         tree = {name: f"job {n} {name}".encode() * 20 for name in NAMES}
         for name, data in tree.items():
             side.write(f"a{n}/data/{name}", data)
+            os.utime(side.url(f"a{n}/data/{name}"), (1_600_000_000, 1_600_000_000))
         trees.append(tree)
     return trees
 
@@ -161,7 +168,7 @@ def _sources(side, count):
 @pytest.mark.parametrize("policy", ["skip", "rename", "newer", "different"])
 def test_overlapping_moves_into_one_folder_lose_nothing(s3, bucket, tmp_path, monkeypatch, dst_kind, count, policy):
     # Across devices: every move is a copy, a verify and a delete (no rename).
-    monkeypatch.setattr(FS, "_rename", lambda self, source, destination: False)
+    monkeypatch.setattr(FS, "_rename", lambda self, source, destination, **options: False)
     src = LocalSide(tmp_path / "src")
     dst = LocalSide(tmp_path / "dst") if dst_kind == "fs" else S3Side(s3, "bucket", "dst")
     trees = _sources(src, count)
@@ -172,7 +179,10 @@ def test_overlapping_moves_into_one_folder_lose_nothing(s3, bucket, tmp_path, mo
     finally:
         queue.shutdown()
 
-    landed = dst.files("into/data")
+    # Everything below "into": with "rename", a job that finds another job's
+    # "data" already there writes into "data (1)" (a renamed directory), as it
+    # would one job after the other.
+    landed = dst.files("into")
     for n, tree in enumerate(trees):
         for name, data in tree.items():
             at_source = src.read(f"a{n}/data/{name}")
@@ -185,7 +195,7 @@ def test_overlapping_moves_into_one_folder_lose_nothing(s3, bucket, tmp_path, mo
         assert sorted(landed.values()) == sorted(d for t in trees for d in t.values())
     else:
         # Exactly one job's file under each name; the others' stay at their source.
-        assert sorted(landed) == NAMES
+        assert sorted(landed) == [f"data/{name}" for name in NAMES]
     assert not src.leftovers() and not dst.leftovers()
 
 
@@ -197,12 +207,15 @@ def test_a_local_rename_into_place_never_replaces_a_file_that_appeared(tmp_path,
     (tmp_path / "src" / "f.txt").write_bytes(b"mine")
     (tmp_path / "dst").mkdir()
     original = FS._copy_local
+    # Across devices (as the overlapping moves above): the move is a copy, so
+    # the race below happens during it. (On one device see the next test.)
+    monkeypatch.setattr(FS, "_rename", lambda self, source, destination, **options: False)
 
-    def copy_then_race(self, source, destination, callback=None, cancel=None):
+    def copy_then_race(self, source, destination, callback=None, cancel=None, **options):
         # Another program writes the same name between the check and the rename.
         with open(destination, "wb") as handle:
             handle.write(b"theirs")
-        return original(self, source, destination, callback, cancel)
+        return original(self, source, destination, callback, cancel, **options)
 
     monkeypatch.setattr(FS, "_copy_local", copy_then_race)
     job = jobs.move([str(tmp_path / "src" / "f.txt")], str(tmp_path / "dst"), conflict="skip")
@@ -211,6 +224,29 @@ def test_a_local_rename_into_place_never_replaces_a_file_that_appeared(tmp_path,
     assert (tmp_path / "dst" / "f.txt").read_bytes() == b"theirs"
     assert (tmp_path / "src" / "f.txt").read_bytes() == b"mine"  # kept: the move did not happen
     assert job.state is not JobState.DONE or job.progress.files_skipped == 1
+    assert [name for name in os.listdir(tmp_path / "dst")] == ["f.txt"]  # no temporary file left
+
+
+def test_a_move_by_rename_never_replaces_a_file_that_appeared(tmp_path, jobs, monkeypatch):
+    """On one device a move is a rename: it does not replace a file written after the check either."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "f.txt").write_bytes(b"mine")
+    (tmp_path / "dst").mkdir()
+    original = FS._rename
+
+    def race_then_rename(self, source, destination, **options):
+        with open(self._abspath(destination), "wb") as handle:
+            handle.write(b"theirs")
+        return original(self, source, destination, **options)
+
+    monkeypatch.setattr(FS, "_rename", race_then_rename)
+    job = jobs.move([str(tmp_path / "src" / "f.txt")], str(tmp_path / "dst"), conflict="skip")
+
+    assert job.wait(30) and job.state is JobState.DONE, job.failures
+    assert (tmp_path / "dst" / "f.txt").read_bytes() == b"theirs"
+    assert (tmp_path / "src" / "f.txt").read_bytes() == b"mine"
+    assert job.progress.files_skipped == 1
+    assert "was not replaced" in job.skipped[0].reason
 
 
 # ---------------------------------------------------------------------------
@@ -219,7 +255,10 @@ def test_a_local_rename_into_place_never_replaces_a_file_that_appeared(tmp_path,
 
 
 @pytest.mark.parametrize("verb", ["copy", "move"])
-def test_special_files_are_skipped_with_their_kind(tmp_path, jobs, verb):
+def test_special_files_are_skipped_with_their_kind(tmp_path, jobs, verb, monkeypatch):
+    # Across devices, where a move copies (on one device a directory moves by a
+    # rename, which opens nothing and takes its special files along: next test).
+    monkeypatch.setattr(FS, "_rename", lambda self, source, destination, **options: False)
     src = tmp_path / "src"
     (src / "tree" / "pipes").mkdir(parents=True)
     (src / "tree" / "a.txt").write_bytes(b"a")
@@ -231,6 +270,7 @@ def test_special_files_are_skipped_with_their_kind(tmp_path, jobs, verb):
         job = getattr(jobs, verb)([str(src / "tree")], str(tmp_path / "dst"))
 
         assert job.wait(10), "a named pipe blocked the job"
+    assert job.state is JobState.DONE, job.failures  # skipped, not failed
     reasons = " ".join(s.reason for s in job.skipped)
     assert "named pipe, not copied" in reasons
     assert "socket, not copied" in reasons
@@ -243,6 +283,20 @@ def test_special_files_are_skipped_with_their_kind(tmp_path, jobs, verb):
     if verb == "move":
         assert not (src / "tree" / "a.txt").exists()
         assert not (src / "tree" / "pipes" / "b.txt").exists()
+
+
+def test_a_move_on_one_device_takes_special_files_along_unopened(tmp_path, jobs):
+    (tmp_path / "src" / "tree").mkdir(parents=True)
+    (tmp_path / "src" / "tree" / "a.txt").write_bytes(b"a")
+    os.mkfifo(tmp_path / "src" / "tree" / "fifo")
+
+    job = jobs.move([str(tmp_path / "src" / "tree")], str(tmp_path / "dst"))
+
+    assert job.wait(10), "a named pipe blocked the job"
+    assert job.state is JobState.DONE, job.failures
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "dst" / "tree" / "fifo").st_mode)
+    assert (tmp_path / "dst" / "tree" / "a.txt").read_bytes() == b"a"
+    assert not (tmp_path / "src" / "tree").exists()
 
 
 class SilentEndpoint:

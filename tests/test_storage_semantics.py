@@ -88,6 +88,14 @@ def test_reuse_inside_an_operation_takes_a_hit_but_never_trusts_a_miss(stow, s3,
     assert not manager.exists("/bucket/d/listed")  # without cached=True: what is there now
 
 
+def test_a_folder_key_with_a_body_shows_once_in_a_recursive_listing(stow, s3, seed):
+    seed("bucket", {"top/folder/": b"bytes a tool wrote", "top/folder/a.txt": b"a"})
+
+    listed = sorted((type(a).__name__, a.path) for a in stow.ls("s3://bucket/top", recursive=True))
+
+    assert listed == [("Directory", "/bucket/top/folder"), ("File", "/bucket/top/folder/a.txt")]
+
+
 # ---------------------------------------------------------------------------
 # overwrite=True: the old contents go only once the new ones are complete
 # ---------------------------------------------------------------------------

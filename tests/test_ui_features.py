@@ -8,7 +8,7 @@ import pytest
 from textual.command import CommandPalette
 from textual.widgets import Button
 
-from stowtui import jobs as jobs_module
+from stowtui.jobs import tasks
 from stowtui.app import StowApp
 from stowtui.managers import exceptions
 from stowtui.screens.dialogs import InputDialog, TransferDialog
@@ -126,7 +126,7 @@ def gated_transfers(monkeypatch):
     """Transfers that move half their bytes, then wait for ``gate`` (or a cancel)."""
     gate = threading.Event()
     started = threading.Event()
-    original = jobs_module.transfer
+    original = tasks.transfer
 
     def transfer_file(source, manager, path, callback=None, cancel=None):
         if callback is not None:
@@ -139,7 +139,7 @@ def gated_transfers(monkeypatch):
             callback(source.size - source.size / 2)
         original(source, manager, path, None, cancel)
 
-    monkeypatch.setattr(jobs_module, "transfer", transfer_file)
+    monkeypatch.setattr(tasks, "transfer", transfer_file)
     yield gate, started
     gate.set()
 

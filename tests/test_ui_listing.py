@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import socket
-import threading
 
 from stowtui.app import StowApp
 from stowtui.screens.dialogs import InputDialog
-from stowtui.widgets.pane import StorageTree
+from stowtui.widgets.storage_tree import StorageTree
 from uikit import (
     child,
     entry_names,
@@ -57,78 +56,55 @@ async def test_expanding_a_prefix_of_2500_keys_lists_it_in_3_requests_and_shows_
         assert "k02499" in widget_text(right.tree)
 
 
-async def test_a_big_prefix_shows_its_first_page_at_once_and_keys_work_while_it_fills(tmp_path, s3, bucket):
+def second_pages(op, key, query) -> bool:
+    """What the gate holds: every listing page after a prefix's first (only big/ has more than one)."""
+    return op == "ListObjectsV2" and "continuation-token" in query
+
+
+async def test_a_big_prefix_shows_its_first_page_at_once_and_keys_work_while_it_fills(tmp_path, s3, bucket, gate):
     seed_prefix(s3, "big/", 2500)
+    held = gate(second_pages)
     app = StowApp(str(tmp_path), "s3://bucket/")
-    gate = threading.Event()
     async with app.run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
         right = screen.right
-        manager = right.directory.manager
-        original = manager._lsPages
-
-        def gated(directory):
-            for number, page in enumerate(original(directory)):
-                yield page
-                if number == 0:
-                    gate.wait(10)
-
-        manager._lsPages = gated
-        try:
-            big = await select(pilot, right, "big")
-            await pilot.press("right")
-            await wait_for(pilot, lambda: len(big.children) == 1000, "the first page")
-            assert big.data.state == "loading"
-            assert "listing… 1,000" in widget_text(right.tree)  # the node says it is still loading
-            # Keys are answered while the listing waits for its next page.
-            await pilot.press("down", "down")
-            assert right.tree.cursor_node.data.artefact.basename == "k00001"
-            gate.set()
-            await wait_loaded(pilot, right, big)
-            assert len(big.children) == 2500
-            assert "listing…" not in widget_text(right.tree)
-        finally:
-            gate.set()
-            manager._lsPages = original
+        big = await select(pilot, right, "big")
+        await pilot.press("right")
+        await wait_for(pilot, lambda: len(big.children) == 1000, "the first page")
+        assert big.data.state == "loading"
+        assert "listing… 1,000" in widget_text(right.tree)  # the node says it is still loading
+        # Keys are answered while the listing waits for its next page.
+        await pilot.press("down", "down")
+        assert right.tree.cursor_node.data.artefact.basename == "k00001"
+        held.release()
+        await wait_loaded(pilot, right, big)
+        assert len(big.children) == 2500
+        assert "listing…" not in widget_text(right.tree)
 
 
-async def test_collapsing_a_directory_cancels_its_listing(tmp_path, s3, bucket):
+async def test_collapsing_a_directory_cancels_its_listing(tmp_path, s3, bucket, gate):
     seed_prefix(s3, "big/", 2500)
+    held = gate(second_pages)
     app = StowApp(str(tmp_path), "s3://bucket/")
-    gate = threading.Event()
     async with app.run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
         right = screen.right
-        manager = right.directory.manager
-        original = manager._lsPages
-
-        def gated(directory):
-            for number, page in enumerate(original(directory)):
-                yield page
-                if number == 0:
-                    gate.wait(10)
-
-        manager._lsPages = gated
-        try:
-            big = await select(pilot, right, "big")
-            await pilot.press("right")
-            await wait_for(pilot, lambda: len(big.children) == 1000, "the first page")
-            s3.clear_counts()
-            await pilot.press("left")  # collapse: nobody waits for the rest
-            assert not big.is_expanded
-            assert big.data.state == "unloaded"
-            gate.set()
-            await wait_for(pilot, lambda: not [w for w in app.workers if w.group == "list" and w.is_running],
-                           "the listing worker to stop")
-            assert len(big.children) == 0
-            assert s3.counts["ListObjectsV2"] <= 1  # it stopped at the page it was on
-            # Expanding again lists afresh, completely.
-            await pilot.press("right")
-            await wait_loaded(pilot, right, big)
-            assert len(big.children) == 2500
-        finally:
-            gate.set()
-            manager._lsPages = original
+        big = await select(pilot, right, "big")
+        await pilot.press("right")
+        await wait_for(pilot, lambda: len(big.children) == 1000, "the first page")
+        s3.clear_counts()
+        await pilot.press("left")  # collapse: nobody waits for the rest
+        assert not big.is_expanded
+        assert big.data.state == "unloaded"
+        held.release()
+        await wait_for(pilot, lambda: not [w for w in app.workers if w.group.startswith("list") and w.is_running],
+                       "the listing worker to stop")
+        assert len(big.children) == 0
+        assert s3.counts["ListObjectsV2"] <= 1  # it stopped at the page it was on
+        # Expanding again lists afresh, completely.
+        await pilot.press("right")
+        await wait_loaded(pilot, right, big)
+        assert len(big.children) == 2500
 
 
 async def check_app_still_works(pilot, tmp_path):

@@ -404,7 +404,8 @@ async def test_apply_to_all_answers_every_later_conflict(tmp_path):
         }
 
 
-async def test_stop_in_the_conflict_dialog_cancels_the_job(tmp_path):
+@pytest.mark.parametrize("how", ["stop", "quit"])
+async def test_stop_in_the_conflict_dialog_cancels_the_job(tmp_path, how):
     left, right = tmp_path / "l", tmp_path / "r"
     left.mkdir()
     right.mkdir()
@@ -417,16 +418,21 @@ async def test_stop_in_the_conflict_dialog_cancels_the_job(tmp_path):
         await pilot.press("f5")
         await confirm_transfer(pilot, "copy")
         await wait_for(pilot, lambda: isinstance(app.screen, ConflictDialog), "the conflict dialog")
-        await pilot.click("#cancel")
-        await wait_jobs_done(pilot)
-        assert app.jobs.jobs[0].state.value == "cancelled"
-        assert (right / "a.txt").read_bytes() == b"old"
+        job = app.jobs.jobs[0]
+        if how == "stop":
+            await pilot.click("#cancel")
+            await wait_jobs_done(pilot)
+        else:  # nobody will answer: the planner waiting for the dialog gets "cancel" as the app closes
+            await pilot.press("ctrl+q")
+    assert job.wait(10), "the job's planner is still waiting for an answer"
+    assert job.state.value == "cancelled"
+    assert (right / "a.txt").read_bytes() == b"old"
 
 
 async def test_an_open_conflict_dialog_does_not_hold_up_other_jobs(tmp_path, monkeypatch):
     import threading
 
-    from stowtui import jobs as jobs_module
+    from stowtui.jobs import tasks
 
     left, right = tmp_path / "l", tmp_path / "r"
     left.mkdir()
@@ -435,14 +441,14 @@ async def test_an_open_conflict_dialog_does_not_hold_up_other_jobs(tmp_path, mon
     (left / "clash.txt").write_bytes(b"NEW")
     (right / "clash.txt").write_bytes(b"old")
     gate = threading.Event()
-    original = jobs_module.transfer
+    original = tasks.transfer
 
     def gated(source, manager, path, callback=None, cancel=None):
         if source.basename == "big.bin":
             gate.wait(10)
         original(source, manager, path, callback, cancel)
 
-    monkeypatch.setattr(jobs_module, "transfer", gated)
+    monkeypatch.setattr(tasks, "transfer", gated)
     app = StowApp(str(left), str(right))
     async with app.run_test(size=SIZE) as pilot:
         screen = await ready(pilot)

@@ -211,3 +211,41 @@ async def test_a_file_whose_bytes_carry_escape_sequences_is_shown_escaped_in_the
         await wait_for(pilot, lambda: "plain" in widget_text(body), "the file's head")
         assert "\\e]2;pwned\\x07\\e[31mred[/red] [@click=app.quit]q" in widget_text(body)
         assert_nothing_leaks(app)
+
+
+async def test_wide_names_keep_the_columns_in_line(tmp_path):
+    """CJK characters take two cells: a long name is cut to the cells it has, not to its length."""
+    from rich.cells import cell_len
+
+    folder = tmp_path / ("長いディレクトリの名前" * 3)
+    folder.mkdir()
+    names = ["ascii.txt", "短い.txt", "日本語のとても長いファイル名はここで切られます.txt", "混合 mixed 名前.csv"]
+    stamp = 1_709_294_400  # 2024-03-01: an earlier year, so every row shows the same "Mar 01  2024"
+    for name in names:
+        (folder / name).write_bytes(b"x" * 2048)
+        os.utime(folder / name, (stamp, stamp))
+    app = StowApp(str(folder), str(folder))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        shown = {name: None for name in names}
+        for line in screen_text(app).splitlines():
+            for name in names:
+                if name[:2] in line and "2.0K" in line:
+                    # Where the size and the time columns start and end, in cells, in both panes.
+                    shown[name] = [cell_len(line[: index]) for index in _all(line, "2.0K")]
+        assert all(shown.values()), shown
+        assert len({tuple(columns) for columns in shown.values()}) == 1, shown  # in line, both panes
+        assert "…" in screen_text(app)  # the long name was cut
+        # The path bar drops the start of a long path, never the directory's own name.
+        bar = screen.left.path_bar
+        path = str(bar.render())
+        assert path.startswith("…") and path.endswith(folder.name[-5:])
+        assert cell_len(path) <= bar.size.width
+
+
+def _all(line: str, text: str) -> list[int]:
+    found, start = [], line.find(text)
+    while start != -1:
+        found.append(start)
+        start = line.find(text, start + 1)
+    return found

@@ -10,7 +10,8 @@ import time
 
 from textual.geometry import Region
 
-from stowtui.widgets.pane import Pane, StorageTree
+from stowtui.widgets.pane import Pane
+from stowtui.widgets.storage_tree import StorageTree
 
 TIMEOUT = 10.0
 

@@ -109,6 +109,11 @@ class Artefact:
 class File(Artefact):
     """A file (an object, on S3)."""
 
+    #: An S3 ``folder/`` key that holds bytes (some tools write them): the folder's
+    #: marker, which a walk shows so a copy into S3 keeps it, but never a file of its
+    #: own: listings leave it out and downloads write nothing for it.
+    marker = False
+
     def __init__(
         self,
         manager: "Manager",

@@ -2,7 +2,13 @@
 
 Manager paths are absolute local paths (``/home/me/data``). Symbolic links are
 shown as links (``is_link``), never followed by a delete or a walk. Writes go to
-a temporary name beside the destination and are renamed into place on success.
+a short temporary name beside the destination (:mod:`.paths`) and are put in
+place on success: replacing what is there only when asked to, otherwise with
+``os.link`` + ``os.unlink``, which fails if a file appeared meanwhile.
+
+FIFOs, sockets and devices are never opened by a copy (a read from a FIFO
+blocks for ever): a listing marks them (``artefact.special``, e.g.
+``"named pipe"``) and :func:`open_regular` refuses them.
 """
 
 from __future__ import annotations
@@ -14,22 +20,56 @@ import shutil
 import stat
 import threading
 import urllib.parse
-import uuid
-from typing import Iterator
+from typing import IO, Iterator
 
-from . import exceptions
+from . import exceptions, paths
 from .artefacts import Artefact, Directory, File, as_utc
 from .inspection import SizeTotals
 from .manager import LocalManager
 from .oserrors import os_errors
 
 CHUNK = 1024 * 1024
-PART_SUFFIX = ".stowtui-part"
+
+#: What a file that is not regular nor a directory is, as people say it.
+SPECIAL_KINDS = {
+    stat.S_IFIFO: "named pipe",
+    stat.S_IFSOCK: "socket",
+    stat.S_IFCHR: "character device",
+    stat.S_IFBLK: "block device",
+}
+#: Errors of ``os.link`` on file systems without hard links (FAT, some network ones).
+NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS}
+
+
+def special_kind(mode: int) -> str | None:
+    """``"named pipe"``, ``"socket"``... for a special file's mode; None for others."""
+    return SPECIAL_KINDS.get(stat.S_IFMT(mode))
+
+
+def refuse_special(path: str, mode: int) -> None:
+    """Refuse to read anything but a regular file (a FIFO, socket, device or directory)."""
+    if not stat.S_ISREG(mode):
+        kind = special_kind(mode) or ("directory" if stat.S_ISDIR(mode) else "special file")
+        raise exceptions.ArtefactTypeError(f"Cannot copy {path}: it is a {kind}, not a regular file; not copied")
+
+
+def open_regular(path: str) -> IO[bytes]:
+    """Open a regular file for reading; a FIFO, socket or device is refused, never opened
+    (a non-blocking open, checked again on the open file, so no FIFO can block it)."""
+    refuse_special(path, os.stat(path).st_mode)
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        refuse_special(path, os.fstat(descriptor).st_mode)
+        os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
 
 
 def copy_file(source: str, destination: str, callback=None, cancel: threading.Event | None = None) -> None:
     """Copy file bytes in chunks, reporting progress and stopping when cancelled."""
-    with open(source, "rb") as reader, open(destination, "wb") as writer:
+    with open_regular(source) as reader, open(destination, "wb") as writer:
         while True:
             if cancel is not None and cancel.is_set():
                 raise exceptions.OperationCancelled(f"Copy of {source} was cancelled")
@@ -39,17 +79,51 @@ def copy_file(source: str, destination: str, callback=None, cancel: threading.Ev
             writer.write(chunk)
             if callback is not None:
                 callback(len(chunk))
+    if cancel is not None and cancel.is_set():  # never put in place once cancelled
+        raise exceptions.OperationCancelled(f"Copy of {source} was cancelled")
     shutil.copystat(source, destination)
 
 
+def place(staged: str, destination: str, replace: bool = True) -> None:
+    """Give a finished temporary file its final name.
+
+    ``replace=False``: never replace what is there, even if it appeared after
+    the caller looked (``os.link`` fails then); :class:`~.paths.DestinationTaken`.
+    """
+    if replace:
+        os.replace(staged, destination)
+        return
+    taken = paths.DestinationTaken(
+        f"Cannot write {destination}: something appeared there while it was being written; it was not replaced"
+    )
+    try:
+        os.link(staged, destination, follow_symlinks=False)
+    except FileExistsError:
+        raise taken from None
+    except OSError as error:
+        if error.errno not in NO_HARD_LINKS:
+            raise
+        # No hard links on this file system: look, then rename (a short window remains).
+        if os.path.lexists(destination):
+            raise taken from None
+        os.rename(staged, destination)
+        return
+    try:
+        os.unlink(staged)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(destination)  # the name just made: never leave one file under two names
+        raise
+
+
 @contextlib.contextmanager
-def staged_write(destination: str) -> Iterator[str]:
-    """A temporary name beside ``destination``, renamed onto it only on success."""
-    folder, name = os.path.split(destination)
-    staged = os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}{PART_SUFFIX}")
+def staged_write(destination: str, replace: bool = True) -> Iterator[str]:
+    """A short temporary name beside ``destination``, put in place only on success
+    (see :func:`place`); removed on failure or cancel."""
+    staged = os.path.join(os.path.dirname(destination), paths.temporary_name())
     try:
         yield staged
-        os.replace(staged, destination)
+        place(staged, destination, replace)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(staged)
@@ -60,6 +134,7 @@ class FS(LocalManager):
     """Local disk."""
 
     SUPPORTS_TRANSFER_OPTIONS = True
+    SUPPORTS_NO_REPLACE = True
 
     def __init__(self, path: str = "/"):
         super().__init__()
@@ -100,10 +175,18 @@ class FS(LocalManager):
             if followed is not None and stat.S_ISDIR(followed.st_mode):
                 return Directory(self, managerPath, is_link=True, link_target=target, **times)
             size = followed.st_size if followed is not None else 0
-            return File(self, managerPath, size, is_link=True, link_target=target, **times)
+            artefact = File(self, managerPath, size, is_link=True, link_target=target, **times)
+            kind = special_kind(followed.st_mode) if followed is not None else None
+            if kind is not None:
+                artefact.special = kind
+            return artefact
         if stat.S_ISDIR(stats.st_mode):
             return Directory(self, managerPath, **times)
-        return File(self, managerPath, stats.st_size, **times)
+        artefact = File(self, managerPath, stats.st_size, **times)
+        kind = special_kind(stats.st_mode)
+        if kind is not None:
+            artefact.special = kind  # never opened by a copy
+        return artefact
 
     def _identifyPath(self, managerPath: str):
         abspath = self._abspath(managerPath)
@@ -222,37 +305,47 @@ class FS(LocalManager):
                 details["LinkTarget"] = os.readlink(abspath)
         return details
 
-    def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None):
+    def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False):
         """Copy to a local path (FS to FS); a directory is copied whole."""
-        self._copy_local(self._abspath(source.path), destination, callback, cancel)
+        self._copy_local(self._abspath(source.path), destination, callback, cancel, no_replace=no_replace)
 
     # Writing -----------------------------------------------------------
 
-    def _copy_local(self, source: str, destination: str, callback=None, cancel=None) -> None:
+    def _copy_local(self, source: str, destination: str, callback=None, cancel=None, *, no_replace=False) -> None:
         with os_errors("copy", f"{source} to {destination}"):
             if os.path.isdir(source) and not os.path.islink(source):
                 os.makedirs(destination, exist_ok=True)
                 for entry in os.scandir(source):
-                    self._copy_local(entry.path, os.path.join(destination, entry.name), callback, cancel)
+                    if self._is_special(entry.path):
+                        continue  # a FIFO, socket or device is never opened (nor copied)
+                    self._copy_local(entry.path, os.path.join(destination, entry.name), callback, cancel,
+                                     no_replace=no_replace)
                 shutil.copystat(source, destination)
                 return
             if os.path.islink(source) and not os.path.exists(source):
                 raise exceptions.ArtefactNotFound(f"Cannot copy {source}: it is a broken symbolic link")
             os.makedirs(os.path.dirname(destination) or "/", exist_ok=True)
-            with staged_write(destination) as staged:
+            with staged_write(destination, replace=not no_replace) as staged:
                 copy_file(source, staged, callback, cancel)
 
+    @staticmethod
+    def _is_special(path: str) -> bool:
+        try:
+            return special_kind(os.stat(path).st_mode) is not None
+        except OSError:
+            return False  # a broken link: the copy says so
+
     @contextlib.contextmanager
-    def _staging(self, managerPath: str) -> Iterator[str]:
+    def _staging(self, managerPath: str, no_replace: bool = False) -> Iterator[str]:
         abspath = self._abspath(managerPath)
         with os_errors("write", abspath):
             os.makedirs(os.path.dirname(abspath), exist_ok=True)
-            with staged_write(abspath) as staged:
+            with staged_write(abspath, replace=not no_replace) as staged:
                 yield staged
         self._forget(managerPath)
 
-    def _put(self, source: str, destination: str, *, callback=None, cancel=None):
-        self._copy_local(source, self._abspath(destination), callback, cancel)
+    def _put(self, source: str, destination: str, *, callback=None, cancel=None, no_replace=False):
+        self._copy_local(source, self._abspath(destination), callback, cancel, no_replace=no_replace)
         self._forget(destination)
 
     def _putBytes(self, fileBytes: bytes, destination: str):
@@ -263,18 +356,29 @@ class FS(LocalManager):
                 handle.write(fileBytes)
         self._forget(destination)
 
-    def _cp(self, source: Artefact, destination: str, *, callback=None, cancel=None):
-        self._put(self._abspath(source.path), destination, callback=callback, cancel=cancel)
+    def _cp(self, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False):
+        self._put(self._abspath(source.path), destination, callback=callback, cancel=cancel, no_replace=no_replace)
 
-    def _rename(self, source: Artefact, destination: str) -> bool:
+    def _rename(self, source: Artefact, destination: str, no_replace: bool = False) -> bool:
+        """Move by renaming on one device; False across devices.
+
+        ``no_replace``: a file already at ``destination`` is never replaced
+        (``DestinationTaken``); a directory there means False (merge instead).
+        """
         src, dst = self._abspath(source.path), self._abspath(destination)
         with os_errors("move", f"{src} to {dst}"):
             os.makedirs(os.path.dirname(dst), exist_ok=True)
+            is_directory = os.path.isdir(src) and not os.path.islink(src)
             try:
-                os.rename(src, dst)
+                if no_replace and not is_directory:
+                    place(src, dst, replace=False)  # a second name, then the first one goes
+                else:
+                    os.rename(src, dst)
             except OSError as error:
                 if error.errno == errno.EXDEV:
                     return False
+                if no_replace and is_directory and error.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                    return False  # something is there now: the engine merges into it
                 raise
         self._forget(source.path)
         self._forget(destination)

@@ -57,7 +57,7 @@ from .files import open_copy, remote_localise
 from .inspection import InspectionDefaults, SizeTotals, Version
 from .operations import OperationsMixin
 from .oserrors import os_errors
-from .paths import as_text, join_segments
+from .urls import as_text, join_segments
 from .writes import WritesMixin
 
 __all__ = ["Manager", "LocalManager", "RemoteManager", "SizeTotals", "Version"]
@@ -68,6 +68,9 @@ class Manager(OperationsMixin, WritesMixin, InspectionDefaults, abc.ABC):
 
     #: Managers that accept ``callback=`` and ``cancel=`` on ``_get``/``_put``/``_cp``.
     SUPPORTS_TRANSFER_OPTIONS = False
+    #: Managers whose ``_get``/``_put``/``_cp``/``_rename``/``_staging`` also take
+    #: ``no_replace=True``: never replace what is at the destination (see paths.DestinationTaken).
+    SUPPORTS_NO_REPLACE = False
     #: Directories exist only through their contents (S3): no need to create them first.
     IMPLICIT_DIRECTORIES = False
     #: Artefacts are files on this machine (``os.fspath(artefact)`` gives their path).
@@ -175,7 +178,7 @@ class Manager(OperationsMixin, WritesMixin, InspectionDefaults, abc.ABC):
             "delete a directory together with everything in it, so it is left in place"
         )
 
-    def _rename(self, source: Artefact, destination: str) -> bool:
+    def _rename(self, source: Artefact, destination: str, no_replace: bool = False) -> bool:
         """Move by renaming, if this manager can do it in one cheap step; False otherwise."""
         return False
 
@@ -379,8 +382,8 @@ class Manager(OperationsMixin, WritesMixin, InspectionDefaults, abc.ABC):
         """
         try:
             directory = self._listable(self.normalise(path))
-            if recursive:
-                return list(self._walk(directory))
+            if recursive:  # a folder's marker is not a file of its own (S3 folder/ keys with a body)
+                return [a for a in self._walk(directory) if not getattr(a, "marker", False)]
             return self._collect(directory)
         except exceptions.ArtefactNotFound:
             if ignore_missing:
@@ -470,9 +473,9 @@ class LocalManager(Manager):
             return io.open(local, mode, **kwargs)
 
     @contextlib.contextmanager
-    def staging(self, path: str) -> Iterator[str]:
+    def staging(self, path: str, no_replace: bool = False) -> Iterator[str]:
         """A local path to write a new file to; it becomes ``path`` only on success."""
-        with self._staging(path) as local:
+        with self._staging(path, **self._no_replace(no_replace)) as local:
             yield local
         self._forget(path)
 

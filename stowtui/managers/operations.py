@@ -41,16 +41,20 @@ class OperationsMixin:
         """The listing of a directory is out of date: the next one asks the backend."""
         self._cache.invalidate(self.normalise(path))
 
-    def _transfer_options(self, callback, cancel) -> dict:
-        return {"callback": callback, "cancel": cancel} if self.SUPPORTS_TRANSFER_OPTIONS else {}
+    def _transfer_options(self, callback, cancel, no_replace: bool = False) -> dict:
+        options = {"callback": callback, "cancel": cancel} if self.SUPPORTS_TRANSFER_OPTIONS else {}
+        return {**options, **self._no_replace(no_replace)}
 
-    def download(self, source: Artefact, local: str, callback=None, cancel=None) -> None:
+    def _no_replace(self, no_replace: bool) -> dict:
+        return {"no_replace": True} if no_replace and self.SUPPORTS_NO_REPLACE else {}
+
+    def download(self, source: Artefact, local: str, callback=None, cancel=None, no_replace=False) -> None:
         """Write an artefact of this manager to a local path."""
-        self._get(source, local, **self._transfer_options(callback, cancel))
+        self._get(source, local, **self._transfer_options(callback, cancel, no_replace))
 
-    def upload(self, local: str, path: str, callback=None, cancel=None) -> None:
+    def upload(self, local: str, path: str, callback=None, cancel=None, no_replace=False) -> None:
         """Write a local file or directory to a manager path."""
-        self._put(local, path, **self._transfer_options(callback, cancel))
+        self._put(local, path, **self._transfer_options(callback, cancel, no_replace))
         self._forget(path)
 
     def write(self, data: bytes, path: str) -> None:
@@ -58,14 +62,14 @@ class OperationsMixin:
         self._putBytes(bytes(data), path)
         self._forget(path)
 
-    def copy_within(self, source: Artefact, path: str, callback=None, cancel=None) -> None:
+    def copy_within(self, source: Artefact, path: str, callback=None, cancel=None, no_replace=False) -> None:
         """Copy an artefact of this manager to another path of it."""
-        self._cp(source, path, **self._transfer_options(callback, cancel))
+        self._cp(source, path, **self._transfer_options(callback, cancel, no_replace))
         self._forget(path)
 
-    def rename(self, source: Artefact, path: str) -> bool:
+    def rename(self, source: Artefact, path: str, no_replace: bool = False) -> bool:
         """Move by renaming when that is one cheap step; False when it is not possible."""
-        moved = self._rename(source, path)
+        moved = self._rename(source, path, **self._no_replace(no_replace))
         if moved:
             self._forget(source.path)
             self._forget(path)

@@ -1,124 +1,107 @@
-"""Paths and URLs as text: the pure helpers of the stateless interface, and checking input.
+"""Where a transfer may write: names from listings checked before they become
+destination paths, and the temporary names that writes go through.
 
-``join``, ``dirname``, ``basename`` and ``splitext`` take strings (URLs or
-local paths) and artefacts, keep a URL's scheme and bucket, and never look at
-the current directory, the disk or the network::
+A name that comes from a listing (an S3 key split on ``/``, a plug-in's
+directory entry) is data: a key such as ``pics/../../x`` must not become a
+path outside the destination. Like Python's ``tarfile.data_filter``, every
+segment of a relative name is checked before anything is written, and on
+local disk the real path of the directory written into must stay inside the
+real destination (a symbolic link there is not followed out):
 
-    join("s3://bkt", "/a")       == "s3://bkt/a"   # inside a URL every segment is joined
-    join("/data", "/etc", "x")   == "/etc/x"       # a local absolute segment starts again
-    dirname("hello")             == ""             # as os.path.dirname
-    splitext("s3://b/a.tar.gz")  == ("s3://b/a.tar", ".gz")
+* a segment that is empty, ``.`` or ``..``, or holds ``/`` or NUL, is refused
+  (a backslash is an ordinary character on POSIX);
+* a refusal is an :class:`~.exceptions.UnsafePath` whose sentence names the
+  key and says "points outside the destination".
 
-:func:`as_text` is where input enters the storage layer (``registry.location``):
-what cannot be a path is refused there with a sentence, not a raw ``TypeError``.
+Writes go to a short temporary name in the destination directory
+(:func:`temporary_name`), so any name up to the file system's 255 bytes can be
+written; :func:`is_temporary` tells them apart.
 """
 
 from __future__ import annotations
 
 import os
-import posixpath
-import re
+import secrets
 
 from . import exceptions
-from .artefacts import Artefact
 
-#: ``scheme://rest``: nothing after the scheme is parsed as query or fragment.
-SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://(.*)$", re.DOTALL)
-#: ``scheme:`` not followed by ``//`` (``s3:/x``): a URL written wrong, if the scheme is known.
-HALF_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):(?!//)")
+#: Temporary names are ``.stowtui-<12 hex>.part``: 26 bytes whatever the final name.
+PART_PREFIX = ".stowtui-"
+PART_SUFFIX = ".part"
 
 
-def shown_text(text: str, limit: int = 80) -> str:
-    """A string as it can be shown in a message: quoted, unprintables and surrogates escaped, cut short."""
-    cut = text if len(text) <= limit else text[:limit] + "…"
-    escaped = cut.encode("utf-8", "backslashreplace").decode("utf-8")
-    return "'" + "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in escaped) + "'"
+class DestinationTaken(exceptions.ArtefactExists):
+    """Something was written at a destination after it was checked, and was not replaced."""
 
 
-def as_text(target, what: str = "a URL or a path") -> str:
-    """A URL or local path given as text, bytes or a path-like object; refused, with a sentence, if it cannot be one."""
-    if isinstance(target, Artefact):
-        return target.abspath
-    if isinstance(target, os.PathLike):
-        target = os.fspath(target)
-    if isinstance(target, bytes):
-        target = os.fsdecode(target)
-    if isinstance(target, bool):
-        raise exceptions.NotAPath(f"Expected {what}, got {target}: options such as recursive=True are given by name")
-    if not isinstance(target, str):
-        raise exceptions.NotAPath(f"Expected {what}, got {type(target).__name__} ({shown_text(repr(target))})")
-    if not target:
-        raise exceptions.InvalidPath("An empty string is not a path")
-    if "\x00" in target:
-        raise exceptions.InvalidPath(f"{shown_text(target)} holds a NUL character, which no path or key may hold")
-    return target
+def temporary_name() -> str:
+    """A new temporary name for a write in progress."""
+    return f"{PART_PREFIX}{secrets.token_hex(6)}{PART_SUFFIX}"
 
 
-def _split(text: str) -> tuple[str, str]:
-    """(``scheme://``, the rest) of a URL; ``("", text)`` of a local path."""
-    match = SCHEME.match(text)
-    return (match.group(1) + "://", match.group(2)) if match else ("", text)
+def is_temporary(name: str) -> bool:
+    """True for a name :func:`temporary_name` made (or one a library appended to)."""
+    return name.startswith(PART_PREFIX) and PART_SUFFIX in name
 
 
-def _strip(path: str) -> str:
-    """A path without its trailing ``/`` (but ``/`` itself)."""
-    return path.rstrip("/") or path[:1]
+def unsafe_segment(name: str) -> str | None:
+    """Why ``name`` cannot be one segment of a destination path; None when it can."""
+    if name in ("", ".", ".."):
+        return "an empty segment" if not name else f"the segment {name!r}"
+    if "/" in name:
+        return "a '/' inside a name"
+    if "\x00" in name:
+        return "a NUL character"
+    return None
 
 
-def join(*parts, separator: str = "/") -> str:
-    """Join URL or path segments (``join('s3://b', 'dir', 'key')``); artefacts stand for their URL.
-
-    A URL among the parts starts the result again; inside a URL every later
-    segment is joined under it, even one that starts with ``/``. Local paths
-    join as ``os.path.join`` does: an absolute segment starts again.
-    """
-    texts = [as_text(p, "a path segment") if not isinstance(p, str) or p else "" for p in parts]
-    start = max((i for i, t in enumerate(texts) if SCHEME.match(t)), default=0)
-    texts = texts[start:]
-    if not texts:
-        return ""
-    scheme, rest = _split(texts[0])
-    if not scheme:
-        return join_segments(texts, separator, absolutes=False)
-    joined = join_segments([rest, *texts[1:]], separator, absolutes=True)
-    return scheme + (joined if rest else joined.lstrip(separator))
+def refusal(key: str, verb: str = "copied", detail: str = "") -> exceptions.UnsafePath:
+    """The error for a key that would be written outside its destination (``error.detail``: why)."""
+    said = f" ({detail})" if detail else ""
+    error = exceptions.UnsafePath(f'The key "{key}" points outside the destination{said}; not {verb}')
+    error.detail = detail
+    return error
 
 
-def join_segments(segments, separator: str = "/", absolutes: bool = False) -> str:
-    """Join path segments; an absolute segment starts again unless ``absolutes`` (``Manager.join``)."""
-    result = ""
-    for segment in segments:
-        if not segment:
-            continue
-        if not result or (segment.startswith(separator) and not absolutes):
-            result = segment
-        else:
-            result = result.rstrip(separator) + separator + segment.lstrip(separator)
-    return result
+def unsafe_relative(relative: str) -> str | None:
+    """Why a ``/``-separated relative name cannot be written below a destination; None when it can."""
+    for part in relative.split("/"):
+        reason = unsafe_segment(part)
+        if reason is not None:
+            return reason
+    return None
 
 
-def dirname(target) -> str:
-    """The URL or path of the directory holding ``target`` (``""`` for a bare name)."""
-    if isinstance(target, Artefact):
-        return target.manager.url(target.manager.dirname(target.path))
-    scheme, rest = _split(as_text(target))
-    if not scheme:
-        return posixpath.dirname(_strip(rest))
-    rest = _strip(rest)
-    if rest.startswith("/"):  # file:///a/b
-        return scheme + posixpath.dirname(rest)
-    return scheme + (rest.rsplit("/", 1)[0] if "/" in rest else "")  # s3://bucket/key: keys may hold "//"
+def check_name(name: str, key: str, verb: str = "copied") -> None:
+    """Refuse ``name`` as one segment of a destination path (``key`` names it for people)."""
+    reason = unsafe_segment(name)
+    if reason is not None:
+        raise refusal(key, verb, reason)
 
 
-def basename(target) -> str:
-    """The last segment of a URL or path (``"b.txt"``), without a trailing ``/``."""
-    if isinstance(target, Artefact):
-        return target.basename
-    _, rest = _split(as_text(target))
-    return _strip(rest).rsplit("/", 1)[-1] if rest.strip("/") else ""
+def segments(relative: str, key: str, verb: str = "copied") -> list[str]:
+    """The segments of a ``/``-separated relative name, each checked."""
+    reason = unsafe_relative(relative)
+    if reason is not None:
+        raise refusal(key, verb, reason)
+    return relative.split("/")
 
 
-def splitext(target) -> tuple[str, str]:
-    """(everything before the extension, the extension with its dot), as ``os.path.splitext``."""
-    text = target.abspath if isinstance(target, Artefact) else as_text(target)
-    return posixpath.splitext(text)
+def inside(root: str, local: str) -> bool:
+    """True when the real path of ``local`` is ``root``'s real path or below it."""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(local)
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def check_inside(root: str, local: str, key: str, verb: str = "copied") -> None:
+    """Refuse to write into ``local`` when a symbolic link takes it out of ``root``."""
+    if not inside(root, local):
+        raise refusal(key, verb, f"{local} is a symbolic link that leads out of it")
+
+
+def local_destination(root: str, relative: str, key: str, verb: str = "copied") -> str:
+    """The local path of ``relative`` (``/``-separated) below ``root``, or a refusal."""
+    path = os.path.join(root, *segments(relative, key, verb))
+    check_inside(root, os.path.dirname(path), key, verb)
+    return path

@@ -10,7 +10,7 @@ import urllib.parse
 from . import exceptions
 from .artefacts import Artefact
 from .manager import Manager
-from .paths import HALF_SCHEME, SCHEME, as_text, shown_text
+from .urls import HALF_SCHEME, SCHEME, as_text, shown_text
 
 ENTRY_POINT_GROUP = "stow_managers"
 

@@ -7,8 +7,8 @@ new artefact, and nothing of the old one goes before the new one is complete.
 Which way that is done depends on the manager:
 
 * **Swap** (local disk, and every manager where a file and a directory cannot
-  share a name): the new artefact is written to a temporary sibling
-  (``.stowtui-<random>.new``); then the old one is renamed aside, the new one
+  share a name): the new artefact is written to a temporary sibling (a short
+  temporary name of :mod:`.paths`); then the old one is renamed aside, the new one
   renamed into place, and the old one deleted. A failure while writing deletes
   the sibling and leaves the old artefact untouched.
 * **Write, then prune** (S3, where directories exist only through their keys
@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from . import exceptions
+from . import exceptions, paths
 from .artefacts import Artefact, Directory
 
 if TYPE_CHECKING:
@@ -101,15 +100,14 @@ def replacing(manager: "Manager", path: str, keep: Callable[[], Tree] | None = N
         yield path
         _prune(manager, path, kept)
         return
-    token = uuid.uuid4().hex[:12]
     parent = manager.dirname(path)
-    new = manager.child(parent, f".stowtui-{token}.new")
+    new = manager.child(parent, paths.temporary_name())
     try:
         yield new
     except BaseException:
         _discard(manager, new)
         raise
-    _swap(manager, path, new, manager.child(parent, f".stowtui-{token}.old"))
+    _swap(manager, path, new, manager.child(parent, paths.temporary_name()))
 
 
 def _swap(manager: "Manager", path: str, new: str, aside: str) -> None:

@@ -2,34 +2,68 @@
 
 This is storage-layer logic (which hooks to chain for a pair of managers),
 so it lives here; the job engine calls it once per file.
+
+Whether the write may replace a file already at the destination is the
+keyword ``no_replace``; the job engine sets it for the task running in its
+thread with :func:`no_replace` instead, so that ``transfer`` keeps the
+five-argument shape that tests wrap (``stowtui.jobs.tasks.transfer``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import tempfile
+from typing import Iterator
 
+from . import exceptions
 from .artefacts import File
 from .manager import LocalManager, Manager
 
+_no_replace: contextvars.ContextVar[bool] = contextvars.ContextVar("stowtui_no_replace", default=False)
 
-def transfer(source: File, manager: Manager, path: str, callback=None, cancel=None) -> None:
+
+@contextlib.contextmanager
+def no_replace(enabled: bool = True) -> Iterator[None]:
+    """Within the block (in this thread), transfers never replace what is at their destination."""
+    token = _no_replace.set(enabled)
+    try:
+        yield
+    finally:
+        _no_replace.reset(token)
+
+
+def _check(cancel, source: File) -> None:
+    """Nothing is put in place once cancelled (a late end of abandoned work is dropped)."""
+    if cancel is not None and cancel.is_set():
+        raise exceptions.OperationCancelled(f"The transfer of {source.abspath} was cancelled")
+
+
+def transfer(
+    source: File, manager: Manager, path: str, callback=None, cancel=None, no_replace: bool | None = None
+) -> None:
     """Write one file to ``manager`` at ``path``.
 
     ``callback(n)`` is told of bytes moved; ``cancel`` (a ``threading.Event``)
-    stops the transfer where the managers support it.
+    stops the transfer where the managers support it. ``no_replace``: a file
+    that is at ``path`` by the time the write ends is not replaced (the
+    manager raises ``paths.DestinationTaken``); None: as :func:`no_replace` says.
     """
+    keep = _no_replace.get() if no_replace is None else no_replace
     source_manager = source.manager
     if source_manager is manager:
-        manager.copy_within(source, path, callback, cancel)
+        manager.copy_within(source, path, callback, cancel, no_replace=keep)
     elif isinstance(source_manager, LocalManager):
-        manager.upload(source_manager.url(source.path), path, callback, cancel)
+        manager.upload(source_manager.url(source.path), path, callback, cancel, no_replace=keep)
     elif isinstance(manager, LocalManager):
-        with manager.staging(path) as local:
+        with manager.staging(path, no_replace=keep) as local:
             source_manager.download(source, local, callback, cancel)
+            _check(cancel, source)
     else:
         half = (lambda n: callback(n / 2)) if callback else None
         with tempfile.TemporaryDirectory(prefix="stowtui-") as workspace:
             local = os.path.join(workspace, "part")
             source_manager.download(source, local, half, cancel)
-            manager.upload(local, path, half, cancel)
+            _check(cancel, source)
+            manager.upload(local, path, half, cancel, no_replace=keep)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Tree
@@ -22,11 +21,12 @@ from textual.worker import Worker, get_current_worker
 from ..managers import Artefact, Directory, File, Manager
 from ..managers.exceptions import StowError
 from ..managers.manager import SizeTotals
-from ..peek import human_bytes
-from ..text import human_size, visible
-from ..widgets.info_panel import InfoPanel, objects
-from ..widgets.pane import Pane, StorageTree
+from ..text import count, exact_size, human_size, visible
+from ..widgets.info_panel import InfoPanel
+from ..widgets.inspect_strip import InspectStrip
+from ..widgets.pane import Pane
 from ..widgets.preview import Preview
+from ..widgets.storage_tree import StorageTree
 from .dialogs import InputDialog
 from .versions import VersionsScreen
 
@@ -37,12 +37,10 @@ PRESIGN_MAX = 7 * 24 * 3600  # what SigV4 allows
 
 
 def size_summary(totals: SizeTotals) -> str:
-    text = f"Σ {visible(totals.url)}: {objects(totals.objects)}, {human_bytes(totals.bytes)}"
-    if totals.bytes >= 1024:
-        text += f" ({totals.bytes:,} bytes)"
+    text = f"Σ {visible(totals.url)}: {count(totals.objects, 'object')}, {exact_size(totals.bytes, short_first=True)}"
     if len(totals.by_class) > 1 or (totals.by_class and "STANDARD" not in totals.by_class):
-        text += " · " + ", ".join(f"{visible(name)} {count:,}/{human_size(size)}"
-                                  for name, (count, size) in sorted(totals.by_class.items()))
+        text += " · " + ", ".join(f"{visible(name)} {objects:,}/{human_size(size)}"
+                                  for name, (objects, size) in sorted(totals.by_class.items()))
     if totals.skipped:
         text += f" · {totals.skipped} unreadable"
     return text
@@ -61,6 +59,14 @@ class InspectingScreen(Screen):
             self.totals = totals
             self.error = error
 
+    class Signed(Message):
+        """A presigned link was made (from the worker)."""
+
+        def __init__(self, link: str, seconds: int):
+            super().__init__()
+            self.link = link
+            self.seconds = seconds
+
     _count_worker: Worker | None = None
     _count_generation: int = 0
     _count_shown: tuple[Pane | None, str] = (None, "")  # the pane counting, and what it shows
@@ -68,17 +74,19 @@ class InspectingScreen(Screen):
     # Composition (MainScreen.compose yields this) ----------------------
 
     def compose_inspect(self) -> ComposeResult:
-        with Horizontal(id="inspect"):
-            yield Preview(id="preview", settle=SETTLE, focusable=False)
-            yield InfoPanel(id="info", settle=SETTLE)
+        yield InspectStrip(id="inspect", settle=SETTLE)
+
+    @property
+    def strip(self) -> InspectStrip:
+        return self.query_one("#inspect", InspectStrip)
 
     @property
     def preview(self) -> Preview:
-        return self.query_one("#preview", Preview)
+        return self.strip.preview
 
     @property
     def info_panel(self) -> InfoPanel:
-        return self.query_one("#info", InfoPanel)
+        return self.strip.info_panel
 
     @property
     def active_pane(self) -> Pane:  # overridden by MainScreen
@@ -97,18 +105,14 @@ class InspectingScreen(Screen):
 
     @property
     def preview_open(self) -> bool:
-        return self.query_one("#inspect").has_class("open") and self.preview.display
+        return self.strip.preview_open
 
     @property
     def info_open(self) -> bool:
-        return self.query_one("#inspect").has_class("open") and self.info_panel.display
+        return self.strip.info_open
 
     def _follow(self) -> None:
-        artefact = self.cursor_artefact()
-        if self.preview_open:
-            self.preview.show(artefact)
-        if self.info_open:
-            self.info_panel.show(artefact)
+        self.strip.follow(self.cursor_artefact())
 
     @on(Tree.NodeHighlighted)
     def _inspect_highlighted(self, event: Tree.NodeHighlighted) -> None:
@@ -122,13 +126,7 @@ class InspectingScreen(Screen):
 
     def _open(self, preview: bool, info: bool) -> None:
         """Show the preview and/or the info panel in the strip under the panes."""
-        self.preview.display, self.info_panel.display = preview, info
-        self.preview.border_title, self.info_panel.border_title = "Preview", "Info"
-        self.query_one("#inspect").set_class(preview or info, "open")
-        if not preview:
-            self.preview.show(None)  # stop reading
-        if not info:
-            self.info_panel.show(None)
+        self.strip.open(preview, info)
         self._follow()
 
     def action_toggle_preview(self) -> None:
@@ -249,13 +247,14 @@ class InspectingScreen(Screen):
         try:
             link = artefact.manager.presign(artefact.path, seconds)
         except StowError as error:
-            self.notify(str(error), title="Cannot sign a link", severity="error", markup=False)
+            self.notify(str(error), title="Cannot sign a link", severity="error", markup=False)  # notify is thread-safe
             return
-        self.app.call_from_thread(self._copied_link, link, seconds)
+        self.post_message(self.Signed(link, seconds))
 
-    def _copied_link(self, link: str, seconds: int) -> None:
-        self.app.copy_to_clipboard(link)
-        self.notify(f"Presigned link, valid {seconds:,} s", title="Copied to the clipboard", markup=False)
+    @on(Signed)
+    def _signed(self, event: Signed) -> None:
+        self.app.copy_to_clipboard(event.link)
+        self.notify(f"Presigned link, valid {event.seconds:,} s", title="Copied to the clipboard", markup=False)
 
     # Versions ------------------------------------------------------------
 
@@ -264,10 +263,4 @@ class InspectingScreen(Screen):
         if not isinstance(artefact, File) or type(artefact.manager).versions is Manager.versions:
             self.notify("Versions are listed for objects in S3 buckets", severity="warning")
             return
-        other = self.other_pane
-
-        def copied(url: str) -> None:
-            for pane in (self.active_pane, other):
-                pane.refresh_directory(url)
-
-        self.app.push_screen(VersionsScreen(artefact, other.url, on_copied=copied))
+        self.app.push_screen(VersionsScreen(artefact, self.other_pane.url))

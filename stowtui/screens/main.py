@@ -2,29 +2,37 @@
 
 Follow F5 from here: ``action_copy`` → :class:`TransferDialog` → ``start_job``
 → ``JobQueue.copy`` (stowtui/jobs.py) → the managers; the jobs panel polls the
-job's progress, and ``JobFinished`` refreshes the panes it touched.
+job's progress, and ``JobsPanel.JobFinished`` refreshes the panes it touched.
+
+Results come back from threads as messages only: the panes' listings
+(``Pane.PageListed``), a job's end (``JobsPanel.JobFinished``), a conflict a
+job's planner asks about (``ConflictAsked``, answered through a ``Future``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
+from concurrent.futures import Future
 
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from .. import managers
 from ..jobs import Conflict, Decision, Job, JobState
-from ..managers import Artefact
+from ..managers import Artefact, Directory
 from ..managers.exceptions import StowError
 from ..text import visible
 from ..widgets.jobs_panel import JobsPanel
-from ..widgets.pane import Pane, StorageTree
+from ..widgets.pane import Pane
+from ..widgets.storage_tree import StorageTree
 from .dialogs import ConfirmDialog, ConflictDialog, InputDialog, TransferDialog
 from .help import HelpScreen
 from .inspect import InspectingScreen
@@ -71,15 +79,27 @@ class MainScreen(InspectingScreen):
         Binding("V", "versions", "Versions", show=False, id="versions"),
     ]
 
-    class JobFinished(Message):
-        def __init__(self, job: Job):
+    class ConflictAsked(Message):
+        """A job's planner waits for ``answer`` about ``conflict`` (posted from its thread)."""
+
+        def __init__(self, conflict: Conflict, answer: Future):
             super().__init__()
-            self.job = job
+            self.conflict = conflict
+            self.answer = answer
+
+    class DirectoryMade(Message):
+        """F7 made a directory in ``pane``'s directory (from the worker)."""
+
+        def __init__(self, pane: Pane):
+            super().__init__()
+            self.pane = pane
 
     def __init__(self, left: str, right: str):
         super().__init__()
         self._left, self._right = left, right
         self._drag: Drag | None = None
+        self._questions: set[Future] = set()  # conflicts waiting for an answer, each a planner thread
+        self._questions_lock = threading.Lock()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
@@ -115,10 +135,7 @@ class MainScreen(InspectingScreen):
 
     @property
     def active_pane(self) -> Pane:
-        focused = self.focused
-        while focused is not None and not isinstance(focused, Pane):
-            focused = focused.parent
-        return focused if isinstance(focused, Pane) else self.left
+        return _pane_of(self.focused) or self.left
 
     @property
     def other_pane(self) -> Pane:
@@ -167,18 +184,10 @@ class MainScreen(InspectingScreen):
 
         self.app.push_screen(InputDialog("Open a location (path or URL, e.g. s3://bucket/prefix/)", pane.url), done)
 
-    @on(StorageTree.Activated)
+    @on(StorageTree.Activated, "#tree")
     def _activated(self, event: StorageTree.Activated) -> None:
-        entry = event.node.data
-        pane = next(p for p in self._panes() if p.tree is event.tree)
-        if entry is None:
-            return
-        if event.node.is_root:
-            pane.go_up()
-        elif entry.is_dir:
-            pane.open(entry.artefact)
-        else:
-            self.app.push_screen(ViewerScreen(entry.artefact))
+        """Enter on a file (its pane handles directories itself)."""
+        self.app.push_screen(ViewerScreen(event.node.data.artefact))
 
     def action_view(self) -> None:
         selection = self.active_pane.tree.cursor_node
@@ -227,34 +236,46 @@ class MainScreen(InspectingScreen):
             return None
         self.jobs_panel.display = True
         self.jobs_panel.add_job(job)
-        job.add_done_callback(lambda finished: self.post_message(self.JobFinished(finished)))
         return job
 
     def _ask(self, conflict: Conflict) -> Decision:
-        """Called on a job's planning thread: show the dialog, wait for the answer."""
-        answer: list[Decision] = []
-        ready = threading.Event()
-
-        def show() -> None:
-            def done(decision: Decision | None) -> None:
-                answer.append(decision or Decision("skip"))
-                ready.set()
-
-            self.app.push_screen(ConflictDialog(conflict), done)
-
+        """The jobs' ``ask`` callback, on a job's planning thread: put the question, wait for the answer."""
+        answer: Future = Future()
+        with self._questions_lock:
+            self._questions.add(answer)
         try:
-            self.app.call_from_thread(show)
-        except RuntimeError:  # the app is closing
-            return Decision("cancel")
-        while not ready.wait(0.5):
-            if not self.app.is_running:
-                return Decision("cancel")
-        return answer[0]
+            if not self.post_message(self.ConflictAsked(conflict, answer)):
+                return Decision("cancel")  # the screen is closing: so is every job
+            return answer.result()
+        finally:
+            with self._questions_lock:
+                self._questions.discard(answer)
 
-    @on(JobFinished)
-    def _job_finished(self, event: JobFinished) -> None:
+    @on(ConflictAsked)
+    def _conflict_asked(self, event: ConflictAsked) -> None:
+        def done(decision: Decision | None) -> None:
+            if not event.answer.done():
+                event.answer.set_result(decision or Decision("skip"))
+
+        self.app.push_screen(ConflictDialog(event.conflict), done)
+
+    def on_unmount(self) -> None:
+        # The app is closing (and cancels every job): questions nobody will answer stop their jobs.
+        # The dialog is modal, so nothing else can cancel a job while its question is open.
+        with self._questions_lock:
+            waiting = list(self._questions)
+        for answer in waiting:
+            if not answer.done():
+                answer.set_result(Decision("cancel"))
+
+    def refresh_panes(self, url: str) -> None:
+        """Something changed at ``url``: every pane showing it lists it again."""
+        for pane in self._panes():
+            pane.refresh_directory(url)
+
+    @on(JobsPanel.JobFinished)
+    def _job_finished(self, event: JobsPanel.JobFinished) -> None:
         job = event.job
-        self.jobs_panel.update_rows()
         if job.state is JobState.DONE:
             self.notify(visible(job.title), title=f"{job.kind.title()} done", markup=False)
         elif job.state is JobState.CANCELLED:
@@ -267,13 +288,7 @@ class MainScreen(InspectingScreen):
             self.notify("\n".join(lines), title=f"{job.kind.title()}: {len(failures)} failed",
                         severity="error", timeout=10, markup=False)
         for url in job.touched:
-            for pane in self._panes():
-                pane.refresh_directory(url)
-
-    @on(JobsPanel.RetryStarted)
-    def _retry_started(self, event: JobsPanel.RetryStarted) -> None:
-        self.jobs_panel.add_job(event.job)
-        event.job.add_done_callback(lambda finished: self.post_message(self.JobFinished(finished)))
+            self.refresh_panes(url)
 
     def action_delete(self) -> None:
         sources = self.active_pane.selection()
@@ -295,24 +310,26 @@ class MainScreen(InspectingScreen):
             return
 
         def done(name: str | None) -> None:
-            if name:
-                self._mkdir(pane, name)
+            if name and pane.directory is not None:
+                self._mkdir(pane, pane.directory, name)
 
         self.app.push_screen(InputDialog("New directory name", placeholder="name"), done)
 
     @work(thread=True, group="mkdir", exit_on_error=False)
-    def _mkdir(self, pane: Pane, name: str) -> None:
-        directory = pane.directory
+    def _mkdir(self, pane: Pane, directory: Directory, name: str) -> None:
         manager = directory.manager
         try:
             if "/" in name.strip("/"):
                 raise managers.exceptions.InvalidPath(f"'{name}' contains '/': give one name")
             manager.mkdir(manager.child(directory.path, name.strip("/")), exist_ok=False)
         except StowError as error:
-            self.app.call_from_thread(self.notify, str(error), title="Cannot make directory",
-                                      severity="error", markup=False)
+            self.notify(str(error), title="Cannot make directory", severity="error", markup=False)  # thread-safe
             return
-        self.app.call_from_thread(pane.refresh_directory)
+        self.post_message(self.DirectoryMade(pane))
+
+    @on(DirectoryMade)
+    def _directory_made(self, event: DirectoryMade) -> None:
+        event.pane.refresh_directory()
 
     def action_rename(self) -> None:
         pane = self.active_pane
@@ -339,7 +356,6 @@ class MainScreen(InspectingScreen):
                 self.notify(str(error), title="Cannot rename", severity="error", markup=False)
                 return
             self.jobs_panel.add_job(job)
-            job.add_done_callback(lambda finished: self.post_message(self.JobFinished(finished)))
 
         self.app.push_screen(InputDialog("Rename to", artefact.basename), done)
 
@@ -350,9 +366,7 @@ class MainScreen(InspectingScreen):
             widget, _ = self.get_widget_at(x, y)
         except Exception:
             return None
-        while widget is not None and not isinstance(widget, Pane):
-            widget = widget.parent
-        return widget
+        return _pane_of(widget)
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
         pane = self._pane_at(event.screen_x, event.screen_y)
@@ -402,3 +416,13 @@ class MainScreen(InspectingScreen):
         else:
             target = target_pane.url
         self.open_transfer("copy", drag.sources, target, source_pane=drag.pane)
+
+
+def _pane_of(widget: Widget | None) -> Pane | None:
+    """The pane a widget is part of (or is), if any."""
+    if widget is None or isinstance(widget, Pane):
+        return widget
+    try:
+        return widget.query_ancestor(Pane)
+    except NoMatches:
+        return None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Callable
 
 from rich.text import Text
 from textual import on, work
@@ -24,8 +23,9 @@ from .. import stow
 from ..managers import Artefact
 from ..managers.exceptions import ArtefactExists, StowError
 from ..managers.manager import Version
+from ..messages import Written
 from ..text import human_size, short_time, visible
-from .dialogs import InputDialog
+from .dialogs.input import InputDialog
 from .viewer import ViewerScreen
 
 
@@ -43,12 +43,10 @@ class VersionsScreen(Screen):
             super().__init__()
             self.versions = versions
             self.error = error
-
-    def __init__(self, artefact: Artefact, target: str, on_copied: Callable[[str], None] | None = None):
+    def __init__(self, artefact: Artefact, target: str):
         super().__init__()
         self.artefact = artefact
         self.target = target  # where a copy goes by default: the other pane's directory
-        self.on_copied = on_copied
         self.versions: list[Version] = []
 
     def compose(self) -> ComposeResult:
@@ -140,8 +138,8 @@ class VersionsScreen(Screen):
                 artefact.manager.get_version(artefact.path, version.version_id, local)
                 stow.put(local, destination)
         except StowError as error:
-            self.notify(str(error), title="Cannot copy the version", severity="error", markup=False)
+            self.notify(str(error), title="Cannot copy the version", severity="error", markup=False)  # thread-safe
             return
         self.notify(f"{visible(version.version_id)} → {visible(destination)}", title="Version copied", markup=False)
-        if self.on_copied is not None:
-            self.app.call_from_thread(self.on_copied, destination)
+        # To the app: this screen may be closed by now, and the panes are not its own.
+        self.app.post_message(Written(destination))

@@ -15,7 +15,7 @@ import weakref
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
@@ -25,7 +25,7 @@ from textual.widgets import Static
 from ..managers import Artefact, Directory
 from ..managers.exceptions import StowError
 from ..managers.manager import SizeTotals
-from ..text import human_size, visible
+from ..text import count, exact_size, long_time, visible
 
 #: Labels for the backend's names; any other key is shown split at its capitals.
 LABELS = {
@@ -46,29 +46,15 @@ LABELS = {
 SKIPPED = {"LastModified", "ContentLength", "ETag"}
 
 
-def when(moment: datetime.datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
 def label(key: str) -> str:
     return LABELS.get(key) or re.sub(r"(?<=[a-z])(?=[A-Z])", " ", key)
 
 
-def objects(count: int) -> str:
-    return f"{count:,} object" + ("" if count == 1 else "s")
-
-
-def size_line(size: int) -> str:
-    return f"{size:,} bytes" + (f" ({human_size(size)})" if size >= 1024 else "")
-
-
 def totals_lines(totals: SizeTotals) -> list[tuple[str, str]]:
     state = "" if totals.done else "  (counting…)"
-    rows = [("Total size", f"{objects(totals.objects)}, {size_line(totals.bytes)}{state}")]
-    for storage_class, (count, size) in sorted(totals.by_class.items()):
-        rows.append((f"  {storage_class}", f"{objects(count)}, {size_line(size)}"))
+    rows = [("Total size", f"{count(totals.objects, 'object')}, {exact_size(totals.bytes)}{state}")]
+    for storage_class, (objects, size) in sorted(totals.by_class.items()):
+        rows.append((f"  {storage_class}", f"{count(objects, 'object')}, {exact_size(size)}"))
     if totals.skipped:
         rows.append(("  Unreadable", f"{totals.skipped:,} directories left out"))
     return rows
@@ -145,7 +131,8 @@ class InfoPanel(VerticalScroll):
         else:
             self.post_message(self.Described(artefact, details, None))
 
-    def on_info_panel_described(self, message: Described) -> None:
+    @on(Described)
+    def _described(self, message: Described) -> None:
         self._details[message.artefact] = (message.details, message.error)
         if message.artefact is self._asking:
             self._asking = None
@@ -167,14 +154,14 @@ class InfoPanel(VerticalScroll):
         if artefact.is_link and artefact.link_target:
             rows.append(("Link target", artefact.link_target))
         if not is_dir:
-            rows.append(("Size", size_line(getattr(artefact, "size", 0) or 0)))
+            rows.append(("Size", exact_size(getattr(artefact, "size", 0) or 0)))
         totals = self.sizes.get(artefact.abspath)
         if totals is not None:
             rows.extend(totals_lines(totals))
         for name, moment in (("Modified", artefact.modifiedTime), ("Created", artefact.createdTime),
                              ("Accessed", artefact.accessedTime)):
             if moment is not None and (name != "Created" or moment != artefact.modifiedTime or is_dir):
-                rows.append((name, when(moment)))
+                rows.append((name, long_time(moment)))
         if artefact.etag:
             rows.append(("ETag", artefact.etag))
         if artefact.storage_class:
@@ -202,7 +189,7 @@ class InfoPanel(VerticalScroll):
                 for name, item in value.items():
                     rows.append((f"{label(key)}" if name == next(iter(value)) else "", f"{name}: {item}"))
             else:
-                rows.append((label(key), when(value) if isinstance(value, datetime.datetime) else str(value)))
+                rows.append((label(key), long_time(value) if isinstance(value, datetime.datetime) else str(value)))
         return rows
 
     def redraw(self) -> None:

@@ -1,4 +1,10 @@
-"""The jobs panel: every job with a progress bar, counts, rate and ETA; cancel or retry."""
+"""The jobs panel: every job with a progress bar, counts, rate and ETA; cancel or retry.
+
+Jobs run on the engine's threads (stowtui/jobs.py). Their end comes back as
+one message, :class:`JobsPanel.JobFinished`, posted from the job's done
+callback; their progress is a cheap snapshot that the panel reads four times a
+second (a callback per chunk of every file would flood the event loop).
+"""
 
 from __future__ import annotations
 
@@ -13,19 +19,14 @@ from ..jobs import Job, JobState
 from ..text import duration, human_size, visible
 
 
-def _bytes(count: float) -> str:
-    shown = human_size(count)
-    return shown + "B" if shown.isdigit() else shown
-
-
 def describe(job: Job) -> Text:
     """One line: files and bytes done of total, rate and ETA, or the outcome and first failure."""
     progress = job.progress
     parts = [f"{progress.files_done:,}/{progress.files_total:,}{'+' if progress.planning else ''} files"]
     if progress.bytes_total:
-        parts.append(f"{_bytes(progress.bytes_done)}/{_bytes(progress.bytes_total)}")
+        parts.append(f"{human_size(progress.bytes_done, 'B')}/{human_size(progress.bytes_total, 'B')}")
     if not job.state.finished:
-        parts.append(f"{_bytes(progress.rate)}/s" if progress.rate else "")
+        parts.append(f"{human_size(progress.rate, 'B')}/s" if progress.rate else "")
         parts.append(f"ETA {duration(progress.eta)}")
     elif not progress.files_failed:
         parts.append(job.state.value)
@@ -70,7 +71,9 @@ class JobRow(Vertical):
 class JobsPanel(VerticalScroll):
     """All jobs of the session, newest last. Polls each job's cheap progress snapshot."""
 
-    class RetryStarted(Message):
+    class JobFinished(Message):
+        """A job ended (done, failed or cancelled): posted from the engine's thread, bubbles to the screen."""
+
         def __init__(self, job: Job):
             super().__init__()
             self.job = job
@@ -83,25 +86,28 @@ class JobsPanel(VerticalScroll):
         self.set_interval(0.25, self.update_rows)
 
     def add_job(self, job: Job) -> None:
+        """Show a job, and say when it ends (the one bridge from the engine's threads)."""
         self.mount(JobRow(job))
         self.scroll_end(animate=False)
+        job.add_done_callback(lambda finished: self.post_message(self.JobFinished(finished)))
 
     def update_rows(self) -> None:
         for row in self.query(JobRow):
             if not row.has_class("done") or not row.job.state.finished:
                 row.update_from_job()
 
+    @on(JobFinished)
+    def _finished(self) -> None:
+        self.update_rows()
+
     @on(Button.Pressed, ".job-cancel")
     def _cancel(self, event: Button.Pressed) -> None:
-        row = next((a for a in event.button.ancestors if isinstance(a, JobRow)), None)
-        if row is not None:
-            row.job.cancel()
-            row.update_from_job()
+        row = event.button.query_ancestor(JobRow)
+        row.job.cancel()
+        row.update_from_job()
 
     @on(Button.Pressed, ".job-retry")
     def _retry(self, event: Button.Pressed) -> None:
-        row = next((a for a in event.button.ancestors if isinstance(a, JobRow)), None)
-        if row is not None:
-            job = row.job.retry()
-            if job is not None:
-                self.post_message(self.RetryStarted(job))
+        job = event.button.query_ancestor(JobRow).job.retry()
+        if job is not None:
+            self.add_job(job)

@@ -1,239 +1,40 @@
-"""A pane: a lazily populated tree over one directory of any manager.
+"""A pane: a path bar, a lazily populated tree over one directory of any manager, a status line.
 
 Listing happens in thread workers through the manager's batched, paged
-listing (``Manager.lsPages``); pages are added to the tree as they arrive, so
-a big S3 prefix shows its first thousand entries at once and keeps filling in.
-Widgets never touch boto3 or the filesystem: only managers.
+listing (``Manager.lsPages``); each page comes back as a message and is added
+to the tree as it arrives, so a big S3 prefix shows its first thousand
+entries at once and keeps filling in. Widgets never touch boto3 or the
+filesystem: only managers.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
+from functools import partial
 
-from rich.style import Style
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Static, Tree
 from textual.widgets.tree import TreeNode
-from textual.worker import Worker, get_current_worker
+from textual.worker import get_current_worker
 
 from .. import managers
 from ..managers import Artefact, Directory
 from ..managers.exceptions import StowError
-from ..text import human_size, plain, short_time, visible
+from ..text import human_size, plain, visible
+from .path_bar import PathBar
+from .storage_tree import Entry, StorageTree, sort_key
+
+__all__ = ["Entry", "Pane", "PathBar", "StorageTree"]
 
 SORTS = ("name", "size", "time")
-TOGGLE = Style.from_meta({"toggle": True})  # what Tree's click handler looks for
 NO_LABEL = Text("")  # shared by every entry node (a 100k-entry level need not hold 100k labels)
 #: Beyond this many entries a level keeps listing order instead of being re-sorted at the end.
 RESORT_LIMIT = 20_000
-
-
-@dataclasses.dataclass(slots=True)
-class Entry:
-    """What a tree node stands for, and the state of its listing."""
-
-    artefact: Artefact
-    state: str = "unloaded"  # unloaded | loading | loaded | error
-    count: int = 0
-    error: str | None = None
-    generation: int = 0
-    children: list = dataclasses.field(default_factory=list)
-    restore: str | None = None  # the path the cursor was on before a refresh
-
-    @property
-    def is_dir(self) -> bool:
-        return isinstance(self.artefact, Directory)
-
-
-def sort_key(sort: str):
-    def key(artefact: Artefact):
-        is_file = not isinstance(artefact, Directory)
-        name = artefact.basename.lower()
-        if sort == "size":
-            return (is_file, -(getattr(artefact, "size", 0) or 0), name)
-        if sort == "time":
-            stamp = artefact.modifiedTime.timestamp() if artefact.modifiedTime else 0
-            return (is_file, -stamp, name)
-        return (is_file, name, artefact.basename)
-
-    return key
-
-
-class StorageTree(Tree[Entry]):
-    """The tree of one pane. Labels are built from plain text only."""
-
-    ALLOW_SELECT = False
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("right", "expand", "Expand", show=False),
-        Binding("left", "collapse_or_parent", "Collapse", show=False),
-        Binding("space,insert", "mark", "Mark", show=False),
-    ]
-
-    class Activated(Message):
-        """Enter or a double click on an entry."""
-
-        def __init__(self, tree: "StorageTree", node: TreeNode[Entry]):
-            super().__init__()
-            self.tree = tree
-            self.node = node
-
-    class UpRequested(Message):
-        """Left on the root: the pane should show the parent directory."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.auto_expand = False
-        self.marked: dict[int, TreeNode[Entry]] = {}
-
-    # Rendering ---------------------------------------------------------
-
-    def render_label(self, node: TreeNode[Entry], base_style: Style, style: Style) -> Text:
-        entry = node.data
-        if entry is None:
-            return super().render_label(node, base_style, style)
-        artefact = entry.artefact
-        depth = 0
-        parent = node.parent
-        while parent is not None:
-            depth += 1
-            parent = parent.parent
-        icon_style = base_style
-        if entry.is_dir:
-            icon = "▼ " if node.is_expanded else "▶ "
-            icon_style = base_style + TOGGLE
-        else:
-            icon = "  "
-        name = visible(artefact.basename or artefact.abspath)
-        if entry.is_dir and not name.endswith("/"):
-            name += "/"
-        if artefact.is_link:
-            name += " → " + visible(artefact.link_target or "?")
-        if entry.state == "loading":
-            name += f"  (listing… {entry.count:,})" if entry.count else "  (listing…)"
-        elif entry.state == "error":
-            name += "  ⚠ " + visible(entry.error or "error")
-        size = "" if entry.is_dir else human_size(getattr(artefact, "size", None))
-        if entry.is_dir and artefact.metadata.get("region"):
-            size = visible(artefact.metadata["region"])  # a bucket: its region (from ListBuckets or the info panel)
-        width = self.scrollable_content_region.width or 80
-        # Deep levels in a narrow pane drop the time column, then the size: never overflow.
-        for meta in (f" {size:>6} {short_time(artefact.modifiedTime or artefact.createdTime):>12}", f" {size:>6}", ""):
-            room = width - depth * self.guide_depth - len(icon) - len(meta) - 1
-            if room >= 10:
-                break
-        room = max(room, 4)
-        if len(name) > room:
-            name = name[: room - 1] + "…"
-        label_style = "bold" if entry.is_dir else ""
-        if node.id in self.marked:
-            label_style = "bold yellow"
-        if entry.state == "error":
-            label_style = "red"
-        text = Text.assemble(
-            (icon, icon_style),
-            Text(name.ljust(room), style=label_style, no_wrap=True, end=""),
-            Text(meta, style="dim", no_wrap=True, end=""),
-        )
-        text.stylize(style)
-        return text
-
-    def get_label_width(self, node: TreeNode[Entry]) -> int:
-        # Labels are padded to the pane's width by render_label: no need to render
-        # every label of a 100k-entry level on each rebuild just to measure it.
-        return 0
-
-    def process_label(self, label) -> Text:
-        # Labels are never markup: a str is taken literally.
-        return plain(label) if isinstance(label, str) else label
-
-    def move_cursor(self, node: TreeNode[Entry] | None, animate: bool = False) -> None:
-        # A node added since the last idle has no line number yet (Tree builds its
-        # lines lazily): build them first, or the cursor lands on the root.
-        self.last_line
-        super().move_cursor(node, animate)
-
-    # Keys and mouse ----------------------------------------------------
-
-    def action_expand(self) -> None:
-        node = self.cursor_node
-        if node is None or node.data is None or not node.data.is_dir:
-            return
-        if node.is_expanded and node.children:
-            self.cursor_line += 1
-        else:
-            node.expand()
-
-    def action_collapse_or_parent(self) -> None:
-        node = self.cursor_node
-        if node is None:
-            return
-        if node.is_expanded and not node.is_root:
-            node.collapse()
-        elif node.is_root:
-            self.post_message(self.UpRequested())
-        elif node.parent is not None:
-            self.move_cursor(node.parent)
-
-    def action_mark(self) -> None:
-        node = self.cursor_node
-        if node is None or node.is_root:
-            return
-        if node.id in self.marked:
-            del self.marked[node.id]
-        else:
-            self.marked[node.id] = node
-        node.refresh()
-        self.action_cursor_down()
-
-    def action_select_cursor(self) -> None:
-        node = self.cursor_node
-        if node is not None:
-            self.post_message(self.Activated(self, node))
-
-    async def _on_click(self, event: events.Click) -> None:
-        event.prevent_default()  # not Tree._on_click too: it would "select" (enter, view) on one click
-        meta = event.style.meta
-        if "line" not in meta:
-            return
-        line = meta["line"]
-        node = self.get_node_at_line(line)
-        if node is None:
-            return
-        if meta.get("toggle", False):
-            self._toggle_node(node)
-            return
-        self.cursor_line = line
-        if event.chain >= 2:
-            self.post_message(self.Activated(self, node))
-
-    def node_at_screen(self, x: int, y: int) -> TreeNode[Entry] | None:
-        """The node drawn at a screen position, if any."""
-        region = self.content_region
-        if not region.contains(x, y):
-            return None
-        return self.get_node_at_line(y - region.y + int(self.scroll_offset.y))
-
-
-class PathBar(Static):
-    """The pane's location; a long one loses its start, never the current directory's name."""
-
-    location = reactive("", layout=False)
-
-    def render(self) -> Text:
-        shown = visible(self.location)
-        width = self.size.width or len(shown)
-        if len(shown) > width:
-            shown = "…" + shown[-(width - 1):]
-        return Text(shown, no_wrap=True, end="")
 
 
 class Pane(Vertical):
@@ -251,12 +52,29 @@ class Pane(Vertical):
             self.url = url
             self.error = error
 
+    class PageListed(Message, bubble=False):
+        """A page of a node's listing, from the worker; dropped unless ``generation`` is the node's latest."""
+
+        def __init__(self, node: TreeNode[Entry], generation: int, page: list[Artefact]):
+            super().__init__()
+            self.node = node
+            self.generation = generation
+            self.page = page
+
+    class ListingDone(Message, bubble=False):
+        """A node's listing ended (``error`` says why, if it failed), from the worker."""
+
+        def __init__(self, node: TreeNode[Entry], generation: int, error: str | None):
+            super().__init__()
+            self.node = node
+            self.generation = generation
+            self.error = error
+
     def __init__(self, url: str, *, id: str | None = None):
         super().__init__(id=id, classes="pane")
         self._initial = url
         self.directory: Directory | None = None
         self._generations = itertools.count(1)
-        self._workers: dict[int, Worker] = {}
         self.filter_text = ""
 
     def compose(self) -> ComposeResult:
@@ -281,6 +99,10 @@ class Pane(Vertical):
     @property
     def status(self) -> Static:
         return self.query_one("#status", Static)
+
+    @property
+    def filter_box(self) -> Input:
+        return self.query_one("#filter", Input)
 
     @property
     def url(self) -> str:
@@ -314,9 +136,7 @@ class Pane(Vertical):
         self.directory = directory
         self.path_bar.location = directory.abspath
         tree = self.tree
-        for worker in self._workers.values():
-            worker.cancel()
-        self._workers.clear()
+        self.workers.cancel_node(self)  # every listing of the old directory (the pane runs nothing else)
         tree.marked.clear()
         tree.reset(plain(directory.abspath), Entry(directory))
         tree.root.expand()
@@ -347,27 +167,36 @@ class Pane(Vertical):
             entry.restore = cursor.data.artefact.path
         node.remove_children()
         node.refresh()
-        previous = self._workers.pop(node.id, None)
-        if previous is not None:
-            previous.cancel()
-        self._workers[node.id] = self._list(node, entry.artefact, entry.generation, refresh)
+        # One listing per node: a new one cancels the one before (exclusive), and the
+        # group lets a collapse cancel it. Workers of a group are per pane (node ids are per tree).
+        self.run_worker(
+            partial(self._list, node, entry.artefact, entry.generation, refresh),
+            group=self._group(node), description=entry.artefact.abspath,
+            thread=True, exclusive=True, exit_on_error=False,
+        )
         self.status.update(Text(f"Listing {visible(entry.artefact.abspath)}…"))
 
-    @work(thread=True, group="list", exit_on_error=False)
+    @staticmethod
+    def _group(node: TreeNode[Entry]) -> str:
+        return f"list:{node.id}"
+
     def _list(self, node: TreeNode[Entry], directory: Artefact, generation: int, refresh: bool) -> None:
+        """In a thread: post the pages of ``directory`` as they come, then how it ended."""
         worker = get_current_worker()
         try:
             for page in directory.manager.lsPages(directory.path, refresh=refresh):
                 if worker.is_cancelled:
                     return
-                self.app.call_from_thread(self._add_page, node, page, generation)
+                self.post_message(self.PageListed(node, generation, page))
         except StowError as error:
-            self.app.call_from_thread(self._finish, node, generation, str(error))
+            error_text = str(error)
         except Exception as error:  # never a traceback: a message in the pane
-            self.app.call_from_thread(self._finish, node, generation, f"{type(error).__name__}: {error}")
+            error_text = f"{type(error).__name__}: {error}"
         else:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._finish, node, generation, None)
+            if worker.is_cancelled:
+                return
+            error_text = None
+        self.post_message(self.ListingDone(node, generation, error_text))
 
     def _visible(self, artefact: Artefact) -> bool:
         name = artefact.basename
@@ -378,14 +207,23 @@ class Pane(Vertical):
         return True
 
     def _add_nodes(self, node: TreeNode[Entry], artefacts) -> None:
+        depth = node.data.depth + 1 if node.data is not None else 1
         for artefact in sorted((a for a in artefacts if self._visible(a)), key=sort_key(self.sort)):
             # render_label draws entries from their Entry: the node's own label can be one shared object.
-            node.add(NO_LABEL, Entry(artefact), allow_expand=isinstance(artefact, Directory))
+            node.add(NO_LABEL, Entry(artefact, depth), allow_expand=isinstance(artefact, Directory))
+
+    @on(PageListed)
+    def _page_listed(self, event: PageListed) -> None:
+        self._add_page(event.node, event.page, event.generation)
+
+    @on(ListingDone)
+    def _listing_done(self, event: ListingDone) -> None:
+        self._finish(event.node, event.generation, event.error)
 
     def _add_page(self, node: TreeNode[Entry], page: list[Artefact], generation: int) -> None:
         entry = node.data
         if entry is None or entry.generation != generation:
-            return
+            return  # an answer for a listing since replaced, or collapsed
         entry.count += len(page)
         entry.children.extend(page)
         self._add_nodes(node, page)
@@ -395,7 +233,6 @@ class Pane(Vertical):
         entry = node.data
         if entry is None or entry.generation != generation:
             return
-        self._workers.pop(node.id, None)
         entry.state = "error" if error else "loaded"
         entry.error = error
         if not error and len(node.children) > 1 and entry.count <= RESORT_LIMIT and not self._in_order(node):
@@ -417,7 +254,7 @@ class Pane(Vertical):
         return all(a <= b for a, b in zip(keys, keys[1:]))
 
     def _rebuild(self, node: TreeNode[Entry]) -> None:
-        """Re-add a loaded level from the manager's cache: sorted and filtered."""
+        """Re-add a loaded level from its listing (``Entry.children``): sorted and filtered."""
         entry = node.data
         if entry is None or entry.state != "loaded":
             return
@@ -485,17 +322,30 @@ class Pane(Vertical):
 
     @on(Tree.NodeCollapsed, "#tree")
     def _collapsed(self, event: Tree.NodeCollapsed) -> None:
-        worker = self._workers.pop(event.node.id, None)
         entry = event.node.data
-        if worker is not None and entry is not None:
-            worker.cancel()  # stop a listing nobody waits for
+        if entry is not None and entry.state == "loading":
+            self.workers.cancel_group(self, self._group(event.node))  # stop a listing nobody waits for
             entry.state = "unloaded"
             entry.generation = next(self._generations)
             event.node.remove_children()
 
-    @on(StorageTree.UpRequested)
+    @on(StorageTree.UpRequested, "#tree")
     def _up(self) -> None:
         self.go_up()
+
+    @on(StorageTree.Activated, "#tree")
+    def _activated(self, event: StorageTree.Activated) -> None:
+        """Enter or a double click: the root goes up, a directory is entered; a file is the screen's to show."""
+        node, entry = event.node, event.node.data
+        if entry is not None and not node.is_root and not entry.is_dir:
+            return  # bubbles on to the screen
+        event.stop()
+        if entry is None:
+            return
+        if node.is_root:
+            self.go_up()
+        else:
+            self.open(entry.artefact)
 
     def watch_sort(self) -> None:
         if self.is_mounted and self.directory is not None:
@@ -506,7 +356,7 @@ class Pane(Vertical):
         self.watch_sort()
 
     def start_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        box = self.filter_box
         box.remove_class("hidden")
         box.value = self.filter_text
         box.focus()
@@ -519,13 +369,13 @@ class Pane(Vertical):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
-        box = self.query_one("#filter", Input)
+        box = self.filter_box
         if not box.value:
             box.add_class("hidden")
         self.tree.focus()
 
     def on_key(self, event: events.Key) -> None:
-        box = self.query_one("#filter", Input)
+        box = self.filter_box
         if event.key == "escape" and box.has_focus:
             box.value = ""
             box.add_class("hidden")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from rich.markdown import Markdown
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
@@ -20,8 +20,8 @@ from textual.worker import get_current_worker
 
 from ..managers import Artefact, Directory
 from ..managers.exceptions import StowError
-from ..peek import THEME, Peek, human_bytes, lines_of, peek
-from ..text import visible
+from ..peek import THEME, Peek, lines_of, peek
+from ..text import human_size, visible
 from .text_view import TextView
 
 HEAD = 64 * 1024
@@ -31,9 +31,9 @@ MORE = 256 * 1024
 def extent(length: int, complete: bool, size: int | None) -> str:
     """``showing the first 64K of 300M``, or ``all 12K``."""
     if complete:
-        return f"all {human_bytes(length)}"
-    total = f" of {human_bytes(size)}" if size is not None else ""
-    return f"showing the first {human_bytes(length)}{total}"
+        return f"all {human_size(length, ' bytes')}"
+    total = f" of {human_size(size, ' bytes')}" if size is not None else ""
+    return f"showing the first {human_size(length, ' bytes')}{total}"
 
 
 class Preview(Vertical):
@@ -48,7 +48,7 @@ class Preview(Vertical):
     Preview > #viewer-status { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
-    class Loaded(Message):
+    class Loaded(Message, bubble=False):
         """A read finished (or failed): posted by the worker, handled by the preview itself."""
 
         def __init__(self, generation: int, data: bytes, complete: bool, peeked: Peek | None, error: str | None,
@@ -161,7 +161,7 @@ class Preview(Vertical):
         if self.artefact is None or isinstance(self.artefact, Directory) or self.reading or self.complete or self.error:
             return False
         self.reading = True
-        self.status.update(f"Loading {human_bytes(self.more)} more…")
+        self.status.update(f"Loading {human_size(self.more, ' bytes')} more…")
         self._read(self.artefact, self.version_id, len(self.data), self.more, self.data, self.object_size, self._generation)
         return True
 
@@ -189,20 +189,16 @@ class Preview(Vertical):
         complete = len(chunk) < length or (size is not None and len(data) >= size)
         try:
             peeked = peek(artefact.basename, data, complete, artefact.content_type)
-            lines = None
-            if peeked.text is not None:  # split here, off the event loop: megabytes take a while
-                lines = lines_of(peeked.text)
-                if not complete:
-                    trailer = f"— {extent(len(data), complete, size)}{self._more(complete)} —"
-                    lines += [Text(""), Text(trailer, style="dim")]
+            # Split here, off the event loop: megabytes take a while.
+            lines = lines_of(peeked.text) if peeked.text is not None else None
         except Exception as error:  # a bug in rendering must not leave "Loading…" forever
             self.post_message(self.Loaded(generation, before, False, None, f"{type(error).__name__}: {error}", None))
             return
         if not worker.is_cancelled:
             self.post_message(self.Loaded(generation, data, complete, peeked, None, lines))
 
-    def on_preview_loaded(self, message: Loaded) -> None:
-        message.stop()
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
         if message.generation != self._generation:
             return  # an answer about a file no longer shown
         self.reading = False
@@ -238,8 +234,11 @@ class Preview(Vertical):
             if peeked.kind != self.peeked_kind:
                 self.query_one("#viewer-body", VerticalScroll).scroll_home(animate=False)
         else:
+            lines = lines or []
+            if not self.complete:  # where the text stops
+                lines += [Text(""), Text(f"— {self.extent()}{more} —", style="dim")]
             scrolled = self.body.scroll_offset
-            self.body.set_lines(lines or [])
+            self.body.set_lines(lines)
             if self.data and peeked.kind == self.peeked_kind:
                 self.body.scroll_to(scrolled.x, scrolled.y, animate=False)  # "load more" keeps the place
         focused = self.screen.focused

@@ -29,11 +29,11 @@ import urllib.parse
 
 from .. import exceptions
 from ..manager import RemoteManager
-from ..paths import shown_text
+from ..urls import shown_text
 from .client import credentials_name, named_credentials, new_client
 from .inspection import InspectionMixin
 from .listing import ListingMixin
-from .transfers import TransfersMixin
+from .transfers import TransfersMixin, Unreplaced
 
 __all__ = ["S3"]
 
@@ -45,6 +45,7 @@ class S3(ListingMixin, TransfersMixin, InspectionMixin, RemoteManager):
     """Amazon S3 and S3-compatible stores (MinIO, Ceph, R2...)."""
 
     SUPPORTS_TRANSFER_OPTIONS = True
+    SUPPORTS_NO_REPLACE = True  # IfNoneMatch: "*" on uploads and copies
     IMPLICIT_DIRECTORIES = True
 
     def __init__(
@@ -60,8 +61,17 @@ class S3(ListingMixin, TransfersMixin, InspectionMixin, RemoteManager):
         aws_session_token: str | None = None,
         credentials: str | None = None,
         max_pool_connections: int = 64,
+        timeout: float | None = None,
     ):
+        """``timeout``: seconds to wait for an answer to one request before
+        trying again (default 8; ``client.READ_TIMEOUT``); for slow links."""
         super().__init__()
+        if timeout is not None:
+            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < 3600:
+                raise exceptions.StowError(
+                    f"The S3 timeout is a number of seconds above 0 and below 3600, not {timeout!r}"
+                )
+        self.timeout = timeout
         self.endpoint_url = endpoint_url
         self.profile = profile
         self.region = region
@@ -85,12 +95,13 @@ class S3(ListingMixin, TransfersMixin, InspectionMixin, RemoteManager):
         self._client_lock = threading.Lock()
         self._client_instance = None
         self._transfers: dict[str, object] = {}
+        self._unreplaced = Unreplaced()
 
     # Configuration -----------------------------------------------------
 
     def toConfig(self) -> dict:
         config = {"manager": "S3"}
-        for name in ("endpoint_url", "profile", "region", "path_style"):
+        for name in ("endpoint_url", "profile", "region", "path_style", "timeout"):
             value = getattr(self, name)
             if value is not None:
                 config[name] = value
@@ -122,7 +133,9 @@ class S3(ListingMixin, TransfersMixin, InspectionMixin, RemoteManager):
                     unsigned=self.unsigned,
                     credentials=self._credentials,
                     max_pool_connections=self._max_pool_connections,
+                    timeout=self.timeout,
                 )
+                self._unreplaced.register(self._client_instance)
             return self._client_instance
 
     # Paths -------------------------------------------------------------

@@ -16,6 +16,19 @@ MiB = 1024**2
 #: Below this, a PUT sends its body at once instead of waiting for ``100 Continue``.
 CONTINUE_THRESHOLD = 1 * MiB
 
+# Time limits for an interactive tool (botocore's own are 60 s a read, 5
+# attempts: five minutes before a silent endpoint is reported). A silent
+# listing now ends within READ_TIMEOUT * ATTEMPTS + CONNECT_TIMEOUT (29 s) plus
+# the retries' short back-off; ``timeout=`` (``--timeout``) raises the read
+# timeout for slow links, and the AWS configuration's own ``max_attempts`` and
+# ``retry_mode`` win over ours where set.
+#: Seconds to open a connection (at most; never more than the read timeout).
+CONNECT_TIMEOUT = 5
+#: Seconds to wait for the server to answer (or to send more of a body).
+READ_TIMEOUT = 8
+#: Attempts of one request in all, the first included.
+ATTEMPTS = 3
+
 #: Explicit keys given to an S3 manager, by the opaque name ``toConfig`` uses for them,
 #: so that ``connect(**manager.toConfig())`` works in this process without the
 #: secret ever appearing in a config.
@@ -77,6 +90,24 @@ def _no_continue_for_small_bodies(params, **kwargs):
         del headers["Expect"]
 
 
+def _noting_timeouts(config):
+    """An ``after-call-error`` handler that tells a timeout how long was waited
+    (``error.waited``: seconds, attempts), for the sentence ``s3_errors`` makes."""
+
+    def note(exception=None, **kwargs):
+        import botocore.exceptions as bce
+
+        if isinstance(exception, bce.ConnectTimeoutError):
+            exception.waited = config.connect_timeout
+        elif isinstance(exception, bce.ReadTimeoutError):
+            exception.waited = config.read_timeout
+        else:
+            return
+        exception.attempts = (config.retries or {}).get("total_max_attempts")
+
+    return note
+
+
 def new_client(
     *,
     endpoint_url: str | None,
@@ -86,8 +117,12 @@ def new_client(
     unsigned: bool,
     credentials: dict,
     max_pool_connections: int,
+    timeout: float | None = None,
 ):
-    """A boto3 S3 client with our retry defaults and the 100-Continue handler."""
+    """A boto3 S3 client with our time limits and retry defaults, and the 100-Continue handler.
+
+    ``timeout``: seconds to wait for an answer (default :data:`READ_TIMEOUT`).
+    """
     import boto3
     import botocore
     import botocore.session
@@ -107,8 +142,14 @@ def new_client(
         if core.get_config_variable("retry_mode") is None:
             retries["mode"] = "standard"
         if core.get_config_variable("max_attempts") is None:
-            retries["total_max_attempts"] = 5
-    options = dict(retries=retries, max_pool_connections=max_pool_connections)
+            retries["total_max_attempts"] = ATTEMPTS
+    read_timeout = READ_TIMEOUT if timeout is None else timeout
+    options = dict(
+        retries=retries,
+        max_pool_connections=max_pool_connections,
+        connect_timeout=min(CONNECT_TIMEOUT, read_timeout),
+        read_timeout=read_timeout,
+    )
     if path_style:
         options["s3"] = {"addressing_style": "path"}
     if unsigned:
@@ -117,4 +158,5 @@ def new_client(
         client = session.client("s3", endpoint_url=endpoint_url, config=Config(**options))
     # Same event as botocore's own handler, registered after it: so it runs after it.
     client.meta.events.register("before-call.s3", _no_continue_for_small_bodies)
+    client.meta.events.register("after-call-error.s3", _noting_timeouts(client.meta.config))
     return client

@@ -14,9 +14,12 @@ from typing import Iterator
 
 from .. import exceptions
 from ..oserrors import os_errors
+from ..paths import DestinationTaken
 
 CODES_NOT_FOUND = {"NoSuchKey", "404", "NotFound", "NoSuchBucket", "NoSuchUpload"}
 CODES_DENIED = {"AccessDenied", "403", "AllAccessDisabled", "Forbidden"}
+#: A conditional write (``IfNoneMatch: *``) found an object there, or raced another one.
+CODES_TAKEN = {"PreconditionFailed", "ConditionalRequestConflict"}
 CODES_CREDENTIALS = {
     "InvalidAccessKeyId",
     "SignatureDoesNotMatch",
@@ -39,6 +42,17 @@ def _endpoint(error) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "the S3 endpoint"
 
 
+def _timeout(action: str, where: str, error) -> exceptions.BackendTimeout:
+    """A sentence for a request that got no answer in time (``error.waited``: see client.py)."""
+    waited, attempts = getattr(error, "waited", None), getattr(error, "attempts", None)
+    within = f"within {waited:g} s" if isinstance(waited, (int, float)) else "in time"
+    tries = f" ({attempts} attempts)" if attempts and attempts > 1 else ""
+    return exceptions.BackendTimeout(
+        f"Cannot {action} {where}: the S3 endpoint {_endpoint(error)} did not answer {within}{tries}; "
+        "check the endpoint, or allow more time for a slow link (--timeout)"
+    )
+
+
 # The same shape as oserrors.os_errors, on purpose: each maps its own backend's failures.
 @contextlib.contextmanager
 def s3_errors(action: str, where: str) -> Iterator[None]:
@@ -55,6 +69,10 @@ def s3_errors(action: str, where: str) -> Iterator[None]:
         info = error.response.get("Error", {})
         code = str(info.get("Code", ""))
         message = info.get("Message") or ""
+        if code in CODES_TAKEN:
+            raise DestinationTaken(
+                f"Cannot {action} {where}: an object appeared there while it was being written; it was not replaced"
+            ) from error
         if code == "NoSuchBucket":
             bucket = info.get("BucketName") or where
             raise exceptions.ArtefactNotFound(f"Cannot {action} {where}: the bucket {bucket} does not exist") from error
@@ -74,6 +92,8 @@ def s3_errors(action: str, where: str) -> Iterator[None]:
             f"Cannot {action} {where}: no AWS credentials were found "
             "(set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or connect unsigned for public buckets)"
         ) from error
+    except (bce.ReadTimeoutError, bce.ConnectTimeoutError) as error:
+        raise _timeout(action, where, error) from error
     except bce.EndpointConnectionError as error:
         raise exceptions.BackendError(
             f"Cannot {action} {where}: the S3 endpoint {_endpoint(error)} cannot be reached "
@@ -91,6 +111,9 @@ def s3_errors(action: str, where: str) -> Iterator[None]:
         with os_errors(action, where):
             raise error
     except Exception as error:  # s3transfer wraps some failures in its own types
+        last = getattr(error, "last_exception", None)  # RetriesExceededError: the last try's
+        if isinstance(last, (bce.ReadTimeoutError, bce.ConnectTimeoutError)):
+            raise _timeout(action, where, last) from error
         if type(error).__module__.startswith("s3transfer"):
             raise exceptions.BackendError(f"Cannot {action} {where}: {error}") from error
         raise

@@ -172,8 +172,9 @@ class ListingMixin:
     def _walk(self, directory: Directory) -> Iterator[Artefact]:
         """Everything below a prefix from one flat listing (one request per 1,000 keys), listed now.
 
-        A ``dir/`` key is that directory's marker, with or without a body: it
-        shows the directory (once), never a file.
+        A ``dir/`` key is that directory's marker: it shows the directory. One
+        that holds bytes is also yielded, as a ``File`` flagged ``marker`` (its
+        path ends in ``/``; it is not cached), so that a copy into S3 keeps it.
         """
         if directory.path == "/":
             yield from super()._walk(directory)
@@ -197,7 +198,11 @@ class ListingMixin:
                             seen[path] = self._addArtefact(Directory(self, path))
                             yield seen[path]
                     if not relative or relative.endswith("/"):
-                        continue  # a directory's marker: its directory is already known
+                        if item.get("Size"):  # a marker with a body
+                            marker = self._file_from_listing(bucket, item)
+                            marker.marker = True
+                            yield marker
+                        continue  # its directory is already known
                     yield self._addArtefact(self._file_from_listing(bucket, item))
         if not shown:
             seen[base] = self._ensureDirectory(base, cached=False)

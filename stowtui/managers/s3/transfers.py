@@ -5,15 +5,25 @@ Mixed into :class:`~stowtui.managers.s3.S3`, which gives ``client``,
 ``TransferManager`` with byte callbacks; a subscriber hands it what a listing
 already told (size, ETag), so a small file costs one request. Copies stay on
 the server: one ``CopyObject`` below :data:`COPY_OBJECT_LIMIT`, parts above.
+
+Safety: a download goes to a short temporary name in its destination
+directory and is put in place only when complete (and not cancelled); a
+directory download never writes outside its destination (:mod:`..paths`);
+``no_replace`` writes carry ``IfNoneMatch: "*"`` (:class:`Unreplaced`); a
+cancelled transfer still blocked after :data:`CANCEL_GRACE` is abandoned.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import os
 import threading
+from typing import Iterator
 
-from .. import exceptions
+from .. import exceptions, paths
 from ..artefacts import Artefact, Directory, File
+from ..fs import refuse_special, special_kind, staged_write
 from .errors import s3_errors
 
 MiB, GiB = 1024**2, 1024**3
@@ -21,6 +31,51 @@ MiB, GiB = 1024**2, 1024**3
 COPY_OBJECT_LIMIT = 5 * GiB
 #: Keys per ``DeleteObjects`` request (S3 takes at most 1,000).
 DELETE_BATCH = 1000
+#: Seconds a cancelled transfer may take to wind up (its requests in flight end,
+#: a multipart upload is aborted) before it is abandoned to finish on its own.
+CANCEL_GRACE = 5.0
+
+
+class Unreplaced:
+    """Keys being written that must not replace an object already there.
+
+    s3transfer refuses ``IfNoneMatch`` among an upload's arguments, so a
+    handler on the client adds ``IfNoneMatch: "*"`` to the ``PutObject``,
+    ``CopyObject`` or ``CompleteMultipartUpload`` of these keys, from
+    whichever thread sends it; S3 then answers 412 if the key exists.
+    """
+
+    OPERATIONS = ("PutObject", "CopyObject", "CompleteMultipartUpload")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: collections.Counter = collections.Counter()
+
+    def register(self, client) -> None:
+        for operation in self.OPERATIONS:
+            client.meta.events.register(f"before-parameter-build.s3.{operation}", self._add_condition)
+
+    @contextlib.contextmanager
+    def writing(self, bucket: str, key: str, no_replace: bool) -> Iterator[None]:
+        """While the block runs, writes of ``bucket``/``key`` are conditional (if ``no_replace``)."""
+        if not no_replace:
+            yield
+            return
+        with self._lock:
+            self._keys[(bucket, key)] += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._keys[(bucket, key)] -= 1
+                if not self._keys[(bucket, key)]:
+                    del self._keys[(bucket, key)]
+
+    def _add_condition(self, params, **kwargs) -> None:
+        with self._lock:
+            wanted = (params.get("Bucket"), params.get("Key")) in self._keys
+        if wanted:
+            params.setdefault("IfNoneMatch", "*")
 
 
 def _subscriber(size: int | None, etag: str | None, callback, done: threading.Event):
@@ -72,10 +127,17 @@ class TransfersMixin:
             return self._transfers[kind]
 
     def _await(self, future, done: threading.Event, cancel: threading.Event | None):
-        """Wait for an s3transfer future; cancel it (aborting multipart uploads) if asked."""
+        """Wait for an s3transfer future; cancel it (aborting multipart uploads) if asked.
+
+        A cancelled transfer ends once its requests in flight do; one still
+        blocked after :data:`CANCEL_GRACE` (a silent endpoint) is abandoned:
+        s3transfer finishes it on its own threads, and nothing uses its result.
+        """
         while not done.wait(0.1):
             if cancel is not None and cancel.is_set():
                 future.cancel()
+                if not done.wait(CANCEL_GRACE):
+                    raise exceptions.OperationCancelled("Cancelled; the request in flight was abandoned")
                 break
         return future.result()
 
@@ -86,7 +148,7 @@ class TransfersMixin:
         with s3_errors("read", source.abspath):
             return self.client.get_object(Bucket=bucket, Key=key)["Body"].read()
 
-    def _download(self, source: File, destination: str, callback=None, cancel=None) -> None:
+    def _download(self, source: File, destination: str, callback=None, cancel=None, no_replace=False) -> None:
         bucket, key = self._split(source.path)
         if key.endswith("/"):
             raise exceptions.InvalidPath(
@@ -97,48 +159,73 @@ class TransfersMixin:
             folder = os.path.dirname(destination) or "."
             if not os.path.isdir(folder):
                 os.makedirs(folder, exist_ok=True)
-            # s3transfer writes to a temporary name and renames it: a cut download never
-            # shows under the final name, and a body cut short is asked for again.
-            future = self._transfer("io").download(
-                bucket, key, destination, subscribers=[_subscriber(source.size, source.etag, callback, done)]
-            )
-            self._await(future, done, cancel)
-            if source.modifiedTime is not None:
-                stamp = source.modifiedTime.timestamp()
-                os.utime(destination, (stamp, stamp))
+            # Into our own short temporary name, through a handle (s3transfer's own
+            # temporary name is the final one plus 9 bytes: too long for a long name).
+            # A cut download never shows under the final name; a body cut short is
+            # asked for again.
+            with staged_write(destination, replace=not no_replace) as staged:
+                with open(staged, "wb") as handle:
+                    future = self._transfer("io").download(
+                        bucket, key, handle, subscribers=[_subscriber(source.size, source.etag, callback, done)]
+                    )
+                    self._await(future, done, cancel)
+                if cancel is not None and cancel.is_set():
+                    raise exceptions.OperationCancelled(f"Download of {source.abspath} was cancelled")
+                if source.modifiedTime is not None:
+                    stamp = source.modifiedTime.timestamp()
+                    os.utime(staged, (stamp, stamp))
 
-    def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None):
+    def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False):
         if isinstance(source, File):
-            self._download(source, destination, callback, cancel)
+            self._download(source, destination, callback, cancel, no_replace)
             return
         os.makedirs(destination, exist_ok=True)
+        refused: list[str] = []
         for artefact in self._walk(source):
-            local = os.path.join(destination, *artefact.path[len(source.path) + 1:].split("/"))
-            if isinstance(artefact, Directory):
-                os.makedirs(local, exist_ok=True)
-            else:
-                self._download(artefact, local, callback, cancel)
+            if getattr(artefact, "marker", False):
+                continue  # a folder/ key with a body: the folder's marker, its bytes written nowhere
+            key = self._split(artefact.path)[1]
+            try:
+                # Keys are data: none may lead out of the destination (``..``, a link there).
+                local = paths.local_destination(destination, artefact.path[len(source.path) + 1:], key, "downloaded")
+                if isinstance(artefact, Directory):
+                    paths.check_inside(destination, local, key, "downloaded")
+                    os.makedirs(local, exist_ok=True)
+                else:
+                    self._download(artefact, local, callback, cancel, no_replace)
+            except exceptions.UnsafePath:
+                if isinstance(artefact, File):  # a refused directory's files say it
+                    refused.append(key)
+        if refused:
+            listed = ", ".join(f'"{key}"' for key in refused[:5])
+            more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
+            raise exceptions.UnsafePath(
+                f"{len(refused)} key(s) under {source.abspath} point outside the destination {destination}; "
+                f"not downloaded: {listed}{more} (everything else was)"
+            )
 
     # Writing -----------------------------------------------------------
 
-    def _upload(self, source: str, destination: str, callback=None, cancel=None) -> None:
+    def _upload(self, source: str, destination: str, callback=None, cancel=None, no_replace=False) -> None:
         bucket, key = self._split(destination)
         if not key:
             raise exceptions.InvalidPath(f"Cannot upload {source} to {self._abspath(destination)}: name a key inside a bucket")
         done = threading.Event()
         with s3_errors("upload", f"{source} to {self._abspath(destination)}"):
             key.encode("utf-8")
+            refuse_special(source, os.stat(source).st_mode)  # reading a FIFO would block for ever
             if cancel is not None and cancel.is_set():
                 raise exceptions.OperationCancelled(f"Upload of {source} was cancelled")
-            future = self._transfer("io").upload(
-                source, bucket, key, subscribers=[_subscriber(None, None, callback, done)]
-            )
-            self._await(future, done, cancel)
+            with self._unreplaced.writing(bucket, key, no_replace):
+                future = self._transfer("io").upload(
+                    source, bucket, key, subscribers=[_subscriber(None, None, callback, done)]
+                )
+                self._await(future, done, cancel)
 
-    def _put(self, source: str, destination: str, *, callback=None, cancel=None):
+    def _put(self, source: str, destination: str, *, callback=None, cancel=None, no_replace=False):
         try:
             if not os.path.isdir(source):
-                self._upload(source, destination, callback, cancel)
+                self._upload(source, destination, callback, cancel, no_replace)
                 return
             for root, folders, files in os.walk(source):
                 relative = os.path.relpath(root, source)
@@ -146,7 +233,11 @@ class TransfersMixin:
                 if not folders and not files:
                     self._mkdir(base)
                 for name in files:
-                    self._upload(os.path.join(root, name), self._child(base, name), callback, cancel)
+                    local = os.path.join(root, name)
+                    with contextlib.suppress(OSError):
+                        if special_kind(os.stat(local).st_mode):
+                            continue  # a FIFO, socket or device is never opened (nor uploaded)
+                    self._upload(local, self._child(base, name), callback, cancel, no_replace)
         finally:
             self._forget(destination)
 
@@ -156,11 +247,12 @@ class TransfersMixin:
             self.client.put_object(Bucket=bucket, Key=key, Body=fileBytes)
         self._forget(destination)
 
-    def _copy_object(self, source: File, destination: str, callback=None, cancel=None) -> None:
+    def _copy_object(self, source: File, destination: str, callback=None, cancel=None, no_replace=False) -> None:
         src_bucket, src_key = self._split(source.path)
         bucket, key = self._split(destination)
         done = threading.Event()
-        with s3_errors("copy", f"{source.abspath} to {self._abspath(destination)}"):
+        with s3_errors("copy", f"{source.abspath} to {self._abspath(destination)}"), \
+                self._unreplaced.writing(bucket, key, no_replace):
             if source.size < COPY_OBJECT_LIMIT:  # what s3transfer would do too: one CopyObject
                 if cancel is not None and cancel.is_set():
                     raise exceptions.OperationCancelled(f"Copy of {source.abspath} was cancelled")
@@ -181,15 +273,15 @@ class TransfersMixin:
             )
             self._await(future, done, cancel)
 
-    def _cp(self, source: Artefact, destination: str, *, callback=None, cancel=None):
+    def _cp(self, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False):
         try:
             if isinstance(source, File):
-                self._copy_object(source, destination, callback, cancel)
+                self._copy_object(source, destination, callback, cancel, no_replace)
                 return
             for artefact in self._walk(source):
                 target = destination + artefact.path[len(source.path):]
                 if isinstance(artefact, File):
-                    self._copy_object(artefact, target, callback, cancel)
+                    self._copy_object(artefact, target, callback, cancel, no_replace)
                 elif not len(artefact):
                     self._mkdir(target)
         finally:

@@ -1,0 +1,88 @@
+"""The ledger: what one job's planner, tasks and directories share.
+
+One lock guards it all (the meter, the failures, the directory states); the
+:class:`~stowtui.jobs.queue.Job` reads it for its public view.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import TYPE_CHECKING, Iterator
+
+from ..managers import Artefact, Manager, exceptions
+from .model import Failure, Skipped, Target
+from .progress import Meter
+from .reservations import RESERVATIONS, Reservations
+
+if TYPE_CHECKING:
+    from .directories import DirState
+
+
+class Ledger:
+    """The shared record of one copy, move or delete job."""
+
+    def __init__(self, kind: str, conflict: str = "skip", reservations: Reservations | None = None) -> None:
+        self.kind = kind  # "copy", "move" or "delete"
+        self.conflict = conflict
+        #: The claims on destination paths (shared with every other job).
+        self.reservations = reservations or RESERVATIONS
+        self.lock = threading.RLock()
+        self.cancel = threading.Event()
+        self.meter = Meter()
+        self.failures: list[Failure] = []
+        #: What a retry is to do again: targets (or, for a delete, artefacts or URLs).
+        self.failed_targets: list[Target | Artefact | str] = []
+        #: Sources left where they are on purpose, with the reason.
+        self.skipped: list[Skipped] = []
+        #: The job was reported over while work of it was still blocked (see
+        #: Job.cancel): what that work ends with is no longer recorded.
+        self.abandoned = False
+        #: Directory URLs this job changed (for views to refresh).
+        self.touched: set[str] = set()
+        #: Source directories being walked, parents before their children.
+        self.directories: list[DirState] = []
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel.is_set()
+
+    def fail(self, source: str, destination: str | None, error: BaseException, target=None) -> None:
+        """Record that ``source`` did not make it; ``target`` is what a retry does again."""
+        reason = str(error) if isinstance(error, exceptions.StowError) else f"{type(error).__name__}: {error}"
+        with self.lock:
+            if self.abandoned:
+                return
+            self.failures.append(Failure(source, destination, reason, error))
+            self.meter.files_failed += 1
+            if target is not None:
+                self.failed_targets.append(target)
+
+    def skip(self, source: str, destination: str | None, reason: str) -> None:
+        """Record that ``source`` was left where it is on purpose, and why."""
+        with self.lock:
+            self.skipped.append(Skipped(source, destination, reason))
+            self.meter.files_skipped += 1
+
+    def release(self, target, wrote: bool = True) -> None:
+        """Give back the claim on a target's destination path (if it has one)."""
+        claim = getattr(target, "claim", None)
+        if claim is not None:
+            self.reservations.release(claim, self, wrote)
+
+    def touch(self, manager: Manager, path: str) -> None:
+        """The directory holding ``path`` changed."""
+        with self.lock:
+            self.touched.add(manager.url(manager.dirname(path)))
+
+    @contextlib.contextmanager
+    def working_on(self, name: str) -> Iterator[None]:
+        """Show ``name`` among what is moving now, for as long as the block runs."""
+        slot = threading.get_ident()
+        with self.lock:
+            self.meter.current[slot] = name
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.meter.current.pop(slot, None)

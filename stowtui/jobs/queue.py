@@ -1,0 +1,347 @@
+"""The queue and its jobs: :class:`JobQueue` starts copy, move and delete
+jobs on one shared thread pool; :func:`default_queue` is the process-wide one.
+
+A job is what the caller holds: its state, progress, failures, skipped
+files and retry. It composes a :class:`~.planner.Planner` (run on the job's
+own thread) and the per-file tasks of :mod:`.tasks` (run on the pool), which
+share the job's :class:`~.ledger.Ledger`; here it bounds the tasks in flight
+and decides when the job is over.
+
+A cancel ends the job within :data:`ABANDON_AFTER` seconds whatever it is
+doing: work still blocked then (a request to a silent endpoint) is abandoned.
+It goes on in the background until its request gives up, but nothing it does
+after the cancel puts a file in place or deletes a source, and what it ends
+with is not recorded.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import threading
+import time
+from typing import Callable, Sequence
+
+from ..managers import Artefact, location
+from . import directories
+from .ledger import Ledger
+from .model import POLICIES, Conflict, Decision, Failure, JobState, Progress, Skipped, Target, as_source
+from .planner import Planner
+from .reservations import RESERVATIONS, Reservations
+
+#: Seconds after ``cancel()`` at which a job still running is reported cancelled
+#: (its blocked work abandoned), so that a cancel always ends it within 2 s.
+ABANDON_AFTER = 1.5
+
+
+class Job:
+    """A copy, move or delete running on a :class:`JobQueue`."""
+
+    _ids = itertools.count(1)
+
+    def __init__(
+        self,
+        queue: JobQueue,
+        kind: str,
+        targets: list[Target] | list[Artefact | str],
+        conflict: str = "skip",
+        ask: Callable[[Conflict], Decision] | None = None,
+        title: str | None = None,
+        merge: bool = True,
+    ):
+        if conflict not in POLICIES:
+            raise ValueError(f"Unknown conflict policy {conflict!r}; use one of {', '.join(POLICIES)}")
+        self.id = next(self._ids)
+        self.kind = kind
+        self.conflict = conflict
+        self.title = title or kind
+        self._queue = queue
+        self._targets = targets
+        self._ask = ask
+        self._merge = merge
+        self._ledger = Ledger(kind, conflict, queue.reservations)
+        self._lock = self._ledger.lock
+        self._planner = Planner(self._ledger, self._submit, conflict, ask, merge)
+        self._finished = threading.Event()
+        self._state = JobState.PLANNING
+        self._planning = True
+        self._outstanding = 0  # tasks submitted and not yet over
+        self._slots = threading.Semaphore(queue.max_pending)
+        self._callbacks: list[Callable[[Job], None]] = []
+        self._abandon_timer: threading.Timer | None = None
+        self._joined = False  # counted among the running jobs of the reservations
+        self.started = time.monotonic()
+        self.ended: float | None = None
+
+    # Public view -------------------------------------------------------
+
+    @property
+    def state(self) -> JobState:
+        return self._state
+
+    @property
+    def failures(self) -> list[Failure]:
+        with self._lock:
+            return list(self._ledger.failures)
+
+    @property
+    def skipped(self) -> list[Skipped]:
+        """Sources left where they are on purpose (special files...), each with its reason."""
+        with self._lock:
+            return list(self._ledger.skipped)
+
+    @property
+    def touched(self) -> set[str]:
+        """Directory URLs this job changed (for views to refresh)."""
+        with self._lock:
+            return set(self._ledger.touched)
+
+    @property
+    def progress(self) -> Progress:
+        with self._lock:
+            finished = self._state.finished
+            now = (self.ended or time.monotonic()) if finished else time.monotonic()
+            return self._ledger.meter.snapshot(now, finished, self._planning)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job ends; True if it did within ``timeout``."""
+        return self._finished.wait(timeout)
+
+    def cancel(self) -> None:
+        """Stop: pending files are dropped, running ones stop at their next chunk.
+
+        The job ends within :data:`ABANDON_AFTER` seconds: what is still blocked
+        then (a request that gets no answer) is abandoned.
+        """
+        self._ledger.cancel.set()
+        with self._lock:
+            if self._state.finished or self._abandon_timer is not None:
+                return
+            self._abandon_timer = threading.Timer(ABANDON_AFTER, self._abandon)
+            self._abandon_timer.daemon = True
+        self._abandon_timer.start()
+
+    def _abandon(self) -> None:
+        """Cancelled a while ago and still running: report it cancelled now."""
+        with self._lock:
+            if self._state.finished:
+                return
+            self._ledger.abandoned = True
+        self._end(JobState.CANCELLED)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._ledger.cancelled
+
+    def add_done_callback(self, callback: Callable[[Job], None]) -> None:
+        with self._lock:
+            if not self._state.finished:
+                self._callbacks.append(callback)
+                return
+        callback(self)
+
+    def retry(self) -> Job | None:
+        """A new job for just the files that failed (None if nothing failed).
+
+        A retried move also removes the source directories the first job had
+        to keep because of those files, once they are through (and if nothing
+        else is left in them).
+        """
+        with self._lock:
+            targets = list(self._ledger.failed_targets)
+        if not targets:
+            return None
+        job = Job(self._queue, self.kind, [], self.conflict, self._ask, title=f"Retry: {self.title}", merge=self._merge)
+        job._targets = directories.adopt(job._ledger, targets) if self.kind != "delete" else targets
+        return self._queue._start(job)
+
+    def __repr__(self) -> str:
+        return f"<Job {self.id} {self.kind} {self._state.value}>"
+
+    # Running -----------------------------------------------------------
+
+    def _run(self) -> None:
+        """The job's own thread: plan everything, then seal the directories."""
+        try:
+            self._planner.run(self._targets)
+        finally:
+            try:
+                # Sealed while still "planning": the last task cannot end
+                # the job while a directory is still being closed here.
+                directories.seal_all(self._ledger)
+            finally:
+                with self._lock:
+                    self._planning = False
+                    if self._state is JobState.PLANNING:
+                        self._state = JobState.RUNNING
+                self._finish_if_idle()
+
+    def _submit(self, task: Callable, target, size: int) -> None:
+        """Run ``task(ledger, target)`` on the pool once a slot is free (so pending tasks stay bounded)."""
+        parent = getattr(target, "parent", None)
+        while not self._slots.acquire(timeout=0.2):
+            if self.cancelled:
+                self._ledger.release(target, wrote=False)
+                if parent is not None:
+                    directories.child_done(self._ledger, parent, ok=False)
+                return
+        meter = self._ledger.meter
+        with self._lock:
+            self._outstanding += 1
+            meter.files_total += 1
+            meter.bytes_total += size or 0
+            if self._state is JobState.PLANNING:
+                self._state = JobState.RUNNING
+        try:
+            self._queue._executor.submit(self._guarded, task, target)
+        except RuntimeError:  # the queue was shut down: nothing more will run
+            self._slots.release()
+            with self._lock:
+                self._outstanding -= 1
+                meter.files_total -= 1
+                meter.bytes_total -= size or 0
+            self.cancel()
+            self._ledger.release(target, wrote=False)
+            if parent is not None:
+                directories.child_done(self._ledger, parent, ok=False)
+
+    def _guarded(self, task: Callable, target) -> None:
+        try:
+            task(self._ledger, target)
+        finally:
+            self._slots.release()
+            with self._lock:
+                self._outstanding -= 1
+            self._finish_if_idle()
+
+    def _finish_if_idle(self) -> None:
+        self._end()
+
+    def _end(self, state: JobState | None = None) -> None:
+        """End the job (exactly once) and tell the waiters and the listeners.
+
+        ``state`` None: only if nothing is left to do, in the state that follows from it.
+        """
+        with self._lock:
+            if self._state.finished:
+                return
+            if state is None:
+                if self._planning or self._outstanding:
+                    return
+                if self.cancelled:
+                    state = JobState.CANCELLED
+                elif self._ledger.failures:
+                    state = JobState.FAILED
+                else:
+                    state = JobState.DONE
+            self._state = state
+            self.ended = time.monotonic()
+            callbacks, self._callbacks = self._callbacks, []
+            joined, self._joined = self._joined, False
+            timer = self._abandon_timer
+        if timer is not None:
+            timer.cancel()
+        if joined:
+            self._queue.reservations.leave()
+        self._finished.set()
+        for callback in callbacks:
+            try:
+                callback(self)
+            except Exception:  # a listener's bug must not break the engine
+                pass
+
+
+class JobQueue:
+    """Jobs sharing one thread pool of ``workers`` threads."""
+
+    def __init__(self, workers: int = 8, max_pending: int | None = None, reservations: Reservations | None = None):
+        self.workers = workers
+        self.max_pending = max_pending or workers * 4
+        #: Claims on destination paths: by default shared with every queue of the process.
+        self.reservations = reservations or RESERVATIONS
+        self._executor = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="stowtui-job")
+        self._lock = threading.Lock()
+        self._jobs: list[Job] = []
+
+    @property
+    def jobs(self) -> list[Job]:
+        with self._lock:
+            return list(self._jobs)
+
+    def _start(self, job: Job) -> Job:
+        self.reservations.join()
+        job._joined = True
+        with self._lock:
+            self._jobs.append(job)
+        threading.Thread(target=job._run, name=f"stowtui-plan-{job.id}", daemon=True).start()
+        return job
+
+    def _into(self, sources: Sequence[Artefact | str], destination_dir: Artefact | str) -> list[Target]:
+        manager, folder = location(destination_dir)
+        targets = []
+        for source in sources:
+            source, basename = as_source(source)
+            # The name comes from the source: checked by the planner (within=).
+            targets.append(Target(source, manager, manager.child(folder, basename), within=folder))
+        return targets
+
+    @staticmethod
+    def _title(verb: str, sources: Sequence, destination=None) -> str:
+        names = [s.abspath if isinstance(s, Artefact) else str(s) for s in sources]
+        what = names[0] if len(names) == 1 else f"{len(names)} items"
+        where = ""
+        if destination is not None:
+            where = " to " + (destination.abspath if isinstance(destination, Artefact) else str(destination))
+        return f"{verb} {what}{where}"
+
+    def copy(self, sources, destination_dir, conflict: str = "skip", ask=None) -> Job:
+        """Copy each source into ``destination_dir`` under its own name."""
+        sources = list(sources)
+        job = Job(self, "copy", self._into(sources, destination_dir), conflict, ask,
+                  title=self._title("Copy", sources, destination_dir))
+        return self._start(job)
+
+    def move(self, sources, destination_dir, conflict: str = "skip", ask=None) -> Job:
+        """Move each source into ``destination_dir`` under its own name."""
+        sources = list(sources)
+        job = Job(self, "move", self._into(sources, destination_dir), conflict, ask,
+                  title=self._title("Move", sources, destination_dir))
+        return self._start(job)
+
+    def delete(self, sources) -> Job:
+        """Delete each source (a directory with everything in it)."""
+        sources = list(sources)
+        artefacts = [as_source(s)[0] for s in sources]
+        return self._start(Job(self, "delete", artefacts, title=self._title("Delete", sources)))
+
+    def transfer(self, source, destination, move: bool = False, overwrite: bool = False) -> Job:
+        """Copy or move ``source`` so that ``destination`` is its own new path.
+
+        Files in the way are replaced; a non-empty directory in the way is
+        merged into only with ``overwrite=True``.
+        """
+        artefact, _ = as_source(source)
+        manager, path = location(destination)
+        verb = "move" if move else "copy"
+        job = Job(self, verb, [Target(artefact, manager, path)], "overwrite",
+                  title=self._title(verb.title(), [source], destination), merge=overwrite)
+        return self._start(job)
+
+    def shutdown(self, cancel: bool = True) -> None:
+        if cancel:
+            for job in self.jobs:
+                job.cancel()
+        self._executor.shutdown(wait=True, cancel_futures=False)
+
+
+_default: JobQueue | None = None
+_default_lock = threading.Lock()
+
+
+def default_queue() -> JobQueue:
+    """The process-wide queue that the stateless interface and the app share."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = JobQueue()
+        return _default

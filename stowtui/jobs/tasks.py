@@ -1,0 +1,139 @@
+"""Per-file tasks, each run on the queue's pool by one worker thread.
+
+* :func:`copy_file` copies or moves one file. A move is put, verify, then
+  delete the source, in this order, all inside this one task: the source goes
+  only once its copy was found at the destination with the right size (and
+  checksum, where both sides have a single-part one). A file that was free
+  when the planner checked is never replaced by this copy (``no_replace``):
+  if one appeared meanwhile, it stays, and so does the source (a skip). The
+  task releases its claim on the destination path when it is over.
+* :func:`delete` deletes one artefact (a directory with everything in it).
+
+Every byte goes through :func:`transfer` (``stowtui.managers.transfer``), which
+picks the cheapest route between two managers; tests replace it here, as
+``stowtui.jobs.tasks.transfer``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..managers import Artefact, File, Manager, exceptions, paths
+from ..managers.transfer import no_replace, transfer
+from . import directories
+from .ledger import Ledger
+from .model import Target, as_artefact, name_of
+
+
+def copy_file(ledger: Ledger, target: Target) -> None:
+    """Copy (or move) one file; a failure is recorded, never raised."""
+    ok = started = False
+    try:
+        if not ledger.cancelled:
+            started = True
+            with ledger.working_on(target.source.abspath):
+                ok = _copy(ledger, target)
+    finally:
+        ledger.release(target, wrote=started)
+        if target.parent is not None:
+            directories.child_done(ledger, target.parent, ok)
+
+
+def _copy(ledger: Ledger, target: Target) -> bool:
+    """Put (or rename), verify, then delete the source: True if all of it was done."""
+    source, manager, path = target.source, target.manager, target.path
+    moved = 0.0
+
+    def advance(amount: float) -> None:
+        nonlocal moved
+        moved += amount
+        with ledger.lock:
+            ledger.meter.moved(amount)
+
+    try:
+        if target.written:
+            advance(source.size)
+        elif (
+            ledger.kind == "move"
+            and source.manager is manager
+            and source.manager.rename(source, path, no_replace=target.no_replace)
+        ):
+            advance(source.size)
+            target = dataclasses.replace(target, renamed=True)
+        else:
+            # Five arguments, as tests wrap it; whether to replace goes beside them.
+            with no_replace(target.no_replace):
+                transfer(source, manager, path, advance, ledger.cancel)
+        if ledger.kind == "move" and not target.renamed:
+            # Put, verify, then delete: in this order, in this one task.
+            verify(source, manager, path)
+            if ledger.cancelled:
+                raise exceptions.OperationCancelled(f"Cancelled before {source.abspath} was removed")
+            source.manager.remove(source)
+            ledger.touch(source.manager, source.path)
+        ledger.touch(manager, path)
+        with ledger.lock:
+            ledger.meter.files_done += 1
+        return True
+    except BaseException as error:
+        with ledger.lock:
+            ledger.meter.bytes_done -= moved  # what was sent of it no longer counts
+        if isinstance(error, paths.DestinationTaken) and ledger.conflict != "rename":
+            # Someone else's file: kept, and so is ours, at its source ("rename" fails: retry).
+            ledger.skip(source.abspath, manager.url(path),
+                        f"{manager.url(path)} appeared while {source.abspath} was being written; "
+                        "it was not replaced, and the source stays")
+            return False
+        # Stopped by this job's cancel: no failure. By anything else: one.
+        if not (isinstance(error, exceptions.OperationCancelled) and ledger.cancelled):
+            ledger.fail(source.abspath, manager.url(path), error, target)
+        return False
+
+
+def verify(source: File, manager: Manager, path: str) -> None:
+    """The destination must exist with the source's size before the source goes."""
+    found = manager.lookup(path)
+    if not isinstance(found, File):
+        raise exceptions.BackendError(
+            f"Kept {source.abspath}: its copy at {manager.url(path)} could not be found after writing"
+        )
+    if found.size != source.size:
+        raise exceptions.BackendError(
+            f"Kept {source.abspath}: its copy at {manager.url(path)} has {found.size} bytes, not {source.size}"
+        )
+    if checksums_differ(source, found):
+        raise exceptions.BackendError(
+            f"Kept {source.abspath}: its copy at {manager.url(path)} has a different checksum"
+        )
+
+
+def checksums_differ(one: Artefact, other: Artefact) -> bool:
+    """True when both have a single-part ETag (an MD5 of the bytes) and they differ.
+
+    A multipart ETag (``...-3``) depends on the part size, so it proves nothing.
+    """
+    return bool(one.etag and other.etag and "-" not in one.etag + other.etag and one.etag != other.etag)
+
+
+def delete(ledger: Ledger, artefact: Artefact | str) -> None:
+    """Delete one artefact (or the URL of one); a failure is recorded, never raised."""
+
+    def removed(count: int) -> None:
+        with ledger.lock:
+            ledger.meter.files_done += count
+            ledger.meter.files_total += count
+
+    with ledger.working_on(name_of(artefact)):
+        try:
+            if ledger.cancelled:
+                return
+            artefact = as_artefact(artefact)
+            manager = artefact.manager
+            manager.remove(artefact, removed, ledger.cancel)
+            ledger.touch(manager, artefact.path)
+            with ledger.lock:
+                ledger.meter.files_done += 1
+        except exceptions.OperationCancelled:
+            pass
+        except BaseException as error:
+            ledger.fail(name_of(artefact), None, error, artefact)
