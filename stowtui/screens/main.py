@@ -238,6 +238,17 @@ class MainScreen(InspectingScreen):
         self.jobs_panel.add_job(job)
         return job
 
+    def copy_to(self, source: Artefact, destination: str) -> Job | None:
+        """Copy one artefact to a path of the user's choosing, as a job (conflicts are asked)."""
+        try:
+            job = self.app.jobs.transfer(source, destination, conflict="ask", ask=self._ask)
+        except StowError as error:
+            self.notify(str(error), title="Cannot copy", severity="error", markup=False)
+            return None
+        self.jobs_panel.display = True
+        self.jobs_panel.add_job(job)
+        return job
+
     def _ask(self, conflict: Conflict) -> Decision:
         """The jobs' ``ask`` callback, on a job's planning thread: put the question, wait for the answer."""
         answer: Future = Future()
