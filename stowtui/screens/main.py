@@ -1,7 +1,7 @@
 """The two-pane screen: bindings, drag-style copy between panes, and jobs.
 
 Follow F5 from here: ``action_copy`` → :class:`TransferDialog` → ``start_job``
-→ ``JobQueue.copy`` (stowtui/jobs.py) → the managers; the jobs panel polls the
+→ ``JobQueue.copy`` (stowtui/jobs/) → the managers (see ARCHITECTURE.md); the jobs panel polls the
 job's progress, and ``JobsPanel.JobFinished`` refreshes the panes it touched.
 
 Results come back from threads as messages only: the panes' listings
