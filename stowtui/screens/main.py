@@ -289,14 +289,14 @@ class MainScreen(InspectingScreen):
         job = event.job
         if job.state is JobState.DONE:
             self.notify(visible(job.title), title=f"{job.kind.title()} done", markup=False)
+            if job.skipped:  # special files, and files that appeared at the destination meanwhile
+                self.notify(_reasons([s.reason for s in job.skipped]),
+                            title=f"{len(job.skipped)} left in place", severity="warning", timeout=10, markup=False)
         elif job.state is JobState.CANCELLED:
             self.notify(visible(job.title), title=f"{job.kind.title()} cancelled", severity="warning", markup=False)
         else:
             failures = job.failures
-            lines = [visible(f.reason) for f in failures[:3]]
-            if len(failures) > 3:
-                lines.append(f"… and {len(failures) - 3} more")
-            self.notify("\n".join(lines), title=f"{job.kind.title()}: {len(failures)} failed",
+            self.notify(_reasons([f.reason for f in failures]), title=f"{job.kind.title()}: {len(failures)} failed",
                         severity="error", timeout=10, markup=False)
         for url in job.touched:
             self.refresh_panes(url)
@@ -427,6 +427,14 @@ class MainScreen(InspectingScreen):
         else:
             target = target_pane.url
         self.open_transfer("copy", drag.sources, target, source_pane=drag.pane)
+
+
+def _reasons(reasons: list[str], most: int = 3) -> str:
+    """The first few reasons of a job's outcome, one a line, as plain text."""
+    lines = [visible(reason) for reason in reasons[:most]]
+    if len(reasons) > most:
+        lines.append(f"… and {len(reasons) - most} more")
+    return "\n".join(lines)
 
 
 def _pane_of(widget: Widget | None) -> Pane | None:
