@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from functools import partial
 
-from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
 from .jobs import JobQueue
-from .messages import Written
 from .screens.main import MainScreen
 
 
@@ -38,12 +36,6 @@ class StowApp(App):
                     keys = ", ".join(k.strip() for k in binding.key.split(","))
                     run = partial(self.call_later, screen.run_action, binding.action)
                     yield SystemCommand(binding.description, f"Keys: {keys}", run)
-
-    @on(Written)
-    def _written(self, event: Written) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, MainScreen):
-                screen.refresh_panes(event.url)
 
     def on_unmount(self) -> None:
         self.jobs.shutdown(cancel=True)

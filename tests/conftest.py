@@ -9,6 +9,10 @@ from moto import mock_aws
 
 from s3server import S3Server
 
+# Fixtures kept beside their helpers: tmux and a private sshd for the end-to-end tests,
+# and ``gate`` (inspectkit), which holds chosen requests inside the loopback server.
+pytest_plugins = ("tmuxkit", "sshkit", "inspectkit")
+
 # ---------------------------------------------------------------------------
 # S3 test endpoints
 #
@@ -182,10 +186,3 @@ def mock_stow(mock_s3):
     mock_s3.create_bucket(Bucket="bucket")
     yield managers
     registry.forget_instances()
-
-
-# ---------------------------------------------------------------------------
-# Inspection: ``gate`` holds chosen requests inside the loopback server
-# ---------------------------------------------------------------------------
-
-from inspectkit import gate  # noqa: E402,F401  (a fixture, shared by the inspection tests)

@@ -13,9 +13,8 @@ import re
 import shlex
 import sys
 
-from sshkit import sshd  # noqa: F401  (fixture)
 from stowtui.demo import sample_objects
-from tmuxkit import app_env, tmux, wait_for_file, work  # noqa: F401  (fixtures)
+from tmuxkit import app_env, wait_for_file
 
 STOWTUI = os.path.join(os.path.dirname(sys.executable), "stowtui")
 EXIT = re.compile(r"stowtui-exit-status=(\d+)")
@@ -37,7 +36,7 @@ def find(screen: str, text: str, right_half: bool) -> tuple[int, int]:
     raise AssertionError(f"{text!r} is not on the screen:\n{screen}")
 
 
-def test_demo_over_ssh_copy_drag_clipboard_and_clean_exit(sshd, tmux, work):  # noqa: F811
+def test_demo_over_ssh_copy_drag_clipboard_and_clean_exit(sshd, tmux, work):
     remote = f"cd {shlex.quote(str(work))} && exec {shlex.quote(STOWTUI)} --demo"
     command = " ".join(shlex.quote(part) for part in sshd.command(remote))
     tmux.run(

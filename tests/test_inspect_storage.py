@@ -145,14 +145,21 @@ def test_s3_versions_of_exactly_one_key_newest_first(s3, s3_client, stow, bucket
     assert s3.counts == {"ListObjectVersions": 1}
 
 
-def test_s3_get_version_downloads_that_version(tmp_path, s3, s3_client, stow, bucket):
+def test_a_version_file_downloads_and_copies_that_version(tmp_path, s3, s3_client, stow, bucket):
     s3_client.put_bucket_versioning(Bucket="bucket", VersioningConfiguration={"Status": "Enabled"})
     old = s3_client.put_object(Bucket="bucket", Key="f.txt", Body=b"old")["VersionId"]
     s3_client.put_object(Bucket="bucket", Key="f.txt", Body=b"new")
     manager, path = stow.location("s3://bucket/f.txt")
-    manager.get_version(path, old, str(tmp_path / "out" / "f.txt"))
+    version = next(v for v in manager.versions(path) if v.version_id == old)
+    s3.clear_counts()
+    (tmp_path / "out").mkdir()
+    manager.download(manager.version_file(path, version), str(tmp_path / "out" / "f.txt"))
     assert (tmp_path / "out" / "f.txt").read_bytes() == b"old"
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["f.txt"]  # nothing staged left behind
+    assert s3.counts == {"GetObject": 1}  # size and ETag from the version listing: no HeadObject
+    # S3 to S3: one CopyObject of that version.
+    manager.copy_within(manager.version_file(path, version), manager.child("/bucket", "f-old.txt"))
+    assert s3.backend.get_object("bucket", "f-old.txt").value == b"old"
 
 
 def test_fs_has_no_versions(tmp_path, stow):

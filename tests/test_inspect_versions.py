@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from stowtui.app import StowApp
-from stowtui.screens.dialogs import InputDialog
+from stowtui.screens.dialogs import ConflictDialog, InputDialog
 from stowtui.screens.versions import VersionsScreen
 from stowtui.screens.viewer import ViewerScreen
 from uikit import ready, select, toasts_text, wait_entry, wait_for, widget_text
@@ -49,24 +49,30 @@ async def test_versions_are_listed_viewed_and_copied(tmp_path, s3, s3_client, bu
         dialog = await wait_for(pilot, lambda: isinstance(app.screen, InputDialog) and app.screen, "the copy dialog")
         assert dialog.query_one("#value").value == f"{tmp_path}/notes.txt"
         dialog.query_one("#value").value = f"{tmp_path}/notes-old.txt"
+        s3.clear_counts()
         await pilot.press("enter")
-        await wait_for(pilot, lambda: (tmp_path / "notes-old.txt").exists(), "the copy on disk")
+        # A job like any copy: in the jobs panel, one GET of that version (no HeadObject).
+        await wait_for(pilot, lambda: "Copy done" in toasts_text(app), "the job's end")
         assert (tmp_path / "notes-old.txt").read_bytes() == b"the FIRST version\n"
-        await wait_for(pilot, lambda: "Version copied" in toasts_text(app), "the toast")
+        assert [(r.op, r.query.get("versionId")) for r in s3.requests] == [("GetObject", old)]
+        assert "notes.txt" in widget_text(screen.jobs_panel)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen, "the panes")
         await wait_entry(pilot, screen.left, "notes-old.txt")  # the pane was refreshed
 
-        # A copy never overwrites: it says so.
+        # A copy onto an existing name asks first; skipping leaves the file as it was.
         await select(pilot, screen.right, "notes.txt")
         await pilot.press("V")
         versions = await wait_for(pilot, lambda: isinstance(app.screen, VersionsScreen) and app.screen, "the versions")
         await wait_for(pilot, lambda: versions.table.row_count == 2, "two versions")
-        await pilot.press("down", "c")
+        await pilot.press("c")  # the latest version this time
         dialog = await wait_for(pilot, lambda: isinstance(app.screen, InputDialog) and app.screen, "the copy dialog")
         dialog.query_one("#value").value = f"{tmp_path}/notes-old.txt"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: "already exists" in toasts_text(app), "the refusal")
+        question = await wait_for(pilot, lambda: isinstance(app.screen, ConflictDialog) and app.screen, "the question")
+        assert "notes-old.txt" in widget_text(question)
+        await pilot.click("#skip")
+        await wait_for(pilot, lambda: all(j.state.finished for j in app.jobs.jobs), "the job's end")
         assert (tmp_path / "notes-old.txt").read_bytes() == b"the FIRST version\n"
 
 

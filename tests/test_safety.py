@@ -201,8 +201,6 @@ def test_overlapping_moves_into_one_folder_lose_nothing(s3, bucket, tmp_path, mo
 
 def test_a_local_rename_into_place_never_replaces_a_file_that_appeared(tmp_path, jobs, monkeypatch):
     """A file written at the destination after the conflict check is not replaced (policy skip)."""
-    from stowtui.managers import transfer as transfer_module
-
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "f.txt").write_bytes(b"mine")
     (tmp_path / "dst").mkdir()

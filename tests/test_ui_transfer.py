@@ -7,6 +7,8 @@ showing it.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from stowtui.app import StowApp
@@ -467,3 +469,25 @@ async def test_an_open_conflict_dialog_does_not_hold_up_other_jobs(tmp_path, mon
         await pilot.click("#overwrite")
         await wait_jobs_done(pilot)
         assert (right / "clash.txt").read_bytes() == b"NEW"
+
+
+async def test_special_files_left_behind_are_said_when_the_job_ends(tmp_path):
+    from uikit import toasts_text
+
+    left, right = tmp_path / "l", tmp_path / "r"
+    (left / "tree").mkdir(parents=True)
+    right.mkdir()
+    (left / "tree" / "a.txt").write_bytes(b"a")
+    os.mkfifo(left / "tree" / "pipe")
+    app = StowApp(str(left), str(right))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await ready(pilot)
+        await select(pilot, screen.left, "tree")
+        await pilot.press("f5")
+        await confirm_transfer(pilot, "copy")
+        await wait_jobs_done(pilot)
+        await wait_for(pilot, lambda: "1 left in place" in toasts_text(app), "the skipped notice")
+        assert "named pipe, not copied" in toasts_text(app)
+        assert "1 skipped" in widget_text(screen.jobs_panel)
+    assert (right / "tree" / "a.txt").read_bytes() == b"a"
+    assert not (right / "tree" / "pipe").exists()

@@ -314,16 +314,17 @@ class JobQueue:
         artefacts = [as_source(s)[0] for s in sources]
         return self._start(Job(self, "delete", artefacts, title=self._title("Delete", sources)))
 
-    def transfer(self, source, destination, move: bool = False, overwrite: bool = False) -> Job:
+    def transfer(self, source, destination, move: bool = False, overwrite: bool = False,
+                 conflict: str = "overwrite", ask=None) -> Job:
         """Copy or move ``source`` so that ``destination`` is its own new path.
 
-        Files in the way are replaced; a non-empty directory in the way is
-        merged into only with ``overwrite=True``.
+        Files in the way are dealt with by ``conflict`` (replaced, by default); a
+        non-empty directory in the way is merged into only with ``overwrite=True``.
         """
         artefact, _ = as_source(source)
         manager, path = location(destination)
         verb = "move" if move else "copy"
-        job = Job(self, verb, [Target(artefact, manager, path)], "overwrite",
+        job = Job(self, verb, [Target(artefact, manager, path)], conflict, ask,
                   title=self._title(verb.title(), [source], destination), merge=overwrite)
         return self._start(job)
 

@@ -263,4 +263,4 @@ class InspectingScreen(Screen):
         if not isinstance(artefact, File) or type(artefact.manager).versions is Manager.versions:
             self.notify("Versions are listed for objects in S3 buckets", severity="warning")
             return
-        self.app.push_screen(VersionsScreen(artefact, self.other_pane.url))
+        self.app.push_screen(VersionsScreen(artefact, self.other_pane.url, self.copy_to))  # MainScreen.copy_to

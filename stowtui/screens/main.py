@@ -1,7 +1,7 @@
 """The two-pane screen: bindings, drag-style copy between panes, and jobs.
 
 Follow F5 from here: ``action_copy`` → :class:`TransferDialog` → ``start_job``
-→ ``JobQueue.copy`` (stowtui/jobs.py) → the managers; the jobs panel polls the
+→ ``JobQueue.copy`` (stowtui/jobs/) → the managers (see ARCHITECTURE.md); the jobs panel polls the
 job's progress, and ``JobsPanel.JobFinished`` refreshes the panes it touched.
 
 Results come back from threads as messages only: the panes' listings
@@ -238,6 +238,17 @@ class MainScreen(InspectingScreen):
         self.jobs_panel.add_job(job)
         return job
 
+    def copy_to(self, source: Artefact, destination: str) -> Job | None:
+        """Copy one artefact to a path of the user's choosing, as a job (conflicts are asked)."""
+        try:
+            job = self.app.jobs.transfer(source, destination, conflict="ask", ask=self._ask)
+        except StowError as error:
+            self.notify(str(error), title="Cannot copy", severity="error", markup=False)
+            return None
+        self.jobs_panel.display = True
+        self.jobs_panel.add_job(job)
+        return job
+
     def _ask(self, conflict: Conflict) -> Decision:
         """The jobs' ``ask`` callback, on a job's planning thread: put the question, wait for the answer."""
         answer: Future = Future()
@@ -278,14 +289,14 @@ class MainScreen(InspectingScreen):
         job = event.job
         if job.state is JobState.DONE:
             self.notify(visible(job.title), title=f"{job.kind.title()} done", markup=False)
+            if job.skipped:  # special files, and files that appeared at the destination meanwhile
+                self.notify(_reasons([s.reason for s in job.skipped]),
+                            title=f"{len(job.skipped)} left in place", severity="warning", timeout=10, markup=False)
         elif job.state is JobState.CANCELLED:
             self.notify(visible(job.title), title=f"{job.kind.title()} cancelled", severity="warning", markup=False)
         else:
             failures = job.failures
-            lines = [visible(f.reason) for f in failures[:3]]
-            if len(failures) > 3:
-                lines.append(f"… and {len(failures) - 3} more")
-            self.notify("\n".join(lines), title=f"{job.kind.title()}: {len(failures)} failed",
+            self.notify(_reasons([f.reason for f in failures]), title=f"{job.kind.title()}: {len(failures)} failed",
                         severity="error", timeout=10, markup=False)
         for url in job.touched:
             self.refresh_panes(url)
@@ -416,6 +427,14 @@ class MainScreen(InspectingScreen):
         else:
             target = target_pane.url
         self.open_transfer("copy", drag.sources, target, source_pane=drag.pane)
+
+
+def _reasons(reasons: list[str], most: int = 3) -> str:
+    """The first few reasons of a job's outcome, one a line, as plain text."""
+    lines = [visible(reason) for reason in reasons[:most]]
+    if len(reasons) > most:
+        lines.append(f"… and {len(reasons) - most} more")
+    return "\n".join(lines)
 
 
 def _pane_of(widget: Widget | None) -> Pane | None:

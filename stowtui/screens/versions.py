@@ -2,14 +2,13 @@
 
 Listing is one ``ListObjectVersions`` (per 1,000 versions) in a worker; viewing
 an older version is a ranged GET with its ``VersionId`` (the F3 viewer);
-copying downloads that version and puts it where the user says (by default
-the other pane's directory), in a worker.
+copying is a job on the engine (a download or a CopyObject of that version)
+to where the user says, by default the other pane's directory.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+from typing import Callable
 
 from rich.text import Text
 from textual import on, work
@@ -21,9 +20,8 @@ from textual.widgets import DataTable, Footer, Static
 
 from .. import stow
 from ..managers import Artefact
-from ..managers.exceptions import ArtefactExists, StowError
+from ..managers.exceptions import StowError
 from ..managers.manager import Version
-from ..messages import Written
 from ..text import human_size, short_time, visible
 from .dialogs.input import InputDialog
 from .viewer import ViewerScreen
@@ -43,10 +41,11 @@ class VersionsScreen(Screen):
             super().__init__()
             self.versions = versions
             self.error = error
-    def __init__(self, artefact: Artefact, target: str):
+    def __init__(self, artefact: Artefact, target: str, start_copy: Callable[[Artefact, str], object]):
         super().__init__()
         self.artefact = artefact
         self.target = target  # where a copy goes by default: the other pane's directory
+        self.start_copy = start_copy  # starts a copy job (the main screen's, with its jobs panel)
         self.versions: list[Version] = []
 
     def compose(self) -> ComposeResult:
@@ -123,23 +122,8 @@ class VersionsScreen(Screen):
 
         def done(destination: str | None) -> None:
             if destination:
-                self._copy(self.artefact, version, destination.strip())
+                # A job like any copy: progress, cancel and the conflict question in the jobs panel.
+                self.start_copy(self.artefact.manager.version_file(self.artefact.path, version), destination.strip())
 
         self.app.push_screen(InputDialog(f"Copy version {visible(version.version_id)} to", default), done)
 
-    @work(thread=True, group="version-copy", exit_on_error=False)
-    def _copy(self, artefact: Artefact, version: Version, destination: str) -> None:
-        try:
-            manager, path = stow.location(destination)
-            if manager.exists(path):
-                raise ArtefactExists(f"{manager.url(path)} already exists: give another name")
-            with tempfile.TemporaryDirectory(prefix="stowtui-") as workspace:
-                local = os.path.join(workspace, artefact.basename or "version")
-                artefact.manager.get_version(artefact.path, version.version_id, local)
-                stow.put(local, destination)
-        except StowError as error:
-            self.notify(str(error), title="Cannot copy the version", severity="error", markup=False)  # thread-safe
-            return
-        self.notify(f"{visible(version.version_id)} → {visible(destination)}", title="Version copied", markup=False)
-        # To the app: this screen may be closed by now, and the panes are not its own.
-        self.app.post_message(Written(destination))

@@ -8,13 +8,9 @@ request each: a viewer never downloads a whole object to show its start.
 
 from __future__ import annotations
 
-import os
-import threading
 from typing import Iterator
 
-from .. import exceptions
 from ..artefacts import Directory, File
-from ..fs import CHUNK, staged_write
 from ..inspection import SizeTotals, Version
 from .errors import error_code, s3_errors
 
@@ -159,17 +155,15 @@ class InspectionMixin:
         found.sort(key=lambda v: (not v.is_latest, -(v.modified.timestamp() if v.modified else 0)))
         return found
 
-    def get_version(self, path: str, version_id: str, local_dest: str, cancel: threading.Event | None = None) -> None:
-        """Download one version of an object to a local file (streamed, renamed into place on success)."""
+    def version_file(self, path: str, version: Version) -> File:
+        """One version of an object as a file to copy or view: transfers fetch that version.
+
+        Downloads and copies of it (``download``, ``copy_within``, a job) send its
+        ``VersionId``; its size and ETag come from the version listing, so no
+        ``HeadObject`` is spent.
+        """
         path = self.normalise(path)
-        bucket, key = self._split(path)
-        destination = os.path.abspath(local_dest)
-        with s3_errors("download", f"{self._abspath(path)} (version {version_id}) to {local_dest}"):
-            os.makedirs(os.path.dirname(destination), exist_ok=True)
-            with staged_write(destination) as staged:
-                body = self.client.get_object(Bucket=bucket, Key=key, VersionId=version_id)["Body"]
-                with open(staged, "wb") as handle:
-                    while chunk := body.read(CHUNK):
-                        if cancel is not None and cancel.is_set():
-                            raise exceptions.OperationCancelled(f"Download of {self._abspath(path)} was cancelled")
-                        handle.write(chunk)
+        found = File(self, path, version.size, modifiedTime=version.modified,
+                     metadata={"ETag": version.etag} if version.etag else {}, storage_class=version.storage_class)
+        found.version_id = version.version_id
+        return found

@@ -100,6 +100,12 @@ def _subscriber(size: int | None, etag: str | None, callback, done: threading.Ev
     return Subscriber()
 
 
+def _version(source: Artefact) -> dict:
+    """``VersionId`` for a file that stands for one version of an object (``S3.version_file``)."""
+    version_id = getattr(source, "version_id", None)
+    return {"VersionId": version_id} if version_id else {}
+
+
 class TransfersMixin:
     """The transfer and write hooks of the S3 manager."""
 
@@ -146,7 +152,7 @@ class TransfersMixin:
     def _getBytes(self, source: Artefact) -> bytes:
         bucket, key = self._split(source.path)
         with s3_errors("read", source.abspath):
-            return self.client.get_object(Bucket=bucket, Key=key)["Body"].read()
+            return self.client.get_object(Bucket=bucket, Key=key, **_version(source))["Body"].read()
 
     def _download(self, source: File, destination: str, callback=None, cancel=None, no_replace=False) -> None:
         bucket, key = self._split(source.path)
@@ -166,7 +172,8 @@ class TransfersMixin:
             with staged_write(destination, replace=not no_replace) as staged:
                 with open(staged, "wb") as handle:
                     future = self._transfer("io").download(
-                        bucket, key, handle, subscribers=[_subscriber(source.size, source.etag, callback, done)]
+                        bucket, key, handle, extra_args=_version(source),
+                        subscribers=[_subscriber(source.size, source.etag, callback, done)],
                     )
                     self._await(future, done, cancel)
                 if cancel is not None and cancel.is_set():
@@ -257,13 +264,13 @@ class TransfersMixin:
                 if cancel is not None and cancel.is_set():
                     raise exceptions.OperationCancelled(f"Copy of {source.abspath} was cancelled")
                 self.client.copy_object(
-                    CopySource={"Bucket": src_bucket, "Key": src_key}, Bucket=bucket, Key=key
+                    CopySource={"Bucket": src_bucket, "Key": src_key, **_version(source)}, Bucket=bucket, Key=key
                 )
                 if callback is not None:
                     callback(source.size)
                 return
             future = self._transfer("copy").copy(
-                {"Bucket": src_bucket, "Key": src_key},
+                {"Bucket": src_bucket, "Key": src_key, **_version(source)},
                 bucket,
                 key,
                 # Above 5 GiB s3transfer's own HeadObject keeps the metadata of a multipart copy.
