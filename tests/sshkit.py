@@ -97,3 +97,35 @@ def sshd():
     server = SSHServer().start()
     yield server
     server.stop()
+
+
+def write_ssh_config(server: SSHServer, home, alias: str = "myhost", extra: str = "",
+                     known_hosts: str | None = None) -> str:
+    """A ``~/.ssh/config`` under ``home`` with ``Host alias`` → this server (port, user,
+    IdentityFile, UserKnownHostsFile); ``extra`` lines are added to the block. Returns its path."""
+    folder = os.path.join(str(home), ".ssh")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    path = os.path.join(folder, "config")
+    with open(path, "a") as config:
+        config.write(
+            f"Host {alias}\n"
+            f"  HostName 127.0.0.1\n  Port {server.port}\n  User {server.user}\n"
+            f"  IdentityFile {server._path('client_key')}\n  IdentitiesOnly yes\n"
+            f"  UserKnownHostsFile {known_hosts or server._path('known_hosts')}\n"
+            + "".join(f"  {line.strip()}\n" for line in extra.splitlines() if line.strip())
+        )
+    return path
+
+
+@pytest.fixture
+def ssh_home(sshd, tmp_path, monkeypatch):
+    """A temporary ``HOME`` whose ``~/.ssh/config`` has ``Host myhost`` → the private sshd.
+
+    No ssh-agent is reachable (``SSH_AUTH_SOCK`` unset), so only the fixture's key logs in.
+    """
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    write_ssh_config(sshd, home)
+    return home
