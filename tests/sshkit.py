@@ -22,7 +22,8 @@ SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 
 
 class SSHServer:
-    def __init__(self):
+    def __init__(self, extra_config: str = ""):
+        self.extra_config = extra_config  # more sshd_config lines (``MaxSessions 2``...)
         self.folder = tempfile.mkdtemp(prefix="stowtui-sshd-")
         self.port = 0
         self.user = getpass.getuser()
@@ -45,7 +46,7 @@ class SSHServer:
                 f"PidFile {self._path('sshd.pid')}\n"
                 "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
                 "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
-                "Subsystem sftp internal-sftp\n"
+                "Subsystem sftp internal-sftp\n" + self.extra_config
             )
         with open(self._path("host_key.pub")) as public:
             host_key = public.read().split()[:2]

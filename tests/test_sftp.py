@@ -18,7 +18,7 @@ import paramiko
 import pytest
 
 from sides import AWKWARD, LocalSide, assert_nothing_lost, seed
-from sshkit import ssh_home, sshd, write_ssh_config  # noqa: F401  (fixtures)
+from sshkit import SSHServer, ssh_home, sshd, write_ssh_config  # noqa: F401  (fixtures)
 from stowtui.jobs import JobQueue, JobState
 from stowtui.managers import exceptions, registry
 from stowtui.managers.sftp import SFTP, HostKeyMismatch, UnknownHostKey
@@ -383,6 +383,64 @@ def test_cancel_of_a_big_download_leaves_no_temporary_file(remote, tmp_path):
 # ----------------------------------------------------------------------
 # Connections: host keys, proxies, losses
 # ----------------------------------------------------------------------
+
+
+def test_a_server_allowing_fewer_sessions_than_the_pool_is_used_with_those(tmp_path, monkeypatch, clean_registry):
+    server = SSHServer(extra_config="MaxSessions 2\n").start()
+    try:
+        home = tmp_path / "home"
+        monkeypatch.setenv("HOME", str(home))
+        monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+        write_ssh_config(server, home)
+        registry.set_defaults("sftp", max_channels=6)
+        refused = collections.Counter()
+        original = paramiko.SSHClient.open_sftp
+
+        def open_sftp(client):
+            try:
+                return original(client)
+            except paramiko.ChannelException:
+                refused["channels"] += 1
+                raise
+
+        monkeypatch.setattr(paramiko.SSHClient, "open_sftp", open_sftp)
+        here = SFTPSide(tmp_path / "remote")
+        tree = {f"f{i:02d}.bin": os.urandom(200_000) for i in range(24)}
+        seed(here, tree, "data")
+        manager, path = manager_of(here.url("data"))
+        # Two channels held: a third operation is refused a session, then waits for one of them.
+        listed = []
+        with manager._pool.channel(), manager._pool.channel():
+            worker = threading.Thread(target=lambda: listed.extend(manager.ls(path)))
+            worker.start()
+            assert refused_within(refused, 10) and manager._pool._limit == 2
+            assert worker.is_alive() and not listed
+        worker.join(10)
+        assert len(listed) == 24
+        there = LocalSide(tmp_path / "there")
+        queue = JobQueue(workers=6)
+        try:
+            job = queue.copy([here.url("data")], there.url())
+            assert job.wait(60) and job.state is JobState.DONE, job.failures
+        finally:
+            queue.shutdown()
+        assert there.files("data") == tree
+        assert manager._pool._limit == 2 and manager.connections == 1
+    finally:
+        for manager in set(registry._instances.values()):
+            if isinstance(manager, SFTP):
+                manager.close()
+        server.stop()
+
+
+def refused_within(counter, seconds: float) -> bool:
+    """Wait (bounded) until a session was refused."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not counter["channels"] and time.monotonic() < deadline:
+        time.sleep(0.01)  # polling a condition with a deadline
+    return counter["channels"] > 0
 
 
 def _fingerprint(public_key_file: str) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import getpass
+import logging
 import os
 import socket
 import threading
@@ -37,6 +38,11 @@ KEEPALIVE = 30
 MAX_JUMPS = 8
 DEFAULT_KNOWN_HOSTS = ("~/.ssh/known_hosts", "~/.ssh/known_hosts2")
 GLOBAL_KNOWN_HOSTS = ("/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2")
+
+# paramiko logs refusals it also raises (a session refused...) at ERROR; with no handler set up,
+# Python would print them on stderr, over the app's screen. What matters reaches the caller as
+# an error with a sentence; an application that configures logging still gets paramiko's records.
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
 
 
 # ----------------------------------------------------------------------
@@ -470,6 +476,7 @@ class ChannelPool:
             client, extra = open_client(settings)
             with self._cond:
                 self._client, self._extra, self.settings = client, extra, settings
+                self._limit = self.size  # a new connection may have sessions to spare again
                 self._generation += 1
                 self.connections += 1
                 return self._generation
@@ -521,7 +528,7 @@ class ChannelPool:
         while True:
             generation = self._connect()
             with self._cond:
-                while self._generation == generation and self._client is not None:
+                while self._generation == generation and self._alive():
                     if self._idle:
                         gen, sftp = self._idle.pop()
                         if gen == generation and not sftp.get_channel().closed:
@@ -535,15 +542,18 @@ class ChannelPool:
                         break
                     self._cond.wait()
                 else:
-                    continue  # the connection was lost or replaced meanwhile: start over
+                    continue  # the connection was lost or replaced meanwhile: (re)connect first
             try:
                 sftp = self._open_channel()
-            except paramiko.ChannelException:
+            except paramiko.SSHException:
+                # With the connection standing, the server refused one more session (MaxSessions).
+                # (paramiko keeps one refusal per connection: of refusals at once, the others
+                # come as a plain "Unable to open channel".) Make do with the channels open.
+                refused = self._alive()
                 with self._cond:
                     self._open -= 1
                     self._cond.notify_all()
-                    if self._open > 0:
-                        # The server allows fewer sessions (MaxSessions): make do with those open.
+                    if refused and self._open > 0:
                         self._limit = self._open
                         continue
                 raise
@@ -572,7 +582,7 @@ class ChannelPool:
                 self._cond.notify()
                 return
             self._open -= 1
-            self._cond.notify()
+            self._cond.notify_all()  # the connection may be gone: every waiter must look again
         with contextlib.suppress(Exception):
             sftp.close()
 
