@@ -13,11 +13,12 @@ import threading
 
 import fsspec
 import pytest
+
 from fsspec.implementations.memory import MemoryFileSystem
 
 from sides import AWKWARD, seed
 from stowtui.jobs import JobQueue, JobState
-from stowtui.managers import exceptions, registry
+from stowtui.managers import exceptions, paths, registry
 from stowtui.managers.fsspec_adapter import FSSpec
 
 TREE = {
@@ -58,7 +59,7 @@ class MemorySide:
         return {key[len(base):]: self.fs.cat_file(key) for key in self.fs.store if key.startswith(base)}
 
     def leftovers(self) -> list[str]:
-        return [key for key in self.fs.store if ".stowtui-part" in key]
+        return [key for key in self.fs.store if paths.is_temporary(key.rsplit("/", 1)[-1])]
 
 
 @pytest.fixture

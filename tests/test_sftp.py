@@ -18,9 +18,9 @@ import paramiko
 import pytest
 
 from sides import AWKWARD, LocalSide, assert_nothing_lost, seed
-from sshkit import SSHServer, ssh_home, sshd, write_ssh_config  # noqa: F401  (fixtures)
+from sshkit import SSHServer, write_ssh_config
 from stowtui.jobs import JobQueue, JobState
-from stowtui.managers import exceptions, registry
+from stowtui.managers import exceptions, paths, registry
 from stowtui.managers.sftp import SFTP, HostKeyMismatch, UnknownHostKey
 from stowtui.managers.sftp import manager as sftp_manager
 
@@ -35,7 +35,7 @@ class SFTPSide(LocalSide):
 
     def leftovers(self) -> list[str]:
         return [os.path.join(root, name) for root, _, names in os.walk(self.root)
-                for name in names if name.endswith(".stowtui-part")]
+                for name in names if paths.is_temporary(name)]
 
 
 @pytest.fixture
@@ -165,7 +165,7 @@ def test_get_and_put_round_trip(remote, tmp_path):
     assert fetched.read_bytes() == big and sum(got) == len(big)
     assert manager.read_range(manager.child(path, "deep/er/big.bin"), 1000, 300_000) == big[1000:301_000]
     assert manager.read_head(manager.child(path, "greeting.txt"), 3) == b"hel"
-    assert not remote.leftovers() and not [n for n in os.listdir(tmp_path) if n.endswith(".stowtui-part")]
+    assert not remote.leftovers() and not [n for n in os.listdir(tmp_path) if paths.is_temporary(n)]
 
 
 def test_awkward_names_round_trip(remote, tmp_path):

@@ -22,12 +22,11 @@ import io
 import os
 import threading
 import urllib.parse
-import uuid
 from typing import IO, Iterator
 
 from . import exceptions
 from .artefacts import Artefact, Directory, File, as_utc
-from .fs import PART_SUFFIX
+from . import paths
 from .manager import RemoteManager
 
 CHUNK = 1024 * 1024
@@ -259,7 +258,7 @@ class FSSpec(RemoteManager):
 
     def _download(self, source: str, destination: str, callback=None, cancel=None) -> None:
         folder = os.path.dirname(destination) or "."
-        staged = os.path.join(folder, f".{uuid.uuid4().hex[:12]}{PART_SUFFIX}")
+        staged = os.path.join(folder, paths.temporary_name())
         with fsspec_errors("download", f"{self._abspath(source)} to {destination}"):
             self._check_readable(source)
             os.makedirs(folder, exist_ok=True)
@@ -310,7 +309,7 @@ class FSSpec(RemoteManager):
         """Write to a temporary name beside ``destination``, then move it into place."""
         fs = self.fs
         final = self._fs_path(destination)
-        staged = self._fs_path(self._child(self.dirname(destination), f".{uuid.uuid4().hex[:12]}{PART_SUFFIX}"))
+        staged = self._fs_path(self._child(self.dirname(destination), paths.temporary_name()))
         with fsspec_errors(action, where):
             if cancel is not None and cancel.is_set():
                 raise exceptions.OperationCancelled(f"{action.capitalize()} of {where} was cancelled")

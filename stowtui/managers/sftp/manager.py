@@ -19,13 +19,12 @@ import os
 import stat
 import tempfile
 import urllib.parse
-import uuid
 import weakref
 from typing import IO, Iterator
 
 from .. import exceptions
 from ..artefacts import Artefact, Directory, File, as_utc
-from ..fs import PART_SUFFIX
+from .. import paths
 from ..manager import RemoteManager
 from .connection import ChannelPool, read_settings, split_host_port, ssh_command, ssh_errors
 from .links import resolve_links
@@ -124,7 +123,7 @@ class SFTP(RemoteManager):
 
     def _staged_name(self, destination: str) -> str:
         """A short temporary name beside ``destination`` (a long name plus a suffix may be too long)."""
-        return self._child(self.dirname(destination), f".{uuid.uuid4().hex[:12]}{PART_SUFFIX}")
+        return self._child(self.dirname(destination), paths.temporary_name())
 
     # Artefacts ---------------------------------------------------------
 
@@ -203,7 +202,7 @@ class SFTP(RemoteManager):
         url = self._abspath(source)
         folder = os.path.dirname(destination) or "."
         os.makedirs(folder, exist_ok=True)
-        staged = os.path.join(folder, f".{uuid.uuid4().hex[:12]}{PART_SUFFIX}")
+        staged = os.path.join(folder, paths.temporary_name())
         with self._session("download", f"{url} to {destination}") as sftp:
             self._check_cancel(cancel, f"Download of {url}")
             attributes = self._readable(sftp, source)
