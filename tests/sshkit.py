@@ -22,7 +22,8 @@ SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 
 
 class SSHServer:
-    def __init__(self):
+    def __init__(self, extra_config: str = ""):
+        self.extra_config = extra_config  # more sshd_config lines (``MaxSessions 2``...)
         self.folder = tempfile.mkdtemp(prefix="stowtui-sshd-")
         self.port = 0
         self.user = getpass.getuser()
@@ -45,7 +46,7 @@ class SSHServer:
                 f"PidFile {self._path('sshd.pid')}\n"
                 "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
                 "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
-                "Subsystem sftp internal-sftp\n"
+                "Subsystem sftp internal-sftp\n" + self.extra_config
             )
         with open(self._path("host_key.pub")) as public:
             host_key = public.read().split()[:2]
@@ -97,3 +98,35 @@ def sshd():
     server = SSHServer().start()
     yield server
     server.stop()
+
+
+def write_ssh_config(server: SSHServer, home, alias: str = "myhost", extra: str = "",
+                     known_hosts: str | None = None) -> str:
+    """A ``~/.ssh/config`` under ``home`` with ``Host alias`` → this server (port, user,
+    IdentityFile, UserKnownHostsFile); ``extra`` lines are added to the block. Returns its path."""
+    folder = os.path.join(str(home), ".ssh")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    path = os.path.join(folder, "config")
+    with open(path, "a") as config:
+        config.write(
+            f"Host {alias}\n"
+            f"  HostName 127.0.0.1\n  Port {server.port}\n  User {server.user}\n"
+            f"  IdentityFile {server._path('client_key')}\n  IdentitiesOnly yes\n"
+            f"  UserKnownHostsFile {known_hosts or server._path('known_hosts')}\n"
+            + "".join(f"  {line.strip()}\n" for line in extra.splitlines() if line.strip())
+        )
+    return path
+
+
+@pytest.fixture
+def ssh_home(sshd, tmp_path, monkeypatch):
+    """A temporary ``HOME`` whose ``~/.ssh/config`` has ``Host myhost`` → the private sshd.
+
+    No ssh-agent is reachable (``SSH_AUTH_SOCK`` unset), so only the fixture's key logs in.
+    """
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    write_ssh_config(sshd, home)
+    return home

@@ -32,6 +32,9 @@ def manager_class(name: str) -> type[Manager]:
         if key not in _classes:
             _load_entry_points()
         if key not in _classes:
+            adapter = _fsspec_fallback(key)
+            if adapter is not None:
+                return adapter
             raise exceptions.ManagerNotFound(
                 f"No storage manager is registered for '{name}' "
                 f"(known: {', '.join(sorted(available())) or 'none'})"
@@ -40,6 +43,15 @@ def manager_class(name: str) -> type[Manager]:
         if isinstance(found, importlib.metadata.EntryPoint):
             found = _classes[key] = found.load()
         return found
+
+
+def _fsspec_fallback(scheme: str) -> type[Manager] | None:
+    """The fsspec adapter, for a scheme no manager claims but fsspec knows (memory://, gs://...)."""
+    try:
+        from .fsspec_adapter import FSSpec, fsspec_knows
+    except ImportError:  # fsspec is not installed
+        return None
+    return FSSpec if fsspec_knows(scheme) else None
 
 
 def available() -> list[str]:
