@@ -278,3 +278,16 @@ def test_a_folder_key_with_a_body_is_the_folders_marker(stow, s3, seed, tmp_path
     assert (tmp_path / "down" / "folder" / "a.txt").read_bytes() == b"a"
     assert (tmp_path / "down" / "b.txt").read_bytes() == b"b"
     assert sorted(os.listdir(tmp_path / "down" / "folder")) == ["a.txt"]
+
+
+@pytest.mark.parametrize("verb", ["copy", "move"])
+def test_a_folder_key_with_a_body_is_a_marker_for_the_engine_too(stow, s3, seed, jobs, tmp_path, verb):
+    from stowtui.jobs import JobState
+
+    seed("bucket", {"top/folder/": b"bytes of a marker", "top/folder/a.txt": b"a"})
+
+    job = getattr(jobs, verb)(["s3://bucket/top"], str(tmp_path / "down"))
+
+    assert job.wait(30) and job.state is JobState.DONE, job.failures
+    assert sorted(os.listdir(tmp_path / "down" / "top" / "folder")) == ["a.txt"]
+    assert (tmp_path / "down" / "top" / "folder" / "a.txt").read_bytes() == b"a"

@@ -408,6 +408,11 @@ class Planner:
             # Below the parent's *final* path, which a rename may have changed.
             child_path = manager.child(parent.target, artefact.basename)
             directories.count_child(ledger, parent)
+            if getattr(artefact, "marker", False) and not manager.IMPLICIT_DIRECTORIES:
+                # A ``folder/`` key with a body marks its folder (made with the walk):
+                # its bytes have nowhere to go outside a key store.
+                directories.child_done(ledger, parent, ok=True)
+                continue
             refused = self._refusal(root, parent, artefact, child_path)
             if refused is not None:
                 # Nothing is written for it; it stays at the source, and so do the directories above.
