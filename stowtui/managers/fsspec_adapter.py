@@ -27,6 +27,7 @@ from typing import IO, Iterator
 from . import exceptions
 from .artefacts import Artefact, Directory, File, as_utc
 from . import paths
+from .fs import staged_write
 from .manager import RemoteManager
 
 CHUNK = 1024 * 1024
@@ -257,34 +258,21 @@ class FSSpec(RemoteManager):
                 yield data
 
     def _download(self, source: str, destination: str, callback=None, cancel=None) -> None:
-        folder = os.path.dirname(destination) or "."
-        staged = os.path.join(folder, paths.temporary_name())
         with fsspec_errors("download", f"{self._abspath(source)} to {destination}"):
             self._check_readable(source)
-            os.makedirs(folder, exist_ok=True)
-            try:
-                with open(staged, "wb") as local:
-                    for data in self._read_chunks(source, cancel):
-                        local.write(data)
-                        if callback is not None:
-                            callback(len(data))
-                os.replace(staged, destination)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(staged)
-                raise
+            os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
+            with staged_write(destination) as staged, open(staged, "wb") as local:
+                for data in self._read_chunks(source, cancel):
+                    local.write(data)
+                    if callback is not None:
+                        callback(len(data))
 
     def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None):
         if not isinstance(source, Directory):
             self._download(source.path, destination, callback, cancel)
             return
-        os.makedirs(destination, exist_ok=True)
-        for artefact in self._walk(source):
-            local = os.path.join(destination, *artefact.path[len(source.path):].strip("/").split("/"))
-            if isinstance(artefact, Directory):
-                os.makedirs(local, exist_ok=True)
-            else:
-                self._download(artefact.path, local, callback, cancel)
+        paths.download_tree(source, self._walk(source), destination,
+                            lambda artefact, local: self._download(artefact.path, local, callback, cancel))
 
     def _getBytes(self, source: Artefact) -> bytes:
         with fsspec_errors("read", source.abspath):

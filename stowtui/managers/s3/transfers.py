@@ -186,30 +186,9 @@ class TransfersMixin:
         if isinstance(source, File):
             self._download(source, destination, callback, cancel, no_replace)
             return
-        os.makedirs(destination, exist_ok=True)
-        refused: list[str] = []
-        for artefact in self._walk(source):
-            if getattr(artefact, "marker", False):
-                continue  # a folder/ key with a body: the folder's marker, its bytes written nowhere
-            key = self._split(artefact.path)[1]
-            try:
-                # Keys are data: none may lead out of the destination (``..``, a link there).
-                local = paths.local_destination(destination, artefact.path[len(source.path) + 1:], key, "downloaded")
-                if isinstance(artefact, Directory):
-                    paths.check_inside(destination, local, key, "downloaded")
-                    os.makedirs(local, exist_ok=True)
-                else:
-                    self._download(artefact, local, callback, cancel, no_replace)
-            except exceptions.UnsafePath:
-                if isinstance(artefact, File):  # a refused directory's files say it
-                    refused.append(key)
-        if refused:
-            listed = ", ".join(f'"{key}"' for key in refused[:5])
-            more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
-            raise exceptions.UnsafePath(
-                f"{len(refused)} key(s) under {source.abspath} point outside the destination {destination}; "
-                f"not downloaded: {listed}{more} (everything else was)"
-            )
+        paths.download_tree(source, self._walk(source), destination,
+                            lambda artefact, local: self._download(artefact, local, callback, cancel, no_replace),
+                            key=lambda artefact: self._split(artefact.path)[1])
 
     # Writing -----------------------------------------------------------
 

@@ -25,6 +25,7 @@ from typing import IO, Iterator
 from .. import exceptions
 from ..artefacts import Artefact, Directory, File, as_utc
 from .. import paths
+from ..fs import staged_write
 from ..manager import RemoteManager
 from .connection import ChannelPool, read_settings, split_host_port, ssh_command, ssh_errors
 from .links import resolve_links
@@ -200,13 +201,11 @@ class SFTP(RemoteManager):
 
     def _download(self, source: str, destination: str, callback=None, cancel=None) -> None:
         url = self._abspath(source)
-        folder = os.path.dirname(destination) or "."
-        os.makedirs(folder, exist_ok=True)
-        staged = os.path.join(folder, paths.temporary_name())
+        os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
         with self._session("download", f"{url} to {destination}") as sftp:
             self._check_cancel(cancel, f"Download of {url}")
             attributes = self._readable(sftp, source)
-            try:
+            with staged_write(destination) as staged:
                 with sftp.open(source, "rb") as remote, open(staged, "wb") as local:
                     for data in self._chunks(remote, 0, attributes.st_size or 0, cancel, f"Download of {url}"):
                         local.write(data)
@@ -214,24 +213,17 @@ class SFTP(RemoteManager):
                             callback(len(data))
                 if attributes.st_mtime is not None:
                     os.utime(staged, (attributes.st_atime or attributes.st_mtime, attributes.st_mtime))
-                os.replace(staged, destination)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(staged)
-                raise
 
     def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None):
         if not isinstance(source, Directory):
             self._download(source.path, destination, callback, cancel)
             return
-        os.makedirs(destination, exist_ok=True)
-        for artefact in self._walk(source):
+
+        def download(artefact: Artefact, local: str) -> None:
             self._check_cancel(cancel, f"Download of {source.abspath}")
-            local = os.path.join(destination, *artefact.path[len(source.path):].strip("/").split("/"))
-            if isinstance(artefact, Directory):
-                os.makedirs(local, exist_ok=True)
-            else:
-                self._download(artefact.path, local, callback, cancel)
+            self._download(artefact.path, local, callback, cancel)
+
+        paths.download_tree(source, self._walk(source), destination, download)
 
     def read_range(self, path: str, start: int, length: int) -> bytes:
         """At most ``length`` bytes from ``start``: only those are asked for (pipelined)."""
