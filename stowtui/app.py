@@ -8,7 +8,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 
 from .jobs import JobQueue
+from .screens.dialogs import ConfirmDialog
+from .screens.help import key_name
 from .screens.main import MainScreen
+from .text import count
+from .widgets.jobs_panel import JobsPanel
 
 
 class StowApp(App):
@@ -18,24 +22,57 @@ class StowApp(App):
     TITLE = "stowtui"
     # Not a second Ctrl+P: App adds its own palette binding only when none runs command_palette,
     # so this one takes its place, to be called "Commands" (not "palette") in the footer and the help.
-    BINDINGS = [Binding("ctrl+p", "command_palette", "Commands", show=False)]
+    # Ctrl+Q is not App's priority quit here: the main screen gives it mc's meaning (quick view);
+    # elsewhere it quits, through action_quit, which asks first when jobs are running.
+    BINDINGS = [
+        Binding("ctrl+p", "command_palette", "Commands", show=False),
+        Binding("ctrl+q", "quit", "Quit", show=False),
+    ]
 
-    def __init__(self, left: str, right: str, jobs: JobQueue | None = None):
+    def __init__(self, left: str, right: str, jobs: JobQueue | None = None, banner: str | None = None):
         super().__init__()
         self.left, self.right = left, right
         self.jobs = jobs or JobQueue()
+        self.banner = banner  # said once at start (the demo's own S3 endpoint)
+
+    def on_mount(self) -> None:
+        if self.banner:
+            self.sub_title = self.banner
+            self.notify(self.banner, title="Demo", timeout=8, markup=False)
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen(self.left, self.right)
+
+    async def action_quit(self) -> None:
+        """Quit, unless jobs are running and the user would rather stay (the default)."""
+        running = [job for job in self.jobs.jobs if not job.state.finished]
+        if not running:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmDialog) and self.screen.id == "quit-question":
+            return  # already asking
+
+        def done(quit: bool | None) -> None:
+            if quit:
+                self.exit()  # on_unmount cancels every job: nothing is left half-written
+
+        question = f"{count(len(running), 'job')} running — quit and cancel them?"
+        self.push_screen(ConfirmDialog(question, [], confirm="Quit", cancel="Stay", id="quit-question"), done)
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         if isinstance(screen, MainScreen):
             for binding in screen.BINDINGS:
                 if binding.description:
-                    keys = ", ".join(k.strip() for k in binding.key.split(","))
+                    keys = ", ".join(key_name(k) for k in binding.key.split(","))
                     run = partial(self.call_later, screen.run_action, binding.action)
                     yield SystemCommand(binding.description, f"Keys: {keys}", run)
+            panel = screen.jobs_panel
+            for binding in JobsPanel.BINDINGS if panel.rows else ():  # on the job chosen in the panel
+                if binding.show:
+                    keys = ", ".join(key_name(k) for k in binding.key.split(","))
+                    run = partial(self.call_later, panel.run_action, binding.action)
+                    yield SystemCommand(f"Jobs panel: {binding.description}", f"Keys: J, then {keys}", run)
 
     def on_unmount(self) -> None:
         self.jobs.shutdown(cancel=True)

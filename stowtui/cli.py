@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     from .jobs import JobQueue
 
     try:
-        StowApp(left, right, jobs=JobQueue(workers=max(1, args.workers))).run()
+        banner = f"S3 endpoint {server.endpoint_url}, bucket {server.url}" if server is not None else None
+        StowApp(left, right, jobs=JobQueue(workers=max(1, args.workers)), banner=banner).run()
     finally:
         if server is not None:
             server.stop()

@@ -82,6 +82,11 @@ def exact_size(size: int, short_first: bool = False) -> str:
     return f"{size:,} bytes ({human_size(size)})"
 
 
+def size_words(size: int) -> str:
+    """``1 byte``, ``54 bytes``, ``2.0K``: a total in a sentence."""
+    return count(size, "byte") if size < 1024 else human_size(size)
+
+
 def count(number: int, noun: str) -> str:
     """``1 object``, ``5,000 objects``."""
     return f"{number:,} {noun}" + ("" if number == 1 else "s")

@@ -60,9 +60,9 @@ def test_demo_over_ssh_copy_drag_clipboard_and_clean_exit(sshd, tmux, work):
 
     # 2. A drag with the mouse: the bucket's logs/ folder onto the left pane.
     # (once the layout has settled: the jobs panel opens under the panes and shortens them)
-    screen = tmux.wait(lambda s: "done" in s and "0 dirs, 1 files" in s, "the copy done and shown on the left")
+    screen = tmux.wait(lambda s: "done" in s and "0 dirs, 1 file" in s, "the copy done and shown on the left")
     x, y = find(screen, "logs", right_half=True)
-    _, status = find(screen, "0 dirs, 1 files", right_half=False)
+    _, status = find(screen, "0 dirs, 1 file", right_half=False)
     drop = (10, status - 2)                                # an empty row of the left pane
     tmux.keys(sgr(0, x + 1, y), literal=True)              # press on the row
     tmux.keys(sgr(32, x - 10, y), literal=True)            # drag (button 0 held: 0 + 32)

@@ -34,9 +34,11 @@ def test_demo_copy_readme_from_the_bucket_into_the_local_folder(work, tmux):
         ";", "set-option", "-t", tmux.session, "remain-on-exit", "on",
         env=app_env(),
     )
+    # The demo says where its S3 endpoint is (a notice over the right pane for a few seconds).
+    tmux.wait(lambda s: "S3 endpoint http://127.0.0.1:" in s, "the demo's endpoint")
     # The demo bucket is listed in the right pane: its folders, and README.md.
     screen = tmux.wait(lambda s: "s3://demo" in s and "README.md" in s and "odd names/" in s
-                       and "6 dirs, 1 files" in s, "the demo bucket, listed")
+                       and "6 dirs, 1 file" in s, "the demo bucket, listed")
     assert str(work) in screen  # the left pane: the working directory
     assert "F5 Copy" in screen  # the footer
     assert not EXIT.search(screen)
@@ -55,7 +57,7 @@ def test_demo_copy_readme_from_the_bucket_into_the_local_folder(work, tmux):
     screen = tmux.wait(lambda s: "Copy done" in s, "the end-of-job notification")
     assert "1/1 files" in screen  # the jobs panel opened by itself
     # The left pane was refreshed and shows the copy.
-    tmux.wait(lambda s: "README.md" in left_pane(s) and "0 dirs, 1 files" in left_pane(s), "README.md on the left")
+    tmux.wait(lambda s: "README.md" in left_pane(s) and "0 dirs, 1 file" in left_pane(s), "README.md on the left")
     assert "Traceback" not in tmux.screen()
 
     tmux.keys("q")

@@ -84,7 +84,8 @@ def test_viewer(snap_compare, snap_dir, name):
 
 
 def test_preview_pane(snap_compare, snap_dir):
-    """p: the preview pane under the panes, following the cursor onto config.json (pretty-printed)."""
+    """p at 80×24: the preview in place of the other pane (mc's quick view), following the cursor onto
+    config.json (pretty-printed)."""
 
     async def run_before(pilot):
         screen = await ready(pilot)

@@ -1,5 +1,6 @@
 """SVG snapshots (pytest-textual-snapshot): the main screen, the jobs panel mid-copy and the
-delete confirmation, at 80×24 and 120×40.
+delete confirmation, at 80×24 and 120×40; at 80×24 (as over SSH) long names, marks with their
+count, the quick view, the quit question and the jobs panel with the keyboard focus.
 
 Everything that moves is frozen: the folders live at a fixed path
 (/tmp/stowtui-snap, rebuilt for each test under a lock, so two test runs on
@@ -22,7 +23,7 @@ import pytest
 from stowtui.app import StowApp
 from stowtui.jobs import Failure, JobState, Progress
 from stowtui.screens.dialogs import ConfirmDialog
-from uikit import ready, select, wait_for, wait_loaded
+from uikit import ready, screen_text, select, wait_for, wait_loaded
 
 ROOT = "/tmp/stowtui-snap"
 STAMP = 1_709_294_400  # 2024-03-01 12:00 UTC: an earlier year, so times show as "Mar 01  2024"
@@ -41,6 +42,14 @@ RIGHT = {
     "archive/old.tar": 10_000,
     "backup.tar.gz": 3_600_000,
     "report.pdf": 250_000,
+}
+LONG = {  # names of 24 characters and more, as an mc user's directories have
+    "empty-folder-for-later-use/keep": 0,
+    "quarterly-report-final-version-2.pdf": 250_000,
+    "file-0000-with-a-rather-long-name.txt": 12,
+    "pyproject.toml": 1_234,
+    "日本語のファイル名と長い説明.txt": 2_048,
+    "short.txt": 5,
 }
 
 
@@ -68,6 +77,7 @@ def snap_dirs(monkeypatch):
         shutil.rmtree(ROOT, ignore_errors=True)
         left = build(os.path.join(ROOT, "left"), LEFT)
         right = build(os.path.join(ROOT, "right"), RIGHT)
+        build(os.path.join(ROOT, "long"), LONG)
         monkeypatch.setenv("TZ", "UTC")
         time.tzset()
         registry.forget_instances()
@@ -78,6 +88,16 @@ def snap_dirs(monkeypatch):
             monkeypatch.undo()
             time.tzset()
             shutil.rmtree(ROOT, ignore_errors=True)
+
+
+class FrozenQueue:
+    """Stands in for the app's JobQueue: jobs that run as long as the picture needs."""
+
+    def __init__(self, jobs):
+        self.jobs = list(jobs)
+
+    def shutdown(self, cancel: bool = True) -> None:
+        pass
 
 
 class FrozenJob:
@@ -179,3 +199,81 @@ def test_snapshot_folders_are_what_the_pictures_expect(snap_dirs):
     assert os.stat(os.path.join(left, "data.csv")).st_size == 48_213
     assert os.stat(os.path.join(left, "docs")).st_mtime == STAMP
     assert time.strftime("%Z") == "UTC"
+
+
+# At 80×24, as over SSH (issue 12) -----------------------------------------------
+
+
+def test_long_names_at_80x24(snap_compare, snap_dirs):
+    """Names of 24 characters and more keep them (the time column goes first); the mini-status
+    under the pane shows the whole name under the cursor."""
+
+    async def run_before(pilot):
+        screen = await ready(pilot)
+        await select(pilot, screen.left, "quarterly-report-final-version-2.pdf")
+
+    assert snap_compare(StowApp(ROOT + "/long", snap_dirs[1]), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_marks_with_their_count_at_80x24(snap_compare, snap_dirs):
+    """Three marked entries (a directory, two files): a `*` beside each, their count and size."""
+
+    async def run_before(pilot):
+        screen = await ready(pilot)
+        await select(pilot, screen.left, "data.csv")
+        await pilot.press("space", "space")  # data.csv, notes.txt
+        await select(pilot, screen.left, "photos")
+        await pilot.press("space")
+        assert len(screen.left.tree.marked) == 3
+
+    assert snap_compare(StowApp(*snap_dirs), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_quick_view_at_80x24(snap_compare, snap_dirs):
+    """Ctrl+Q: the preview of the file under the cursor in place of the other pane."""
+    left, right = snap_dirs
+    with open(os.path.join(left, "notes.txt"), "w") as handle:
+        handle.write("buy milk\n")
+    os.utime(os.path.join(left, "notes.txt"), (STAMP, STAMP))
+
+    async def run_before(pilot):
+        screen = await ready(pilot)
+        await select(pilot, screen.left, "notes.txt")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: "buy milk" in screen_text(pilot.app), "the preview")
+
+    assert snap_compare(StowApp(left, right), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_quit_question_at_80x24(snap_compare, snap_dirs):
+    """q with two jobs running: the question, Stay focused."""
+    left, right = snap_dirs
+    jobs = [job for job in frozen_jobs(left, right) if job.state is JobState.RUNNING]
+    jobs.append(FrozenJob(4, "delete", "Delete 2 items", JobState.PLANNING, Progress(files_total=12)))
+
+    async def run_before(pilot):
+        await ready(pilot)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog), "the question")
+
+    app = StowApp(left, right, jobs=FrozenQueue(jobs))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_jobs_panel_focused_at_80x24(snap_compare, snap_dirs):
+    """J: the jobs panel has the keys (its border, the chosen job, its keys in the footer)."""
+    left, right = snap_dirs
+
+    async def run_before(pilot):
+        pilot.app.animation_level = "none"
+        screen = await ready(pilot)
+        panel = screen.jobs_panel
+        for job in frozen_jobs(left, right):
+            panel.add_job(job)
+        screen._show_jobs(True)
+        await wait_for(pilot, lambda: len(panel.query("JobRow")) == 3, "three job rows")
+        panel.update_rows()
+        await pilot.press("J", "up")
+        await wait_for(pilot, lambda: screen.focused is panel and panel.current == 1, "the panel focused")
+
+    assert snap_compare(StowApp(left, right), terminal_size=(80, 24), run_before=run_before)

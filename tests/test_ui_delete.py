@@ -40,7 +40,7 @@ async def test_delete_lists_what_will_go_and_obeys(tmp_path):
         assert str(tmp_path / "docs") + "/" in items
         assert str(tmp_path / "b.txt") in items
         assert str(tmp_path / "a.txt") not in items
-        assert "Delete 2 item(s)?" in unwrapped(dialog)
+        assert "Delete 2 items?" in unwrapped(dialog)
         assert dialog.focused.id == "cancel"  # Enter alone would not delete
         await pilot.click("#confirm")
         await wait_jobs_done(pilot)

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from textual.command import CommandPalette
 from textual.widgets import Button
 
-from stowtui.jobs import tasks
 from stowtui.app import StowApp
-from stowtui.managers import exceptions
 from stowtui.screens.dialogs import InputDialog, TransferDialog
 from stowtui.screens.help import HelpScreen
 from stowtui.screens.viewer import ViewerScreen
 from stowtui.widgets.jobs_panel import JobRow
-from uikit import (
+from uikit import (  # noqa: F401  (gated_transfers: a fixture)
+    gated_transfers,
     entry_names,
     ready,
     screen_text,
@@ -46,9 +43,9 @@ async def test_question_mark_opens_the_help_with_every_key(two_dirs):
         await pilot.press("question_mark")
         help_screen = await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen) and app.screen, "the help")
         text = screen_text(app)
-        for keys, what in [("f5 / c", "Copy"), ("f6 / m", "Move"), ("f7 / n", "MkDir"), ("f8 / d / del", "Delete"),
-                           ("f2 / r", "Rename"), ("f3 / v", "View"), ("ctrl+r", "Refresh"), ("tab", "Switch pane"),
-                           ("f10 / q", "Quit"), ("w", "Jobs"), ("f1 / ?", "Help"), ("space / insert", "Mark"),
+        for keys, what in [("F5 / c", "Copy"), ("F6 / m", "Move"), ("F7 / n", "MkDir"), ("F8 / d / Del", "Delete"),
+                           ("F2 / r", "Rename"), ("F3 / v", "View"), ("Ctrl+R", "Refresh"), ("Tab", "Switch pane"),
+                           ("F10 / q", "Quit"), ("w", "Jobs"), ("F1 / ?", "Help"), ("Space / Insert", "Mark"),
                            ("Drag with the mouse", "Drop entries")]:
             assert keys in text and what in text, (keys, what)
         assert help_screen is app.screen
@@ -119,29 +116,6 @@ async def test_w_toggles_the_jobs_panel_and_a_job_opens_it(two_dirs):
         # (read from the widget: the end-of-job toast covers the right half of the panel)
         assert str(row.query_one(".job-title").render()).startswith("Copy " + str(left / "a.txt") + " to ")
         await wait_for(pilot, lambda: "Copy done" in toasts_text(app), "the end notification")
-
-
-@pytest.fixture
-def gated_transfers(monkeypatch):
-    """Transfers that move half their bytes, then wait for ``gate`` (or a cancel)."""
-    gate = threading.Event()
-    started = threading.Event()
-    original = tasks.transfer
-
-    def transfer_file(source, manager, path, callback=None, cancel=None):
-        if callback is not None:
-            callback(source.size / 2)
-        started.set()
-        while not gate.wait(0.02):
-            if cancel is not None and cancel.is_set():
-                raise exceptions.OperationCancelled("cancelled")
-        if callback is not None:
-            callback(source.size - source.size / 2)
-        original(source, manager, path, None, cancel)
-
-    monkeypatch.setattr(tasks, "transfer", transfer_file)
-    yield gate, started
-    gate.set()
 
 
 async def test_the_jobs_panel_shows_progress_and_cancels_a_job(two_dirs, gated_transfers):

@@ -228,7 +228,8 @@ async def test_wide_names_keep_the_columns_in_line(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await ready(pilot)
         shown = {name: None for name in names}
-        for line in screen_text(app).splitlines():
+        tree = screen.left.tree.region  # the rows (the mini-status under each pane has its own layout)
+        for line in screen_text(app).splitlines()[tree.y : tree.bottom]:
             for name in names:
                 if name[:2] in line and "2.0K" in line:
                     # Where the size and the time columns start and end, in cells, in both panes.

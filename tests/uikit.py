@@ -6,8 +6,10 @@ app process its messages (and thread workers post theirs) between polls.
 
 from __future__ import annotations
 
+import threading
 import time
 
+import pytest
 from textual.geometry import Region
 
 from stowtui.widgets.pane import Pane
@@ -141,3 +143,29 @@ def toasts_text(app) -> str:
 def unwrapped(widget) -> str:
     """A widget's text with its soft-wrapped lines joined again (long paths wrap in dialogs)."""
     return "".join(line.rstrip() for line in screen_lines(widget.app, widget.region))
+
+
+@pytest.fixture
+def gated_transfers(monkeypatch):
+    """Transfers that move half their bytes, then wait for ``gate`` (or a cancel)."""
+    gate = threading.Event()
+    started = threading.Event()
+    from stowtui.jobs import tasks
+    from stowtui.managers import exceptions
+
+    original = tasks.transfer
+
+    def transfer_file(source, manager, path, callback=None, cancel=None):
+        if callback is not None:
+            callback(source.size / 2)
+        started.set()
+        while not gate.wait(0.02):
+            if cancel is not None and cancel.is_set():
+                raise exceptions.OperationCancelled("cancelled")
+        if callback is not None:
+            callback(source.size - source.size / 2)
+        original(source, manager, path, None, cancel)
+
+    monkeypatch.setattr(tasks, "transfer", transfer_file)
+    yield gate, started
+    gate.set()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +18,27 @@ EXTRA = [
     ("Space / Insert", "Mark or unmark the entry"),
     ("j / k, arrows", "Move"),
     ("Drag with the mouse", "Drop entries on the other pane to copy or move them"),
+    ("In the jobs panel (J):", ""),
+    ("  Up / Down", "Choose a job"),
+    ("  x / Delete", "Cancel the chosen job"),
+    ("  r", "Retry the chosen job (failed files, or a cancelled job)"),
+    ("  Esc / Tab", "Back to the panes"),
 ]
+
+_NAMES = {"backspace": "Backspace", "delete": "Del", "insert": "Insert", "escape": "Esc", "tab": "Tab",
+          "enter": "Enter", "space": "Space"}
+
+
+def key_name(key: str) -> str:
+    """A key as people write it: ``F5``, ``Ctrl+R``, ``?`` (not ``f5``, ``ctrl+r``, ``question_mark``)."""
+    key = key.strip()
+    if key in _NAMES:
+        return _NAMES[key]
+    if re.fullmatch(r"f\d+", key):
+        return key.upper()
+    if key.startswith("ctrl+"):
+        return "Ctrl+" + format_key(key[5:]).upper()
+    return format_key(key)
 
 
 class HelpScreen(ModalScreen):
@@ -36,7 +58,7 @@ class HelpScreen(ModalScreen):
         for key, active in self._shown.items():
             binding = active.binding
             if binding.description:
-                keys_of.setdefault((binding.action, binding.description), []).append(format_key(key))
+                keys_of.setdefault((binding.action, binding.description), []).append(key_name(key))
         ours = {(b.binding.action, b.binding.description) for b in self._shown.values() if b.binding.id}
         # stowtui's own keys first, then the mouse and tree keys, then Textual's generic ones.
         for (action, description), keys in keys_of.items():

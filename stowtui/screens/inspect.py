@@ -32,6 +32,9 @@ from .versions import VersionsScreen
 
 #: Seconds the cursor rests on an entry before the preview or info panel reads it.
 SETTLE = 0.15
+#: Below this many rows the preview and the info panel open in place of the other pane (mc's quick
+#: view), not under the panes: a strip under them would leave each pane a handful of rows.
+TALL = 32
 PRESIGN_DEFAULT = 3600
 PRESIGN_MAX = 7 * 24 * 3600  # what SigV4 allows
 
@@ -70,15 +73,26 @@ class InspectingScreen(Screen):
     _count_worker: Worker | None = None
     _count_generation: int = 0
     _count_shown: tuple[Pane | None, str] = (None, "")  # the pane counting, and what it shows
+    _quick = False  # the preview/info show in place of the other pane (mc's quick view)
 
-    # Composition (MainScreen.compose yields this) ----------------------
+    # Composition (MainScreen.compose yields these) ---------------------
 
     def compose_inspect(self) -> ComposeResult:
+        """The strip under the panes."""
         yield InspectStrip(id="inspect", settle=SETTLE)
+
+    def compose_quick(self) -> ComposeResult:
+        """The quick view, composed between the two panes: it shows when one of them is hidden."""
+        yield InspectStrip(id="quick", settle=SETTLE)
 
     @property
     def strip(self) -> InspectStrip:
-        return self.query_one("#inspect", InspectStrip)
+        """Where the preview and the info panel show now: in place of the other pane, or under the panes."""
+        return self.query_one("#quick" if self._quick else "#inspect", InspectStrip)
+
+    @property
+    def quick_view_open(self) -> bool:
+        return self._quick
 
     @property
     def preview(self) -> Preview:
@@ -124,8 +138,16 @@ class InspectingScreen(Screen):
         if isinstance(event.widget, StorageTree):
             self._follow()
 
-    def _open(self, preview: bool, info: bool) -> None:
-        """Show the preview and/or the info panel in the strip under the panes."""
+    def _open(self, preview: bool, info: bool, quick: bool | None = None) -> None:
+        """Show the preview and/or the info panel: in place of the other pane (``quick``; by default
+        when the screen is short), or in the strip under the panes."""
+        if quick is None:
+            quick = self._quick or self.size.height < TALL
+        self.strip.open(False, False)  # whichever place they were in
+        self._quick = quick and (preview or info)
+        active = self.active_pane
+        self.other_pane.display = not self._quick
+        active.display = True
         self.strip.open(preview, info)
         self._follow()
 
@@ -134,6 +156,21 @@ class InspectingScreen(Screen):
 
     def action_toggle_info(self) -> None:
         self._open(self.preview_open, not self.info_open)
+
+    def action_quick_view(self) -> None:
+        """Ctrl+Q, as in mc: the preview in place of the other pane, or back to two panes."""
+        if self._quick and self.preview_open:
+            self._open(False, self.info_open, quick=True)
+        else:
+            self._open(True, self.info_open if self._quick else False, quick=True)
+
+    def swap_quick_view(self) -> None:
+        """Tab in the quick view: the other pane comes back, the quick view takes this one's place."""
+        active, other = self.active_pane, self.other_pane
+        other.display = True
+        active.display = False
+        self.set_focus(other.tree)
+        self._follow()
 
     @on(InfoPanel.Described)
     def _described(self, event: InfoPanel.Described) -> None:

@@ -11,45 +11,35 @@ job's planner asks about (``ConflictAsked``, answered through a ``Future``).
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from concurrent.futures import Future
+from typing import Callable
 
-from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.css.query import NoMatches
 from textual.message import Message
-from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from .. import managers
 from ..jobs import Conflict, Decision, Job, JobState
 from ..managers import Artefact, Directory
 from ..managers.exceptions import StowError
-from ..text import visible
+from ..text import count, visible
 from ..widgets.jobs_panel import JobsPanel
+from ..widgets.jobs_summary import JobsSummary
 from ..widgets.pane import Pane
 from ..widgets.storage_tree import StorageTree
 from .dialogs import ConfirmDialog, ConflictDialog, InputDialog, TransferDialog
+from .drag import DragMixin, pane_of
+from .marks import BINDINGS as MARK_BINDINGS
+from .marks import MarksMixin
 from .help import HelpScreen
 from .inspect import InspectingScreen
 from .viewer import ViewerScreen
 
-DRAG_THRESHOLD = 1
-
-
-@dataclasses.dataclass
-class Drag:
-    pane: Pane
-    sources: list[Artefact]
-    start: tuple[int, int]
-    moved: bool = False
-
-
-class MainScreen(InspectingScreen):
+class MainScreen(DragMixin, MarksMixin, InspectingScreen):
     """Two panes side by side, a jobs panel and the footer."""
 
     BINDINGS = [
@@ -66,10 +56,12 @@ class MainScreen(InspectingScreen):
         Binding("slash", "filter", "Filter", show=False, id="filter"),
         Binding("s", "cycle_sort", "Sort", show=False, id="sort"),
         Binding("full_stop", "toggle_hidden", "Hidden files", show=False, id="hidden"),
-        Binding("J,w", "toggle_jobs", "Jobs", key_display="w", id="jobs"),
+        Binding("w", "toggle_jobs", "Jobs", key_display="w", id="jobs"),
+        Binding("J", "focus_jobs", "Jobs: cancel, retry (keys)", show=False, id="jobs-keys"),
         Binding("f1,question_mark", "help", "Help", key_display="?", id="help"),
         Binding("f10,q", "app.quit", "Quit", key_display="q", id="quit"),
         # Quick inspection (stowtui/screens/inspect.py)
+        Binding("ctrl+q", "quick_view", "Quick view", show=False, id="quick-view"),
         Binding("p", "toggle_preview", "Preview", show=False, id="preview"),
         Binding("i", "toggle_info", "Info", show=False, id="info"),
         Binding("z", "count_size", "Size", show=False, id="size"),
@@ -77,7 +69,18 @@ class MainScreen(InspectingScreen):
         Binding("y", "copy_url", "Copy URL", show=False, id="copy-url"),
         Binding("Y", "copy_link", "Copy presigned link", show=False, id="copy-link"),
         Binding("V", "versions", "Versions", show=False, id="versions"),
+        *MARK_BINDINGS,  # stowtui/screens/marks.py
+        # mc's keys that mean nothing here: each says so rather than doing nothing.
+        Binding("f4", "not_here('f4')", show=False),
+        Binding("f9", "not_here('f9')", show=False),
+        Binding("ctrl+o", "not_here('ctrl+o')", show=False),
     ]
+
+    NOT_HERE = {
+        "f4": "F4 edits in mc: stowtui does not edit files (F3 views them)",
+        "f9": "F9 is mc's menu: Ctrl+P lists every command here",
+        "ctrl+o": "Ctrl+O is mc's subshell: quit (q) to get back to the shell",
+    }
 
     class ConflictAsked(Message):
         """A job's planner waits for ``answer`` about ``conflict`` (posted from its thread)."""
@@ -88,30 +91,37 @@ class MainScreen(InspectingScreen):
             self.answer = answer
 
     class DirectoryMade(Message):
-        """F7 made a directory in ``pane``'s directory (from the worker)."""
+        """F7 made the directory ``url`` in ``pane``'s directory (from the worker)."""
 
-        def __init__(self, pane: Pane):
+        def __init__(self, pane: Pane, url: str):
             super().__init__()
             self.pane = pane
+            self.url = url
 
     def __init__(self, left: str, right: str):
         super().__init__()
         self._left, self._right = left, right
-        self._drag: Drag | None = None
+        self._drag = None
+        self._last_pane: Pane | None = None  # the pane the keys go back to (see focus_pane)
+        self._seen_a_job = False  # the panel opens by itself on the session's first job only
+        self._landings: dict[int, str] = {}  # job id → the entry the cursor goes to when it ends
         self._questions: set[Future] = set()  # conflicts waiting for an answer, each a planner thread
         self._questions_lock = threading.Lock()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
             yield Pane(self._left, id="left")
+            yield from self.compose_quick()  # between the panes: it takes the place of whichever is hidden
             yield Pane(self._right, id="right")
         yield from self.compose_inspect()
         yield JobsPanel(id="jobs")
+        yield JobsSummary(lambda: self.jobs_panel.jobs, lambda: self.jobs_panel.display, id="jobs-summary")
         yield Static(id="drag-cue", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.left.tree.focus()
+        self._last_pane = self.left
         self.jobs_panel.display = False
         self.drag_cue.display = False
 
@@ -135,7 +145,8 @@ class MainScreen(InspectingScreen):
 
     @property
     def active_pane(self) -> Pane:
-        return _pane_of(self.focused) or self.left
+        """The highlighted pane: the one with the focus, or the last one that had it."""
+        return pane_of(self.focused) or self._last_pane or self.left
 
     @property
     def other_pane(self) -> Pane:
@@ -144,9 +155,34 @@ class MainScreen(InspectingScreen):
     def _panes(self) -> list[Pane]:
         return [self.left, self.right]
 
+    # Focus -------------------------------------------------------------
+
+    @on(events.DescendantFocus)
+    def _focus_moved(self, event: events.DescendantFocus) -> None:
+        pane = pane_of(event.widget)
+        if pane is not None:
+            self._last_pane = pane
+
+    def focus_pane(self, pane: Pane | None = None) -> None:
+        """Give the keys back to a pane (the last active one) unless a pane or the jobs panel has them."""
+        focused = self.focused
+        if pane is None and (pane_of(focused) is not None or (focused is self.jobs_panel and focused.display)):
+            return
+        target = pane or self.active_pane
+        if not target.display:
+            target = self.other_pane if target is self.active_pane else self.active_pane
+        self.set_focus(target.tree)
+
+    def on_screen_resume(self) -> None:
+        # A dialog or a screen closed: Textual gives the focus back to what had it; make sure it is a pane.
+        self.call_after_refresh(self.focus_pane)
+
     # Navigation --------------------------------------------------------
 
     def action_switch_pane(self) -> None:
+        if self.quick_view_open:
+            self.swap_quick_view()
+            return
         # Now, not with focus()'s call_later: keys read in the same batch as Tab are for the new pane.
         self.set_focus(self.other_pane.tree)
 
@@ -169,7 +205,28 @@ class MainScreen(InspectingScreen):
         pane.show_hidden = not pane.show_hidden
 
     def action_toggle_jobs(self) -> None:
-        self.jobs_panel.display = not self.jobs_panel.display
+        self._show_jobs(not self.jobs_panel.display)
+
+    def _show_jobs(self, show: bool) -> None:
+        panel = self.jobs_panel
+        panel.display = show
+        self.query_one(JobsSummary).update_line()
+        if not show and self.focused is panel:
+            self.focus_pane(self.active_pane)
+
+    def action_focus_jobs(self) -> None:
+        panel = self.jobs_panel
+        if not panel.rows:
+            self.notify("No jobs yet: F5 copies, F6 moves, F8 deletes", severity="warning", timeout=3)
+            return
+        self._show_jobs(True)
+        self.set_focus(panel)
+        if panel.current_row() is None:
+            panel.action_move(len(panel.rows))
+
+    @on(JobsPanel.Left)
+    def _jobs_left(self) -> None:
+        self.focus_pane(self.active_pane)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.active_bindings))
@@ -182,16 +239,24 @@ class MainScreen(InspectingScreen):
                 pane.open(url.strip())
                 pane.tree.focus()
 
-        self.app.push_screen(InputDialog("Open a location (path or URL, e.g. s3://bucket/prefix/)", pane.url), done)
+        title = "Open a location (path or URL, e.g. s3://bucket/prefix/; Tab completes)"
+        self.app.push_screen(InputDialog(title, pane.url, complete=True), done)
 
     @on(StorageTree.Activated, "#tree")
     def _activated(self, event: StorageTree.Activated) -> None:
         """Enter on a file (its pane handles directories itself)."""
         self.app.push_screen(ViewerScreen(event.node.data.artefact))
 
+    def action_not_here(self, key: str) -> None:
+        self.notify(self.NOT_HERE[key], severity="warning", timeout=4)
+
     def action_view(self) -> None:
         selection = self.active_pane.tree.cursor_node
-        if selection is None or selection.data is None or selection.data.is_dir:
+        if selection is None or selection.data is None:
+            self.notify("Nothing to view", severity="warning", timeout=3)
+            return
+        if selection.data.is_dir:
+            self.notify("F3 views files: Enter opens a directory", severity="warning", timeout=3)
             return
         self.app.push_screen(ViewerScreen(selection.data.artefact))
 
@@ -216,37 +281,37 @@ class MainScreen(InspectingScreen):
         def done(result) -> None:
             if result:
                 chosen, destination, policy = result
-                if self.start_job(chosen, sources, destination.strip(), policy):
+                job = self.start_job(chosen, sources, destination.strip(), policy)
+                if job is not None:
                     pane.clear_marks()
+                    # The cursor of a pane showing the destination lands on the (first) copy.
+                    self._landings[job.id] = destination.strip().rstrip("/") + "/" + sources[0].basename
 
         self.app.push_screen(TransferDialog(kind, sources, target), done)
 
     def start_job(self, kind: str, sources: list[Artefact], destination: str | None = None,
                   policy: str = "ask") -> Job | None:
         queue = self.app.jobs
-        try:
-            if kind == "delete":
-                job = queue.delete(sources)
-            elif kind == "move":
-                job = queue.move(sources, destination, conflict=policy, ask=self._ask)
-            else:
-                job = queue.copy(sources, destination, conflict=policy, ask=self._ask)
-        except StowError as error:
-            self.notify(str(error), title=f"Cannot {kind}", severity="error", markup=False)
-            return None
-        self.jobs_panel.display = True
-        self.jobs_panel.add_job(job)
-        return job
+        if kind == "delete":
+            return self._launch(kind, lambda: queue.delete(sources))
+        start = queue.move if kind == "move" else queue.copy
+        return self._launch(kind, lambda: start(sources, destination, conflict=policy, ask=self._ask))
 
     def copy_to(self, source: Artefact, destination: str) -> Job | None:
         """Copy one artefact to a path of the user's choosing, as a job (conflicts are asked)."""
+        return self._launch("copy", lambda: self.app.jobs.transfer(source, destination, conflict="ask", ask=self._ask))
+
+    def _launch(self, kind: str, make: Callable[[], Job]) -> Job | None:
+        """Start a job and show it; ``make`` again is what Retry does once it is cancelled."""
         try:
-            job = self.app.jobs.transfer(source, destination, conflict="ask", ask=self._ask)
+            job = make()
         except StowError as error:
-            self.notify(str(error), title="Cannot copy", severity="error", markup=False)
+            self.notify(str(error), title=f"Cannot {kind}", severity="error", markup=False)
             return None
-        self.jobs_panel.display = True
-        self.jobs_panel.add_job(job)
+        if not self._seen_a_job:  # the first job of a session opens the panel; later ones the summary line
+            self._seen_a_job = True
+            self._show_jobs(True)
+        self.jobs_panel.add_job(job, rerun=lambda: self._launch(kind, make))
         return job
 
     def _ask(self, conflict: Conflict) -> Decision:
@@ -279,10 +344,10 @@ class MainScreen(InspectingScreen):
             if not answer.done():
                 answer.set_result(Decision("cancel"))
 
-    def refresh_panes(self, url: str) -> None:
-        """Something changed at ``url``: every pane showing it lists it again."""
+    def refresh_panes(self, url: str, land: str | None = None) -> None:
+        """Something changed at ``url``: every pane showing it lists it again (the cursor to ``land``)."""
         for pane in self._panes():
-            pane.refresh_directory(url)
+            pane.refresh_directory(url, land)
 
     @on(JobsPanel.JobFinished)
     def _job_finished(self, event: JobsPanel.JobFinished) -> None:
@@ -298,8 +363,9 @@ class MainScreen(InspectingScreen):
             failures = job.failures
             self.notify(_reasons([f.reason for f in failures]), title=f"{job.kind.title()}: {len(failures)} failed",
                         severity="error", timeout=10, markup=False)
+        land = self._landings.pop(job.id, None)
         for url in job.touched:
-            self.refresh_panes(url)
+            self.refresh_panes(url, land)
 
     def action_delete(self) -> None:
         sources = self.active_pane.selection()
@@ -312,12 +378,13 @@ class MainScreen(InspectingScreen):
             if confirmed and self.start_job("delete", sources):
                 pane.clear_marks()
 
-        title = f"Delete {len(sources)} item(s)? This cannot be undone."
+        title = f"Delete {count(len(sources), 'item')}? This cannot be undone."
         self.app.push_screen(ConfirmDialog(title, sources), done)
 
     def action_mkdir(self) -> None:
         pane = self.active_pane
         if pane.directory is None:
+            self.notify("No directory here to make one in", severity="warning", timeout=3)
             return
 
         def done(name: str | None) -> None:
@@ -332,20 +399,22 @@ class MainScreen(InspectingScreen):
         try:
             if "/" in name.strip("/"):
                 raise managers.exceptions.InvalidPath(f"'{name}' contains '/': give one name")
-            manager.mkdir(manager.child(directory.path, name.strip("/")), exist_ok=False)
+            path = manager.child(directory.path, name.strip("/"))
+            manager.mkdir(path, exist_ok=False)
         except StowError as error:
             self.notify(str(error), title="Cannot make directory", severity="error", markup=False)  # thread-safe
             return
-        self.post_message(self.DirectoryMade(pane))
+        self.post_message(self.DirectoryMade(pane, manager.url(path)))
 
     @on(DirectoryMade)
     def _directory_made(self, event: DirectoryMade) -> None:
-        event.pane.refresh_directory()
+        event.pane.refresh_directory(land=event.url)
 
     def action_rename(self) -> None:
         pane = self.active_pane
         node = pane.tree.cursor_node
         if node is None or node.is_root or node.data is None:
+            self.notify("Nothing to rename: move the cursor onto an entry", severity="warning", timeout=3)
             return
         artefact = node.data.artefact
 
@@ -361,72 +430,11 @@ class MainScreen(InspectingScreen):
                 return
             manager = artefact.manager
             target = manager.url(manager.child(manager.dirname(artefact.path), name))
-            try:
-                job = self.app.jobs.transfer(artefact, target, move=True)
-            except StowError as error:
-                self.notify(str(error), title="Cannot rename", severity="error", markup=False)
-                return
-            self.jobs_panel.add_job(job)
+            job = self._launch("rename", lambda: self.app.jobs.transfer(artefact, target, move=True))
+            if job is not None:
+                self._landings[job.id] = target
 
         self.app.push_screen(InputDialog("Rename to", artefact.basename), done)
-
-    # Drag-style copy ---------------------------------------------------
-
-    def _pane_at(self, x: int, y: int) -> Pane | None:
-        try:
-            widget, _ = self.get_widget_at(x, y)
-        except Exception:
-            return None
-        return _pane_of(widget)
-
-    def on_mouse_down(self, event: events.MouseDown) -> None:
-        pane = self._pane_at(event.screen_x, event.screen_y)
-        self._drag = None
-        if pane is None:
-            return
-        node = pane.tree.node_at_screen(event.screen_x, event.screen_y)
-        if node is None or node.is_root or node.data is None:
-            return
-        if node.id in pane.tree.marked:
-            sources = [n.data.artefact for n in pane.tree.marked.values() if n.data]
-        else:
-            sources = [node.data.artefact]
-        self._drag = Drag(pane, sources, (event.screen_x, event.screen_y))
-
-    def on_mouse_move(self, event: events.MouseMove) -> None:
-        drag = self._drag
-        if drag is None:
-            return
-        x, y = event.screen_x, event.screen_y
-        if not drag.moved and abs(x - drag.start[0]) + abs(y - drag.start[1]) < DRAG_THRESHOLD:
-            return
-        drag.moved = True
-        cue = self.drag_cue
-        names = visible(drag.sources[0].basename) if len(drag.sources) == 1 else f"{len(drag.sources)} items"
-        target = self._pane_at(x, y)
-        arrow = "⇢ copy " if target is not None and target is not drag.pane else "⇢ "
-        cue.update(Text(arrow + names, no_wrap=True))
-        cue.styles.offset = (min(x + 2, max(0, self.size.width - 24)), y)
-        cue.display = True
-        for pane in self._panes():
-            pane.set_class(pane is target and pane is not drag.pane, "drop-target")
-
-    def on_mouse_up(self, event: events.MouseUp) -> None:
-        drag, self._drag = self._drag, None
-        self.drag_cue.display = False
-        for pane in self._panes():
-            pane.remove_class("drop-target")
-        if drag is None or not drag.moved:
-            return
-        target_pane = self._pane_at(event.screen_x, event.screen_y)
-        if target_pane is None or target_pane is drag.pane:
-            return
-        node = target_pane.tree.node_at_screen(event.screen_x, event.screen_y)
-        if node is not None and node.data is not None and node.data.is_dir:
-            target = node.data.artefact.abspath
-        else:
-            target = target_pane.url
-        self.open_transfer("copy", drag.sources, target, source_pane=drag.pane)
 
 
 def _reasons(reasons: list[str], most: int = 3) -> str:
@@ -435,13 +443,3 @@ def _reasons(reasons: list[str], most: int = 3) -> str:
     if len(reasons) > most:
         lines.append(f"… and {len(reasons) - most} more")
     return "\n".join(lines)
-
-
-def _pane_of(widget: Widget | None) -> Pane | None:
-    """The pane a widget is part of (or is), if any."""
-    if widget is None or isinstance(widget, Pane):
-        return widget
-    try:
-        return widget.query_ancestor(Pane)
-    except NoMatches:
-        return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from functools import partial
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -25,9 +26,9 @@ from textual.worker import get_current_worker
 from .. import managers
 from ..managers import Artefact, Directory
 from ..managers.exceptions import StowError
-from ..text import human_size, plain, visible
+from ..text import count, fit, human_size, plain, short_time, size_words, visible
 from .path_bar import PathBar
-from .storage_tree import Entry, StorageTree, sort_key
+from .storage_tree import MARK, Entry, StorageTree, sort_key
 
 __all__ = ["Entry", "Pane", "PathBar", "StorageTree"]
 
@@ -76,11 +77,14 @@ class Pane(Vertical):
         self.directory: Directory | None = None
         self._generations = itertools.count(1)
         self.filter_text = ""
+        #: Where the cursor goes when a listing ends: (entry URL, else this index, in the directory URL).
+        self._landing: tuple[str, int, str] | None = None
 
     def compose(self) -> ComposeResult:
         yield PathBar(id="path", classes="path-bar")
         yield StorageTree(Text(""), id="tree")
         yield Input(placeholder="filter…", id="filter", classes="hidden")
+        yield Static(id="mini", classes="mini", markup=False)
         yield Static(id="status", classes="status", markup=False)
 
     def on_mount(self) -> None:
@@ -99,6 +103,10 @@ class Pane(Vertical):
     @property
     def status(self) -> Static:
         return self.query_one("#status", Static)
+
+    @property
+    def mini(self) -> Static:
+        return self.query_one("#mini", Static)
 
     @property
     def filter_box(self) -> Input:
@@ -122,11 +130,15 @@ class Pane(Vertical):
     def clear_marks(self) -> None:
         self.tree.marked.clear()
         self.tree.refresh()
+        self._update_status()
 
     # Navigation --------------------------------------------------------
 
-    def open(self, url: str | Artefact) -> None:
-        """Point the pane at another directory (any URL the managers understand)."""
+    def open(self, url: str | Artefact, land: str | None = None) -> None:
+        """Point the pane at another directory (any URL the managers understand), listed afresh.
+
+        ``land``: the URL of an entry to put the cursor on once listed (going up: where we came from).
+        """
         try:
             manager, path = managers.location(url)
         except StowError as error:
@@ -140,19 +152,20 @@ class Pane(Vertical):
         tree.marked.clear()
         tree.reset(plain(directory.abspath), Entry(directory))
         tree.root.expand()
-        self._load(tree.root, refresh=True)
+        self._load(tree.root, refresh=True, land=land)
 
     def go_up(self) -> None:
         if self.directory is None:
             return
         manager, path = self.directory.manager, self.directory.path
         if path == "/":
+            self.notify("Already at the top", severity="warning", timeout=3)
             return
-        self.open(Directory(manager, manager.dirname(path)))
+        self.open(Directory(manager, manager.dirname(path)), land=self.directory.abspath)
 
     # Listing -----------------------------------------------------------
 
-    def _load(self, node: TreeNode[Entry], refresh: bool = False) -> None:
+    def _load(self, node: TreeNode[Entry], refresh: bool = False, land: str | None = None) -> None:
         entry = node.data
         if entry is None:
             return
@@ -161,10 +174,8 @@ class Pane(Vertical):
         entry.count = 0
         entry.error = None
         entry.children = []
-        cursor = self.tree.cursor_node
-        entry.restore = None
-        if cursor is not None and cursor.data is not None and cursor.parent is node:
-            entry.restore = cursor.data.artefact.path
+        entry.reopen = {c.data.artefact.abspath for c in node.children if c.is_expanded and c.data}
+        self._remember_cursor(node, land)
         node.remove_children()
         node.refresh()
         # One listing per node: a new one cancels the one before (exclusive), and the
@@ -175,6 +186,24 @@ class Pane(Vertical):
             thread=True, exclusive=True, exit_on_error=False,
         )
         self.status.update(Text(f"Listing {visible(entry.artefact.abspath)}…"))
+
+    def _remember_cursor(self, node: TreeNode[Entry], land: str | None) -> None:
+        """Before ``node`` is listed again: where its cursor is to go back to (or ``land``)."""
+        here = node.data.artefact.abspath
+        if land is not None:
+            self._landing = (land, -1, here)
+            return
+        cursor = self.tree.cursor_node
+        if cursor is None or cursor.data is None or cursor is node:
+            return
+        parent = cursor.parent
+        while parent is not None and parent is not node:
+            parent = parent.parent
+        if parent is None:
+            return  # the cursor is elsewhere in the tree
+        level = cursor.parent
+        index = level.children.index(cursor) if level is not None else -1
+        self._landing = (cursor.data.artefact.abspath, index, level.data.artefact.abspath if level else here)
 
     @staticmethod
     def _group(node: TreeNode[Entry]) -> str:
@@ -238,14 +267,28 @@ class Pane(Vertical):
         if not error and len(node.children) > 1 and entry.count <= RESORT_LIMIT and not self._in_order(node):
             self._rebuild(node)
         node.refresh()
-        tree = self.tree
-        restored = next((c for c in node.children if c.data and c.data.artefact.path == entry.restore), None)
-        if restored is not None:
-            tree.move_cursor(restored)
-        elif node.is_root and tree.cursor_line <= 0 and node.children:
-            tree.move_cursor(node.children[0])
+        for child in node.children:
+            if child.data is not None and child.data.artefact.abspath in entry.reopen:
+                child.expand()  # listed afresh too (see _expanded)
+        self._land(node)
         self._update_status()
         self.post_message(self.Loaded(self, entry.artefact.abspath, error))
+
+    def _land(self, node: TreeNode[Entry]) -> None:
+        """Put the cursor where it was (or on the entry asked for), else on the next entry, else the first."""
+        tree = self.tree
+        landing, here = self._landing, node.data.artefact.abspath
+        if landing is not None and _same(landing[2], here):
+            self._landing = None
+            url, index, _ = landing
+            found = next((c for c in node.children if c.data and _same(c.data.artefact.abspath, url)), None)
+            if found is None and index >= 0 and node.children:
+                found = node.children[min(index, len(node.children) - 1)]  # it went: the next one
+            if found is not None:
+                tree.move_cursor(found)
+                return
+        if node.is_root and tree.cursor_line <= 0 and node.children:
+            tree.move_cursor(node.children[0])
 
     def _in_order(self, node: TreeNode[Entry]) -> bool:
         """Whether the pages arrived already sorted (often so on S3): then no rebuild is needed."""
@@ -280,17 +323,48 @@ class Pane(Vertical):
         if entry.state == "error":  # wraps onto up to three lines: the whole sentence shows
             self.status.update(Text("⚠ " + visible(entry.error or ""), style="red"))
             return
+        extra = f"  filter: {visible(self.filter_text)}" if self.filter_text else ""
+        marked = [n.data.artefact for n in self.tree.marked.values() if n.data is not None]
+        if marked:  # as mc: how many are marked and how big they are (files; a directory's size is not known)
+            size = sum(getattr(a, "size", 0) or 0 for a in marked if not isinstance(a, Directory))
+            line = Text(f"{MARK} {len(marked):,} marked, {size_words(size)}{extra}", style="bold yellow")
+            self.status.update(line)
+            return
         files = [c.data.artefact for c in root.children if c.data and not c.data.is_dir]
         dirs = len(root.children) - len(files)
         total = sum(getattr(f, "size", 0) or 0 for f in files)
-        extra = f"  filter: {visible(self.filter_text)}" if self.filter_text else ""
-        self.status.update(Text(f"{dirs} dirs, {len(files)} files, {human_size(total)}  sort: {self.sort}{extra}"))
+        self.status.update(Text(f"{count(dirs, 'dir')}, {count(len(files), 'file')}, {size_words(total)}"
+                                f"  sort: {self.sort}{extra}"))
 
-    def refresh_directory(self, url: str | None = None) -> None:
-        """List again the root, or every loaded node showing ``url``."""
+    def update_mini(self) -> None:
+        """The mini-status (as mc): the full name, size and time of the entry under the cursor."""
+        node = self.tree.cursor_node
+        mini = self.mini
+        if node is None or node.data is None:
+            mini.update("")
+            return
+        artefact = node.data.artefact
+        name = visible(artefact.basename or artefact.abspath) if not node.is_root else ".."
+        if node.data.is_dir and not node.is_root:
+            name += "/"
+        size = "<DIR>" if node.data.is_dir else human_size(getattr(artefact, "size", None))
+        when = short_time(artefact.modifiedTime or artefact.createdTime)
+        width = mini.content_region.width or self.size.width or 40
+        # The whole name first: the time goes before the name is cut, then the size.
+        for meta in (f" {size:>6} {when:>12}", f" {size:>6}", ""):
+            if cell_len(name) + len(meta) <= width:
+                break
+        room = max(width - len(meta), 4)
+        mini.update(Text.assemble(fit(Text(name, no_wrap=True, end=""), room), Text(meta, style="dim")))
+
+    def refresh_directory(self, url: str | None = None, land: str | None = None) -> None:
+        """List again the root (and every level open in it), or every loaded node showing ``url``.
+
+        ``land``: the URL of an entry to put the cursor on once listed (a directory just made).
+        """
         tree = self.tree
         if url is None:
-            self._load(tree.root, refresh=True)
+            self._load(tree.root, refresh=True, land=land)
             return
         target = url.rstrip("/")
         parent, _, name = target.rpartition("/")
@@ -308,7 +382,7 @@ class Pane(Vertical):
                     here == parent and entry.state == "loaded"
                     and not any(c.basename == name for c in entry.children)
                 ):
-                    self._load(node, refresh=True)
+                    self._load(node, refresh=True, land=land if land and _same(_parent_url(land), here) else None)
                     continue
             stack.extend(node.children)
 
@@ -317,8 +391,19 @@ class Pane(Vertical):
     @on(Tree.NodeExpanded, "#tree")
     def _expanded(self, event: Tree.NodeExpanded) -> None:
         entry = event.node.data
-        if entry is not None and entry.is_dir and entry.state in ("unloaded", "error"):
-            self._load(event.node)
+        if entry is not None and entry.is_dir and entry.state != "loading":
+            self._load(event.node, refresh=True)  # expanded again: listed again (it may have changed)
+
+    @on(Tree.NodeHighlighted, "#tree")
+    def _highlighted(self) -> None:
+        self.update_mini()
+
+    @on(StorageTree.MarksChanged, "#tree")
+    def _marks_changed(self) -> None:
+        self._update_status()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.update_mini)
 
     @on(Tree.NodeCollapsed, "#tree")
     def _collapsed(self, event: Tree.NodeCollapsed) -> None:
@@ -381,3 +466,12 @@ class Pane(Vertical):
             box.add_class("hidden")
             self.tree.focus()
             event.stop()
+
+
+def _same(a: str, b: str) -> bool:
+    """Two URLs of one entry (a directory's may end in ``/``)."""
+    return a.rstrip("/") == b.rstrip("/")
+
+
+def _parent_url(url: str) -> str:
+    return url.rstrip("/").rpartition("/")[0]

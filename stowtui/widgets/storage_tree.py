@@ -17,6 +17,11 @@ from ..managers import Artefact, Directory
 from ..text import fit, human_size, plain, short_time, visible
 
 TOGGLE = Style.from_meta({"toggle": True})  # what Tree's click handler looks for
+MARK = "*"  # drawn beside a marked entry's name, as mc does: a mark is never shown by colour alone
+#: At 80 columns a pane is 37 cells wide: with two-cell guides a root-level name keeps 27 of them
+#: once the time column is dropped, as it is whenever it would leave a name fewer than NAME_MIN.
+NAME_MIN = 24
+NAME_ROOM = 10
 
 
 @dataclasses.dataclass(slots=True)
@@ -32,7 +37,8 @@ class Entry:
     # The whole level as listed, hidden and filtered-out entries included: the tree holds
     # only what is shown, and sort, filter and hidden-file changes re-add from this at once.
     children: list[Artefact] = dataclasses.field(default_factory=list)
-    restore: str | None = None  # the path the cursor was on before a refresh
+    #: Expanded children when a listing began: opened (and listed) again once it ends.
+    reopen: set[str] = dataclasses.field(default_factory=set)
 
     @property
     def is_dir(self) -> bool:
@@ -65,20 +71,8 @@ class StorageTree(Tree[Entry]):
         Binding("space,insert", "mark", "Mark", show=False),
     ]
 
-    class Activated(Message):
-        """Enter or a double click on an entry."""
-
-        def __init__(self, tree: "StorageTree", node: TreeNode[Entry]):
-            super().__init__()
-            self.tree = tree
-            self.node = node
-
-        @property
-        def control(self) -> "StorageTree":
-            return self.tree
-
-    class UpRequested(Message):
-        """Left on the root: the pane should show the parent directory."""
+    class TreeMessage(Message):
+        """A message about the tree (``control`` is the tree, for ``@on(..., "#tree")``)."""
 
         def __init__(self, tree: "StorageTree"):
             super().__init__()
@@ -88,9 +82,23 @@ class StorageTree(Tree[Entry]):
         def control(self) -> "StorageTree":
             return self.tree
 
+    class Activated(TreeMessage):
+        """Enter or a double click on an entry."""
+
+        def __init__(self, tree: "StorageTree", node: TreeNode[Entry]):
+            super().__init__(tree)
+            self.node = node
+
+    class MarksChanged(TreeMessage):
+        """Entries were marked or unmarked (the pane's status line counts them)."""
+
+    class UpRequested(TreeMessage):
+        """Left on the root: the pane should show the parent directory."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.auto_expand = False
+        self.guide_depth = 2
         self.marked: dict[int, TreeNode[Entry]] = {}
 
     # Rendering ---------------------------------------------------------
@@ -106,6 +114,9 @@ class StorageTree(Tree[Entry]):
             icon_style = base_style + TOGGLE
         else:
             icon = "  "
+        marked = node.id in self.marked
+        if marked:
+            icon = icon[0] + MARK
         name = visible(artefact.basename or artefact.abspath)
         if entry.is_dir and not name.endswith("/"):
             name += "/"
@@ -119,13 +130,16 @@ class StorageTree(Tree[Entry]):
         if entry.is_dir and artefact.metadata.get("region"):
             size = visible(artefact.metadata["region"])  # a bucket: its region (from ListBuckets or the info panel)
         width = self.scrollable_content_region.width or 80
-        # Deep levels in a narrow pane drop the time column, then the size: never overflow.
-        for meta in (f" {size:>6} {short_time(artefact.modifiedTime or artefact.createdTime):>12}", f" {size:>6}", ""):
+        when = short_time(artefact.modifiedTime or artefact.createdTime)
+        # The name first: a level whose names would get fewer than NAME_MIN cells drops the
+        # time column, then (deep in a narrow pane) the size; never an overflow. The same for
+        # every row of a level, so the columns stay in line; the mini-status under the pane has it all.
+        for meta, least in ((f" {size:>6} {when:>12}", NAME_MIN), (f" {size:>6}", NAME_ROOM), ("", 0)):
             room = width - entry.depth * self.guide_depth - cell_len(icon) - cell_len(meta) - 1
-            if room >= 10:
+            if room >= least:
                 break
         label_style = "bold" if entry.is_dir else ""
-        if node.id in self.marked:
+        if marked:
             label_style = "bold yellow"
         if entry.state == "error":
             label_style = "red"
@@ -157,6 +171,7 @@ class StorageTree(Tree[Entry]):
     def action_expand(self) -> None:
         node = self.cursor_node
         if node is None or node.data is None or not node.data.is_dir:
+            self.notify("Right opens directories: Enter or F3 views a file", severity="warning", timeout=3)
             return
         if node.is_expanded and node.children:
             self.cursor_line += 1
@@ -183,7 +198,19 @@ class StorageTree(Tree[Entry]):
         else:
             self.marked[node.id] = node
         node.refresh()
+        self.post_message(self.MarksChanged(self))
         self.action_cursor_down()
+
+    def set_marks(self, nodes, marked) -> None:
+        """Mark (``marked`` True), unmark (False) or invert (None) ``nodes``."""
+        for node in nodes:
+            on = node.id not in self.marked if marked is None else marked
+            if on:
+                self.marked[node.id] = node
+            else:
+                self.marked.pop(node.id, None)
+        self.refresh()
+        self.post_message(self.MarksChanged(self))
 
     def action_select_cursor(self) -> None:
         node = self.cursor_node

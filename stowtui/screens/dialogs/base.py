@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Button, Static
 
 from ...managers import Artefact, Directory
 from ...text import visible
@@ -37,10 +37,15 @@ def listing(artefacts: list[Artefact]) -> Text:
 class Dialog(ModalScreen):
     """A centred box under a title; Escape dismisses it with ``None``."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        # As in mc: Left/Right move between the buttons (an Input keeps them for its cursor).
+        Binding("left", "button(-1)", show=False),
+        Binding("right", "button(1)", show=False),
+    ]
 
-    def __init__(self, title: str = ""):
-        super().__init__()
+    def __init__(self, title: str = "", id: str | None = None):
+        super().__init__(id=id)
         self._title = title
 
     def heading(self) -> Static:
@@ -48,3 +53,7 @@ class Dialog(ModalScreen):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_button(self, step: int) -> None:
+        if isinstance(self.focused, Button):
+            self.focus_next(Button) if step > 0 else self.focus_previous(Button)

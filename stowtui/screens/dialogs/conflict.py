@@ -19,6 +19,14 @@ def _describe(artefact: Artefact) -> str:
     return f"{size}, {short_time(artefact.modifiedTime) or 'time unknown'}"
 
 
+class Tick(Checkbox):
+    """A checkbox whose box is empty until checked (Textual's draws a dim X either way)."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # noqa: N802 (Textual's name)
+        return "X" if self.value else " "
+
+
 class ConflictDialog(Dialog):
     """Overwrite, skip, rename, newer, or stop the job; dismissed with a :class:`Decision`."""
 
@@ -36,7 +44,7 @@ class ConflictDialog(Dialog):
             body.append(f"  source:   {_describe(conflict.source)}\n", style="dim")
             body.append("  from " + visible(conflict.source.abspath) + "\n", style="dim")
             yield Static(body, id="conflict")
-            yield Checkbox("Apply to all", id="all")
+            yield Tick("Apply to all", id="all")
             with Horizontal(classes="buttons"):
                 yield Button("Overwrite", id="overwrite", variant="warning")
                 yield Button("Skip", id="skip", variant="primary")
