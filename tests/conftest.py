@@ -10,8 +10,9 @@ from moto import mock_aws
 from s3server import S3Server
 
 # Fixtures kept beside their helpers: tmux and a private sshd for the end-to-end tests,
-# and ``gate`` (inspectkit), which holds chosen requests inside the loopback server.
-pytest_plugins = ("tmuxkit", "sshkit", "inspectkit")
+# ``gate`` (inspectkit), which holds chosen requests inside the loopback server, and
+# ``gated_transfers`` (uikit), which holds a job's file transfers until released.
+pytest_plugins = ("tmuxkit", "sshkit", "inspectkit", "uikit")
 
 # ---------------------------------------------------------------------------
 # S3 test endpoints

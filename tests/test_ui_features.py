@@ -11,8 +11,7 @@ from stowtui.screens.dialogs import InputDialog, TransferDialog
 from stowtui.screens.help import HelpScreen
 from stowtui.screens.viewer import ViewerScreen
 from stowtui.widgets.jobs_panel import JobRow
-from uikit import (  # noqa: F401  (gated_transfers: a fixture)
-    gated_transfers,
+from uikit import (
     entry_names,
     ready,
     screen_text,

@@ -80,9 +80,6 @@ async def test_ctrl_r_and_expanding_again_list_the_level_under_the_cursor(where,
         await wait_entry(pilot, pane, "again.txt", node=sub)
 
 
-@pytest.mark.xfail(reason="the pane lists it afresh, but the storage layer still answers a directory missing "
-                          "from its parent's cached listing as absent (its freshness work is in progress on main)",
-                   strict=False)
 @pytest.mark.parametrize("where", ["fs", "s3"], indirect=True)
 async def test_o_opens_a_directory_made_after_its_parent_was_listed(where, tmp_path):
     url, _, _, mkdir = where

@@ -10,10 +10,8 @@ from stowtui.app import StowApp
 from stowtui.jobs import Failure, JobState, Progress
 from stowtui.screens.dialogs import ConfirmDialog, TransferDialog
 from stowtui.screens.help import HelpScreen
-from stowtui.screens.main import MainScreen
 from stowtui.widgets.jobs_panel import JobRow, describe, summary
-from uikit import (  # noqa: F401  (gated_transfers: a fixture)
-    gated_transfers,
+from uikit import (
     ready,
     screen_text,
     select,

@@ -213,7 +213,7 @@ async def test_keys_that_do_nothing_say_why(two_dirs):
     left, right = two_dirs
     app = StowApp(str(right), str(left))  # an empty left pane
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        screen = await ready(pilot)
+        await ready(pilot)
         for key, notice in (("f4", "F4"), ("f9", "F9"), ("ctrl+o", "Ctrl+O"), ("f5", "Nothing selected"),
                             ("f3", "directory")):
             await pilot.press(key)
@@ -227,7 +227,7 @@ async def test_left_and_right_move_between_dialog_buttons_and_an_unchecked_box_d
     left, right = two_dirs
     app = StowApp(str(left), str(right))
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ready(pilot)
+        await ready(pilot)
         source = File(*location(str(left / "a.txt")))
         existing = File(*location(str(left / "b.txt")))
         app.push_screen(ConflictDialog(Conflict(source, existing, str(right / "a.txt"))))
