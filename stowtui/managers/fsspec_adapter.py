@@ -29,6 +29,7 @@ from .artefacts import Artefact, Directory, File, as_utc
 from . import paths
 from .fs import staged_write
 from .manager import RemoteManager
+from .secret_store import SecretStore
 
 CHUNK = 1024 * 1024
 #: Local disk is the FS manager's (a path or file://); ssh:// and sftp:// are ours too.
@@ -115,18 +116,7 @@ def _when(value) -> datetime.datetime | None:
 
 
 # Explicit secret storage options, by the opaque name toConfig uses for them (as S3 does).
-_secret_options: dict[str, dict] = {}
-_secret_lock = threading.Lock()
-
-
-def _secret_name(options: dict) -> str:
-    with _secret_lock:
-        for name, known in _secret_options.items():
-            if known == options:
-                return name
-        name = f"fsspec-options-{len(_secret_options) + 1}"
-        _secret_options[name] = dict(options)
-        return name
+_secret_options = SecretStore("fsspec-options")
 
 
 class FSSpec(RemoteManager):
@@ -140,8 +130,7 @@ class FSSpec(RemoteManager):
         self._class = filesystem_class(self.protocol)
         secrets = {k: v for k, v in storage_options.items() if any(w in k.lower() for w in _SECRET_WORDS)}
         if credentials is not None:
-            with _secret_lock:
-                known = _secret_options.get(credentials)
+            known = _secret_options.get(credentials)
             if known is None:
                 raise exceptions.InvalidPath(
                     f"This {self.protocol}:// configuration refers to options ({credentials}) given to "
@@ -150,7 +139,7 @@ class FSSpec(RemoteManager):
             secrets = {**known, **secrets}
         self._options = {**storage_options, **secrets}
         self._public = {k: v for k, v in storage_options.items() if k not in secrets}
-        self._secrets_name = _secret_name(secrets) if secrets else None
+        self._secrets_name = _secret_options.name(secrets) if secrets else None
         self._fs = None
         self._fs_lock = threading.Lock()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 
 from .. import exceptions
+from ..secret_store import SecretStore
 from .errors import s3_errors
 
 MiB = 1024**2
@@ -29,11 +30,8 @@ READ_TIMEOUT = 8
 #: Attempts of one request in all, the first included.
 ATTEMPTS = 3
 
-#: Explicit keys given to an S3 manager, by the opaque name ``toConfig`` uses for them,
-#: so that ``connect(**manager.toConfig())`` works in this process without the
-#: secret ever appearing in a config.
-_explicit_credentials: dict[str, dict] = {}
-_explicit_lock = threading.Lock()
+#: Explicit keys given to an S3 manager, by the opaque name ``toConfig`` uses for them.
+_explicit_credentials = SecretStore("explicit")
 
 _data_loader = None
 _data_loader_lock = threading.Lock()
@@ -41,19 +39,12 @@ _data_loader_lock = threading.Lock()
 
 def credentials_name(credentials: dict) -> str:
     """The name under which these explicit keys are filed (filing them the first time)."""
-    with _explicit_lock:
-        for name, known in _explicit_credentials.items():
-            if known == credentials:
-                return name
-        name = f"explicit-{len(_explicit_credentials) + 1}"
-        _explicit_credentials[name] = dict(credentials)
-        return name
+    return _explicit_credentials.name(credentials)
 
 
 def named_credentials(name: str) -> dict:
     """The explicit keys ``toConfig()`` named ``name`` earlier in this process."""
-    with _explicit_lock:
-        found = dict(_explicit_credentials.get(name) or {})
+    found = _explicit_credentials.get(name)
     if not found:
         raise exceptions.InvalidPath(
             f"This S3 configuration refers to access keys ({name}) that were given "
