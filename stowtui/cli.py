@@ -7,11 +7,13 @@ import os
 import sys
 
 DESCRIPTION = """\
-A two-pane file manager for local disk and S3 (and any storage manager plug-in).
+A two-pane file manager for local disk, S3, other machines over SSH, and any
+storage manager plug-in or fsspec filesystem.
 
 LEFT and RIGHT are paths or URLs: /data, ~/logs, file:///tmp, s3://bucket/prefix/,
-or s3:// alone for the list of buckets. Without them: the current directory and
-your home directory.
+s3:// alone for the list of buckets, sftp://host/path (a Host of ~/.ssh/config),
+or any scheme fsspec knows (gs://, az://... with their package installed).
+Without them: the current directory and your home directory.
 """
 
 EPILOG = """\
