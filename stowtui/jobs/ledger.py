@@ -11,6 +11,7 @@ import threading
 from typing import TYPE_CHECKING, Iterator
 
 from ..managers import Artefact, Manager, exceptions
+from ..managers.transfer import RequestSlots
 from .model import Failure, Skipped, Target
 from .progress import Meter
 from .reservations import RESERVATIONS, Reservations
@@ -22,8 +23,13 @@ if TYPE_CHECKING:
 class Ledger:
     """The shared record of one copy, move or delete job."""
 
-    def __init__(self, kind: str, conflict: str = "skip", reservations: Reservations | None = None) -> None:
+    def __init__(
+        self, kind: str, conflict: str = "skip", reservations: Reservations | None = None,
+        slots: RequestSlots | None = None,
+    ) -> None:
         self.kind = kind  # "copy", "move" or "delete"
+        #: The queue's request slots: its tasks' requests, small and big, count against them.
+        self.slots = slots
         self.conflict = conflict
         #: The claims on destination paths (shared with every other job).
         self.reservations = reservations or RESERVATIONS

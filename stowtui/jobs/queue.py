@@ -23,6 +23,7 @@ import time
 from typing import Callable, Sequence
 
 from ..managers import Artefact, location
+from ..managers.transfer import RequestSlots
 from . import directories
 from .ledger import Ledger
 from .model import POLICIES, Conflict, Decision, Failure, JobState, Progress, Skipped, Target, as_source
@@ -59,7 +60,7 @@ class Job:
         self._targets = targets
         self._ask = ask
         self._merge = merge
-        self._ledger = Ledger(kind, conflict, queue.reservations)
+        self._ledger = Ledger(kind, conflict, queue.reservations, queue.slots)
         self._lock = self._ledger.lock
         self._planner = Planner(self._ledger, self._submit, conflict, ask, merge)
         self._finished = threading.Event()
@@ -252,10 +253,17 @@ class Job:
 
 
 class JobQueue:
-    """Jobs sharing one thread pool of ``workers`` threads."""
+    """Jobs sharing one thread pool of ``workers`` threads, and ``workers`` requests in flight.
+
+    The workers make the requests of small files themselves; big files go
+    through the managers' multipart machinery, whose request threads take their
+    slots from the same :class:`RequestSlots`: so ``workers`` bounds the
+    requests in flight for all of the queue's jobs together.
+    """
 
     def __init__(self, workers: int = 8, max_pending: int | None = None, reservations: Reservations | None = None):
         self.workers = workers
+        self.slots = RequestSlots(workers)
         self.max_pending = max_pending or workers * 4
         #: Claims on destination paths: by default shared with every queue of the process.
         self.reservations = reservations or RESERVATIONS

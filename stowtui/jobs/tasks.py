@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..managers import Artefact, File, Manager, exceptions, paths
-from ..managers.transfer import no_replace, transfer
+from ..managers.transfer import no_replace, request_slots, transfer
 from . import directories
 from .ledger import Ledger
 from .model import Target, as_artefact, name_of
@@ -61,8 +61,9 @@ def _copy(ledger: Ledger, target: Target) -> bool:
             advance(source.size)
             target = dataclasses.replace(target, renamed=True)
         else:
-            # Five arguments, as tests wrap it; whether to replace goes beside them.
-            with no_replace(target.no_replace):
+            # Five arguments, as tests wrap it; whether to replace, and the
+            # queue's request slots, go beside them.
+            with no_replace(target.no_replace), request_slots(ledger.slots):
                 transfer(source, manager, path, advance, ledger.cancel)
         if ledger.kind == "move" and not target.renamed:
             # Put, verify, then delete: in this order, in this one task.

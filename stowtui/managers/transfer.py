@@ -7,6 +7,10 @@ Whether the write may replace a file already at the destination is the
 keyword ``no_replace``; the job engine sets it for the task running in its
 thread with :func:`no_replace` instead, so that ``transfer`` keeps the
 five-argument shape that tests wrap (``stowtui.jobs.tasks.transfer``).
+The requests a transfer may have in flight are bounded the same way: the
+engine hands its :class:`RequestSlots` to the thread with :func:`request_slots`,
+and managers that count their requests take one slot per request
+(:func:`current_slots`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import contextlib
 import contextvars
 import os
 import tempfile
+import threading
 from typing import Iterator
 
 from . import exceptions
@@ -22,6 +27,58 @@ from .artefacts import File
 from .manager import LocalManager, Manager
 
 _no_replace: contextvars.ContextVar[bool] = contextvars.ContextVar("stowtui_no_replace", default=False)
+
+
+class RequestSlots:
+    """At most ``limit`` requests in flight, whichever threads make them.
+
+    A job queue of N workers has one: its workers take a slot for each small
+    file's request, and the threads of a manager's multipart transfers take one
+    for each part, so ``--workers N`` means N requests at a time in all.
+    ``peak`` is the most slots ever held at once (for tests).
+    """
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError(f"RequestSlots needs a limit of at least 1, not {limit}")
+        self.limit = limit
+        self._semaphore = threading.BoundedSemaphore(limit)
+        self._lock = threading.Lock()
+        self.held = 0
+        self.peak = 0
+
+    def __enter__(self) -> RequestSlots:
+        self._semaphore.acquire()
+        with self._lock:
+            self.held += 1
+            self.peak = max(self.peak, self.held)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            self.held -= 1
+        self._semaphore.release()
+
+    def __repr__(self) -> str:
+        return f"<RequestSlots {self.held}/{self.limit}>"
+
+
+_slots: contextvars.ContextVar[RequestSlots | None] = contextvars.ContextVar("stowtui_slots", default=None)
+
+
+@contextlib.contextmanager
+def request_slots(slots: RequestSlots | None) -> Iterator[None]:
+    """Within the block (in this thread), transfers count their requests against ``slots``."""
+    token = _slots.set(slots)
+    try:
+        yield
+    finally:
+        _slots.reset(token)
+
+
+def current_slots() -> RequestSlots | None:
+    """The slots this thread's transfers take their requests from (None: no limit)."""
+    return _slots.get()
 
 
 @contextlib.contextmanager

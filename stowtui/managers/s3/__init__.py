@@ -7,10 +7,10 @@ listing. One ``ListObjectsV2`` page (up to 1,000 entries) fills a whole level
 of the cache with sizes, times, ETags and storage classes, so browsing never
 costs a ``HeadObject`` per entry.
 
-Transfers go through s3transfer (boto3's managed transfer) with byte
-callbacks. Sizes known from a listing are handed to it, as aws-cli does, so a
-small file costs one GET or one PUT. Copies inside S3 are server-side: one
-``CopyObject`` up to 5 GiB, multipart ``UploadPartCopy`` only above.
+A small file (below 8 MiB) is one plain GET or PUT, checked whole; bigger ones
+go through s3transfer (boto3's managed transfer) with byte callbacks, handed
+the sizes a listing told, as aws-cli does. Copies inside S3 are server-side:
+one ``CopyObject`` up to 5 GiB, multipart ``UploadPartCopy`` only above.
 
 The class is put together here from one module per concern:
 
@@ -18,6 +18,8 @@ The class is put together here from one module per concern:
 - :mod:`.client`: the boto3 client, its configuration and credentials
 - :mod:`.listing`: listing, lookups, loading a level, walking a prefix
 - :mod:`.transfers`: get, put, copy, delete, create
+- :mod:`.single`: a small object as one plain request, checked whole
+- :mod:`.managed`: big objects through s3transfer, counted against the queue's slots
 - :mod:`.inspection`: ranged reads, sizes, details, versions, links, metadata
 """
 
@@ -26,11 +28,12 @@ from __future__ import annotations
 import re
 import threading
 import urllib.parse
+import weakref
 
 from .. import exceptions
 from ..manager import RemoteManager
 from ..urls import shown_text
-from .client import credentials_name, named_credentials, new_client
+from .client import POOL_CONNECTIONS, credentials_name, named_credentials, new_client
 from .inspection import InspectionMixin
 from .listing import ListingMixin
 from .transfers import TransfersMixin, Unreplaced
@@ -60,11 +63,13 @@ class S3(ListingMixin, TransfersMixin, InspectionMixin, RemoteManager):
         aws_secret_access_key: str | None = None,
         aws_session_token: str | None = None,
         credentials: str | None = None,
-        max_pool_connections: int = 64,
+        max_pool_connections: int = POOL_CONNECTIONS,
         timeout: float | None = None,
     ):
         """``timeout``: seconds to wait for an answer to one request before
-        trying again (default 8; ``client.READ_TIMEOUT``); for slow links."""
+        trying again (default 8; ``client.READ_TIMEOUT``); for slow links.
+        ``max_pool_connections``: connections kept open, at least the requests
+        in flight (``client.pool_connections(workers)``)."""
         super().__init__()
         if timeout is not None:
             if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < 3600:
@@ -94,7 +99,9 @@ class S3(ListingMixin, TransfersMixin, InspectionMixin, RemoteManager):
         self._max_pool_connections = max_pool_connections
         self._client_lock = threading.Lock()
         self._client_instance = None
+        #: s3transfer TransferManagers by kind: not tied to a queue, and per queue (its RequestSlots).
         self._transfers: dict[str, object] = {}
+        self._queued_transfers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._unreplaced = Unreplaced()
 
     # Configuration -----------------------------------------------------

@@ -14,8 +14,10 @@ from ..secret_store import SecretStore
 from .errors import s3_errors
 
 MiB = 1024**2
-#: Below this, a PUT sends its body at once instead of waiting for ``100 Continue``.
-CONTINUE_THRESHOLD = 1 * MiB
+#: Below this, a PUT sends its body at once instead of waiting for ``100 Continue``:
+#: every object sent as one request (``single.SINGLE_REQUEST_LIMIT``), and the
+#: last, short part of a multipart upload.
+CONTINUE_THRESHOLD = 8 * MiB
 
 # Time limits for an interactive tool (botocore's own are 60 s a read, 5
 # attempts: five minutes before a silent endpoint is reported). A silent
@@ -29,6 +31,20 @@ CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 8
 #: Attempts of one request in all, the first included.
 ATTEMPTS = 3
+
+#: Connections an S3 manager's client keeps open: one per request in flight, so
+#: a job queue's workers (each request holds one of its slots) plus the
+#: listings of the panes and planners never find the pool full (urllib3 would
+#: open another connection and throw it away after one request).
+POOL_CONNECTIONS = 64
+#: Connections beyond the workers' for listings and lookups.
+POOL_SPARE = 8
+
+
+def pool_connections(workers: int) -> int:
+    """The connection pool for a job queue of ``workers`` (``--workers``)."""
+    return max(POOL_CONNECTIONS, workers + POOL_SPARE)
+
 
 #: Explicit keys given to an S3 manager, by the opaque name ``toConfig`` uses for them.
 _explicit_credentials = SecretStore("explicit")
@@ -69,8 +85,9 @@ def _botocore_session():
 
 
 def _no_continue_for_small_bodies(params, **kwargs):
-    """botocore asks for ``Expect: 100-continue`` on every file-like body: a whole extra
-    round trip per small file. It only pays off for big bodies the server may refuse."""
+    """botocore asks for ``Expect: 100-continue`` on every file-like body (bytes are
+    made one too): a whole extra round trip per small file. It only pays off for
+    big bodies the server may refuse."""
     headers = params.get("headers", {})
     if headers.get("Expect") not in ("100-continue", b"100-continue"):
         return

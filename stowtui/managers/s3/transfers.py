@@ -1,10 +1,14 @@
 """Moving bytes: get, put, copy, delete and create, through s3transfer where it pays.
 
 Mixed into :class:`~stowtui.managers.s3.S3`, which gives ``client``,
-``_split`` and the cache. Up- and downloads go through one shared s3transfer
-``TransferManager`` with byte callbacks; a subscriber hands it what a listing
-already told (size, ETag), so a small file costs one request. Copies stay on
-the server: one ``CopyObject`` below :data:`COPY_OBJECT_LIMIT`, parts above.
+``_split`` and the cache. An object below the multipart threshold is one plain
+``GetObject`` or ``PutObject`` made by the calling (job worker) thread, with
+whole-body checks (:mod:`.single`); bigger ones go through a shared s3transfer
+``TransferManager`` with byte callbacks (:mod:`.managed`), and a subscriber
+hands it what a listing already told (size, ETag), so it makes no HeadObject.
+Copies stay on the server: one ``CopyObject`` below :data:`COPY_OBJECT_LIMIT`,
+parts above. Every request counts against the job queue's request slots
+(``transfer.current_slots()``), so ``--workers N`` is N requests in flight.
 
 Safety: a download goes to a short temporary name in its destination
 directory and is put in place only when complete (and not cancelled); a
@@ -24,9 +28,12 @@ from typing import Iterator
 from .. import exceptions, paths
 from ..artefacts import Artefact, Directory, File
 from ..fs import refuse_special, special_kind, staged_write
+from ..transfer import current_slots
+from . import single
 from .errors import s3_errors
+from .managed import transfer_manager
 
-MiB, GiB = 1024**2, 1024**3
+GiB = 1024**3
 #: The largest object one ``CopyObject`` may copy; above it a copy goes part by part.
 COPY_OBJECT_LIMIT = 5 * GiB
 #: Keys per ``DeleteObjects`` request (S3 takes at most 1,000).
@@ -109,28 +116,17 @@ def _version(source: Artefact) -> dict:
 class TransfersMixin:
     """The transfer and write hooks of the S3 manager."""
 
-    def _transfer(self, kind: str):
-        """A shared s3transfer TransferManager: ``"io"`` for up/downloads, ``"copy"`` for copies."""
+    def _transfer(self, kind: str, slots=None):
+        """The shared s3transfer TransferManager of ``kind`` (``"io"`` for up/downloads,
+        ``"copy"`` for copies) whose requests count against ``slots`` (one per queue)."""
         client = self.client
+        threshold = COPY_OBJECT_LIMIT if kind == "copy" else single.SINGLE_REQUEST_LIMIT
         with self._client_lock:
-            if kind not in self._transfers:
-                from s3transfer.manager import TransferConfig, TransferManager
-
-                if kind == "copy":
-                    config = TransferConfig(
-                        multipart_threshold=COPY_OBJECT_LIMIT,
-                        multipart_chunksize=256 * MiB,
-                        max_request_concurrency=16,
-                    )
-                else:
-                    config = TransferConfig(
-                        multipart_threshold=8 * MiB,
-                        multipart_chunksize=8 * MiB,
-                        max_request_concurrency=16,
-                        max_submission_concurrency=8,
-                    )
-                self._transfers[kind] = TransferManager(client, config)
-            return self._transfers[kind]
+            # A queue's own go when the queue does (its slots are the key).
+            managers = self._transfers if slots is None else self._queued_transfers.setdefault(slots, {})
+            if kind not in managers:
+                managers[kind] = transfer_manager(client, kind, threshold, slots)
+            return managers[kind]
 
     def _await(self, future, done: threading.Event, cancel: threading.Event | None):
         """Wait for an s3transfer future; cancel it (aborting multipart uploads) if asked.
@@ -169,13 +165,18 @@ class TransfersMixin:
             # temporary name is the final one plus 9 bytes: too long for a long name).
             # A cut download never shows under the final name; a body cut short is
             # asked for again.
+            slots = current_slots()
             with staged_write(destination, replace=not no_replace) as staged:
                 with open(staged, "wb") as handle:
-                    future = self._transfer("io").download(
-                        bucket, key, handle, extra_args=_version(source),
-                        subscribers=[_subscriber(source.size, source.etag, callback, done)],
-                    )
-                    self._await(future, done, cancel)
+                    if source.size is not None and source.size < single.SINGLE_REQUEST_LIMIT:
+                        single.download(self.client, bucket, key, _version(source), handle, source.size,
+                                        callback, cancel, slots, where=source.abspath)
+                    else:
+                        future = self._transfer("io", slots).download(
+                            bucket, key, handle, extra_args=_version(source),
+                            subscribers=[_subscriber(source.size, source.etag, callback, done)],
+                        )
+                        self._await(future, done, cancel)
                 if cancel is not None and cancel.is_set():
                     raise exceptions.OperationCancelled(f"Download of {source.abspath} was cancelled")
                 if source.modifiedTime is not None:
@@ -199,11 +200,16 @@ class TransfersMixin:
         done = threading.Event()
         with s3_errors("upload", f"{source} to {self._abspath(destination)}"):
             key.encode("utf-8")
-            refuse_special(source, os.stat(source).st_mode)  # reading a FIFO would block for ever
+            stats = os.stat(source)
+            refuse_special(source, stats.st_mode)  # reading a FIFO would block for ever
             if cancel is not None and cancel.is_set():
                 raise exceptions.OperationCancelled(f"Upload of {source} was cancelled")
+            slots = current_slots()
             with self._unreplaced.writing(bucket, key, no_replace):
-                future = self._transfer("io").upload(
+                if stats.st_size < single.SINGLE_REQUEST_LIMIT:
+                    single.upload(self.client, bucket, key, source, callback, cancel, slots)
+                    return
+                future = self._transfer("io", slots).upload(
                     source, bucket, key, subscribers=[_subscriber(None, None, callback, done)]
                 )
                 self._await(future, done, cancel)
@@ -242,13 +248,15 @@ class TransfersMixin:
             if source.size < COPY_OBJECT_LIMIT:  # what s3transfer would do too: one CopyObject
                 if cancel is not None and cancel.is_set():
                     raise exceptions.OperationCancelled(f"Copy of {source.abspath} was cancelled")
-                self.client.copy_object(
-                    CopySource={"Bucket": src_bucket, "Key": src_key, **_version(source)}, Bucket=bucket, Key=key
-                )
+                slots = current_slots()
+                with slots if slots is not None else contextlib.nullcontext():
+                    self.client.copy_object(
+                        CopySource={"Bucket": src_bucket, "Key": src_key, **_version(source)}, Bucket=bucket, Key=key
+                    )
                 if callback is not None:
                     callback(source.size)
                 return
-            future = self._transfer("copy").copy(
+            future = self._transfer("copy", current_slots()).copy(
                 {"Bucket": src_bucket, "Key": src_key, **_version(source)},
                 bucket,
                 key,

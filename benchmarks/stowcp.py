@@ -1,0 +1,49 @@
+"""A stowtui copy as a process of its own, for benchmarks/transfers.py.
+
+    python benchmarks/stowcp.py --endpoint-url URL [--workers N] SOURCE DESTINATION_DIR
+    python benchmarks/stowcp.py --startup    (imports and one S3 client, nothing copied)
+
+Copies SOURCE (a file or a directory, local or s3://) into DESTINATION_DIR
+under its own name with the app's engine (``JobQueue(workers=N).copy``),
+exactly as F5 does; start-up (Python, boto3, the client) is part of its time.
+Exits 1 with the failures if the job did not end DONE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--endpoint-url")
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--startup", action="store_true", help="import and make a client, copy nothing")
+    parser.add_argument("source", nargs="?")
+    parser.add_argument("destination_dir", nargs="?")
+    args = parser.parse_args()
+
+    from stowtui.jobs import JobQueue, JobState
+    from stowtui.managers import registry
+    from stowtui.managers.s3.client import pool_connections
+
+    registry.set_defaults("s3", endpoint_url=args.endpoint_url, max_pool_connections=pool_connections(args.workers))
+    if args.startup:
+        registry.connect("s3", endpoint_url=args.endpoint_url,
+                         max_pool_connections=pool_connections(args.workers)).client
+        return 0
+    queue = JobQueue(workers=args.workers)
+    try:
+        job = queue.copy([args.source], args.destination_dir)
+        job.wait()
+    finally:
+        queue.shutdown(cancel=False)
+    if job.state is not JobState.DONE:
+        print(f"stowcp: {job.title}: {job.state.value}: {[f.reason for f in job.failures[:3]]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""Issue 14: small files as one plain request each, checked whole; one pool per queue.
+
+Counts are the loopback server's (``s3.counts``), exact; nothing here times anything
+(timings are in benchmarks/transfers.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+import threading
+
+import pytest
+
+from sides import LocalSide, seed
+from stowtui.jobs import JobQueue, JobState
+from stowtui.managers import exceptions, location
+from stowtui.managers.transfer import RequestSlots
+
+MiB = 1024 * 1024
+FILES = 200
+TREE = {f"f{i:03d}.bin": os.urandom(64) + b"%d" % i for i in range(FILES)}
+
+
+def finished(job, timeout=120):
+    assert job.wait(timeout), f"{job!r} did not finish"
+    return job
+
+
+# One request per file ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("src_kind,dst_kind,op", [("fs", "s3", "PutObject"), ("s3", "fs", "GetObject"),
+                                                  ("s3", "s3", "CopyObject")])
+def test_small_files_are_one_request_each_plus_the_listings(side, s3, jobs, src_kind, dst_kind, op):
+    src, dst = side(src_kind, "src"), side(dst_kind, "dst")
+    seed(src, TREE, "d")
+    s3.clear_counts()
+
+    job = finished(jobs.copy([src.url("d")], dst.url()))
+
+    assert job.state is JobState.DONE, job.failures
+    assert dst.files("d") == TREE
+    counts = s3.counts
+    assert counts.pop(op) == FILES
+    assert set(counts) == {"ListObjectsV2"}, s3.counts  # no HeadObject, nothing else
+    # The destination's level; for an S3 source also its parent's level and one walk of it.
+    assert counts["ListObjectsV2"] <= 3
+    assert job.progress.bytes_done == sum(map(len, TREE.values()))
+
+
+# Downloads: checked whole before they get their name ----------------------------------
+
+
+@pytest.fixture
+def listed(stow, s3, seed):
+    """An object as a listing told of it (size and ETag), and where to save it."""
+    data = os.urandom(5000)
+    seed("bucket", {"d/f.bin": data})
+    return stow.artefact("s3://bucket/d/f.bin"), data
+
+
+def test_a_body_cut_short_is_asked_for_again(listed, s3, s3m, tmp_path):
+    artefact, data = listed
+    s3.clear_counts()
+    rule = s3.fail(op="GetObject", after_bytes=1000, times=1)
+    moved = []
+
+    s3m._get(artefact, str(tmp_path / "f.bin"), callback=moved.append)
+
+    assert rule.hits == 1
+    assert (tmp_path / "f.bin").read_bytes() == data
+    assert s3.counts == {"GetObject": 2}  # the cut one and the whole one; no HeadObject
+    assert sum(moved) == len(data)  # what came of the cut body was taken back
+    assert os.listdir(tmp_path) == ["f.bin"]
+
+
+def test_a_body_cut_short_every_time_is_never_kept(listed, s3, s3m, tmp_path):
+    artefact, _ = listed
+    s3.fail(op="GetObject", after_bytes=1000, times=100)
+
+    with pytest.raises(exceptions.BackendError, match="Cannot download s3://bucket/d/f.bin"):
+        s3m._get(artefact, str(tmp_path / "f.bin"))
+
+    assert s3.counts["GetObject"] == 3  # single.DOWNLOAD_ATTEMPTS
+    assert os.listdir(tmp_path) == []  # neither the final name nor a temporary one
+
+
+def test_a_wrong_length_is_caught_before_the_rename(listed, s3, s3m, tmp_path):
+    artefact, _ = listed
+    s3.backend.put_object("bucket", "d/f.bin", b"shorter")  # changed since the listing
+
+    with pytest.raises(exceptions.BackendError, match="7 bytes arrived where its listing said 5,000"):
+        s3m._get(artefact, str(tmp_path / "f.bin"))
+
+    assert s3.counts["GetObject"] == 1  # a whole body of another size: not asked for again
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_body_that_does_not_match_its_md5_etag_is_retried_then_refused(listed, s3, s3m, tmp_path):
+    artefact, _ = listed
+
+    def corrupt(parsed, **kwargs):
+        parsed["ETag"] = '"%s"' % ("0" * 32)  # as if the bytes changed on the way
+
+    s3m.client.meta.events.register("after-call.s3.GetObject", corrupt)
+    try:
+        with pytest.raises(exceptions.BackendError, match="do not match its ETag"):
+            s3m._get(artefact, str(tmp_path / "f.bin"))
+    finally:
+        s3m.client.meta.events.unregister("after-call.s3.GetObject", corrupt)
+
+    assert s3.counts["GetObject"] == 3
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_multipart_etag_is_not_taken_for_an_md5(listed, s3m, tmp_path):
+    artefact, data = listed
+
+    def multipart(parsed, **kwargs):
+        parsed["ETag"] = '"%s-2"' % ("0" * 32)
+
+    s3m.client.meta.events.register("after-call.s3.GetObject", multipart)
+    try:
+        s3m._get(artefact, str(tmp_path / "f.bin"))
+    finally:
+        s3m.client.meta.events.unregister("after-call.s3.GetObject", multipart)
+
+    assert (tmp_path / "f.bin").read_bytes() == data
+
+
+def test_a_cancelled_small_download_removes_its_temporary_file(listed, s3m, tmp_path):
+    artefact, _ = listed
+    cancel = threading.Event()
+    cancel.set()
+
+    with pytest.raises(exceptions.OperationCancelled):
+        s3m._get(artefact, str(tmp_path / "f.bin"), cancel=cancel)
+
+    assert os.listdir(tmp_path) == []
+
+
+# Uploads: Content-MD5, no 100 Continue --------------------------------------------------
+
+
+def test_uploads_carry_content_md5_and_never_wait(side, s3, jobs):
+    src, dst = side("fs", "src"), side("s3", "dst")
+    seed(src, dict(list(TREE.items())[:20]), "d")
+    s3_manager, _ = location(dst.url())
+    sent = []
+
+    def record(request, **kwargs):
+        sent.append((request.url.rsplit("/", 1)[-1], request.headers.get("Content-MD5"), request.headers.get("Expect")))
+
+    s3_manager.client.meta.events.register("before-send.s3.PutObject", record)
+    try:
+        job = finished(jobs.copy([src.url("d")], dst.url()))
+    finally:
+        s3_manager.client.meta.events.unregister("before-send.s3.PutObject", record)
+
+    assert job.state is JobState.DONE, job.failures
+    assert len(sent) == 20
+    for name, md5, expect in sent:
+        wanted = base64.b64encode(hashlib.md5(TREE[name]).digest())
+        assert (md5.encode() if isinstance(md5, str) else md5) == wanted and expect is None
+
+
+def test_an_upload_whose_md5_the_server_does_not_confirm_is_a_failure(s3m, s3, bucket, tmp_path, monkeypatch):
+    from stowtui.managers.s3 import single
+
+    local = tmp_path / "f.bin"
+    local.write_bytes(b"what is on disk")
+    real_md5 = hashlib.md5
+    monkeypatch.setattr(single.hashlib, "md5", lambda *a, **k: real_md5(b"something else"))
+
+    # S3 refuses a Content-MD5 that is not the body's (BadDigest); moto does not
+    # check it, so the ETag it answers is checked instead.
+    with pytest.raises(exceptions.BackendError, match="Cannot upload .* does not match what was sent"):
+        s3m._put(str(local), "/bucket/f.bin")
+
+
+# One pool per queue -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def holders(monkeypatch):
+    """Threads holding a request slot right now (RequestSlots instrumented)."""
+    held = set()
+    enter, leave = RequestSlots.__enter__, RequestSlots.__exit__
+
+    def entered(self):
+        result = enter(self)
+        held.add(threading.get_ident())
+        return result
+
+    def left(self, *exc):
+        held.discard(threading.get_ident())
+        return leave(self, *exc)
+
+    monkeypatch.setattr(RequestSlots, "__enter__", entered)
+    monkeypatch.setattr(RequestSlots, "__exit__", left)
+    return held
+
+
+@pytest.mark.parametrize("src_kind,dst_kind", [("fs", "s3"), ("s3", "fs")])
+def test_workers_bound_every_request_small_and_big(side, s3, holders, src_kind, dst_kind, tmp_path):
+    """N workers: never more than N requests in flight, the multipart parts of a big file included."""
+    src = side(src_kind, "src")
+    dst = side(dst_kind, "dst") if dst_kind == "s3" else LocalSide(tmp_path / "out")
+    tree = dict(list(TREE.items())[:30])
+    tree["big.bin"] = os.urandom(20 * MiB)  # three parts of 8 MiB
+    seed(src, tree, "d")
+    queue = JobQueue(workers=3)
+    s3_manager = location((src if src_kind == "s3" else dst).url())[0]
+    outside = []
+
+    def check(request, **kwargs):
+        if threading.get_ident() not in holders:
+            outside.append(request.url)
+
+    events = s3_manager.client.meta.events
+    for op in ("GetObject", "PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"):
+        events.register(f"before-send.s3.{op}", check)
+    try:
+        job = finished(queue.copy([src.url("d")], dst.url()))
+    finally:
+        queue.shutdown()
+        for op in ("GetObject", "PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"):
+            events.unregister(f"before-send.s3.{op}", check)
+
+    assert job.state is JobState.DONE, job.failures
+    assert dst.files("d") == tree
+    assert outside == []  # every transfer request was made holding one of the queue's slots
+    assert 1 <= queue.slots.peak <= 3
+    assert s3.counts["UploadPart" if dst_kind == "s3" else "GetObject"] >= 3  # the big one went in parts
+
+
+def test_a_queues_connections_are_reused_not_discarded(side, s3, caplog):
+    src, dst = side("fs", "src"), side("s3", "dst")
+    seed(src, TREE, "d")
+    queue = JobQueue(workers=16)
+    try:
+        with caplog.at_level(logging.WARNING, logger="urllib3.connectionpool"):
+            job = finished(queue.copy([src.url("d")], dst.url()))
+    finally:
+        queue.shutdown()
+
+    assert job.state is JobState.DONE, job.failures
+    assert not [r for r in caplog.records if "pool is full" in r.getMessage()]
+
+
+def test_the_cli_sizes_the_connection_pool_to_the_workers():
+    from stowtui.managers.s3.client import POOL_CONNECTIONS, pool_connections
+
+    assert pool_connections(8) == POOL_CONNECTIONS >= 8
+    assert pool_connections(200) >= 200
