@@ -89,6 +89,7 @@ class Pane(Vertical):
 
         def __init__(self, node: TreeNode[Entry], generation: int, view: int, rows: list[Artefact],
                      upto: int, spec: Spec):
+            # Field-by-field, as every message here (the same shape as preview's: boilerplate).
             super().__init__()
             self.node = node
             self.generation = generation
