@@ -2,6 +2,7 @@
 
 Run:  .venv/bin/python benchmarks/ui.py            (10k and 100k keys)
       .venv/bin/python benchmarks/ui.py --keys 10000
+      .venv/bin/python benchmarks/ui.py --local 20000 --keys   (a 20,000-file local directory only)
 
 Everything runs headless (Textual's run_test) against moto's server on 127.0.0.1,
 in its own process (listing.Server), so the peak memory is the app's alone.
@@ -14,6 +15,7 @@ import argparse
 import asyncio
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -78,10 +80,68 @@ async def expand(prefix_url: str, keys: int) -> dict:
             "peak_rss_mb": round(rss_mb())}
 
 
+async def local(folder: str, files: int) -> dict:
+    """A pane on a big local directory: from mount to first rows, and to complete and sorted;
+    how long the event loop is held at a time (page adds, the end of the listing)."""
+    pages: list[float] = []
+    finish: list[float] = []
+    Pane._add_page, original_add = timed(Pane._add_page, pages), Pane._add_page
+    Pane._finish, original_finish = timed(Pane._finish, finish), Pane._finish
+    app = StowApp(tempfile.gettempdir(), tempfile.gettempdir())
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            pane = app.screen.query_one("#right", Pane)
+            root = pane.tree.root
+            while root.data.state != "loaded":
+                await pilot.pause(0.005)
+            pages.clear()
+            finish.clear()
+            start = time.perf_counter()
+            pane.open(folder)
+            root = pane.tree.root  # a new root for the new directory
+            first = None
+            while root.data.state != "loaded":
+                if first is None and len(root.children) > 0:
+                    first = time.perf_counter() - start
+                await pilot.pause(0.001)
+            last = time.perf_counter() - start
+            if first is None:
+                first = last
+            names = [c.data.artefact.basename for c in root.children]
+            assert names == sorted(names, key=str.lower), "not sorted"
+            shown = len(root.children)
+    finally:
+        Pane._add_page, Pane._finish = original_add, original_finish
+    t0 = time.perf_counter()
+    subprocess.run(["ls", "-l", folder], stdout=subprocess.DEVNULL, check=True)
+    ls = time.perf_counter() - t0
+    return {"files": files, "ls_l_s": round(ls, 3), "first_rows_s": round(first, 3),
+            "complete_sorted_s": round(last, 3), "rows": shown,
+            "longest_page_add_ms": round(max(pages, default=0) * 1000, 1),
+            "finish_ms": round(max(finish, default=0) * 1000, 1)}
+
+
+def local_folder(folder: str, files: int) -> None:
+    """``files`` small files, created in a shuffled order (scandir order is not name order)."""
+    import random
+    names = [f"file-{i:06d}.txt" for i in range(files)]
+    random.Random(11).shuffle(names)
+    for name in names:
+        with open(os.path.join(folder, name), "w") as handle:
+            handle.write("x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--keys", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--local", type=int, nargs="*", default=[], help="files in a local directory")
     args = parser.parse_args()
+    for files in args.local:
+        with tempfile.TemporaryDirectory() as folder:
+            local_folder(folder, files)
+            print(asyncio.run(local(folder, files)))
+    if not args.keys:
+        return
     with tempfile.TemporaryDirectory() as folder:
         for i in range(50):
             open(os.path.join(folder, f"file-{i}.txt"), "w").write("x")

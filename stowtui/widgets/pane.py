@@ -28,14 +28,15 @@ from ..managers import Artefact, Directory
 from ..managers.exceptions import StowError
 from ..text import count, fit, human_size, plain, short_time, size_words, visible
 from .path_bar import PathBar
-from .storage_tree import MARK, Entry, StorageTree, sort_key
+from .storage_tree import MARK, Entry, StorageTree, sort_key, view_rows
 
 __all__ = ["Entry", "Pane", "PathBar", "StorageTree"]
 
 SORTS = ("name", "size", "time")
 NO_LABEL = Text("")  # shared by every entry node (a 100k-entry level need not hold 100k labels)
-#: Beyond this many entries a level keeps listing order instead of being re-sorted at the end.
-RESORT_LIMIT = 20_000
+#: While a level fills, pages are added at most this often (each add re-lays the whole tree).
+PAGE_INTERVAL = 0.1
+Spec = tuple[str, str, bool]  # what a level shows: sort, lower-case filter, hidden files shown
 
 
 class Pane(Vertical):
@@ -54,28 +55,59 @@ class Pane(Vertical):
             self.error = error
 
     class PageListed(Message, bubble=False):
-        """A page of a node's listing, from the worker; dropped unless ``generation`` is the node's latest."""
+        """A page of a node's listing, from the worker; dropped unless ``generation`` is the node's latest.
 
-        def __init__(self, node: TreeNode[Entry], generation: int, page: list[Artefact]):
+        ``rows``: the page filtered and sorted by the worker under ``spec``.
+        """
+
+        def __init__(self, node: TreeNode[Entry], generation: int, page: list[Artefact],
+                     rows: list[Artefact], spec: Spec):
             super().__init__()
             self.node = node
             self.generation = generation
             self.page = page
+            self.rows = rows
+            self.spec = spec
 
     class ListingDone(Message, bubble=False):
-        """A node's listing ended (``error`` says why, if it failed), from the worker."""
+        """A node's listing ended (``error`` says why, if it failed), from the worker.
 
-        def __init__(self, node: TreeNode[Entry], generation: int, error: str | None):
+        ``rows``: the whole level filtered and sorted by the worker under ``spec``.
+        """
+
+        def __init__(self, node: TreeNode[Entry], generation: int, error: str | None,
+                     rows: list[Artefact] | None = None, spec: Spec | None = None):
             super().__init__()
             self.node = node
             self.generation = generation
             self.error = error
+            self.rows = rows
+            self.spec = spec
+
+    class ViewReady(Message, bubble=False):
+        """A level's first ``upto`` entries filtered and sorted under ``spec`` (job ``view``), from a worker."""
+
+        def __init__(self, node: TreeNode[Entry], generation: int, view: int, rows: list[Artefact],
+                     upto: int, spec: Spec):
+            # Field-by-field, as every message here (the same shape as preview's: boilerplate).
+            super().__init__()
+            self.node = node
+            self.generation = generation
+            self.view = view
+            self.rows = rows
+            self.upto = upto
+            self.spec = spec
 
     def __init__(self, url: str, *, id: str | None = None):
         super().__init__(id=id, classes="pane")
         self._initial = url
         self.directory: Directory | None = None
         self._generations = itertools.count(1)
+        self._views = itertools.count(1)
+        #: URLs of entries marked before their level was listed again: marked again as they come back.
+        self._keep_marks: set[str] = set()
+        #: Rows of pages come within PAGE_INTERVAL of the last add, by node id: added together.
+        self._pending: dict[int, list[Artefact]] = {}
         self.filter_text = ""
         #: Where the cursor goes when a listing ends: (entry URL, else this index, in the directory URL).
         self._landing: tuple[str, int, str] | None = None
@@ -150,6 +182,7 @@ class Pane(Vertical):
         tree = self.tree
         self.workers.cancel_node(self)  # every listing of the old directory (the pane runs nothing else)
         tree.marked.clear()
+        self._keep_marks.clear()
         tree.reset(plain(directory.abspath), Entry(directory))
         tree.root.expand()
         self._load(tree.root, refresh=True, land=land)
@@ -174,9 +207,13 @@ class Pane(Vertical):
         entry.count = 0
         entry.error = None
         entry.children = []
+        entry.in_order = True
+        self._pending.pop(node.id, None)
+        entry.view = next(self._views)  # a filter or sort job of the old listing is answered to nobody
         entry.reopen = {c.data.artefact.abspath for c in node.children if c.is_expanded and c.data}
         self._remember_cursor(node, land)
-        node.remove_children()
+        self._remember_marks(node)
+        self.tree.clear_children(node)
         node.refresh()
         # One listing per node: a new one cancels the one before (exclusive), and the
         # group lets a collapse cancel it. Workers of a group are per pane (node ids are per tree).
@@ -212,11 +249,14 @@ class Pane(Vertical):
     def _list(self, node: TreeNode[Entry], directory: Artefact, generation: int, refresh: bool) -> None:
         """In a thread: post the pages of ``directory`` as they come, then how it ended."""
         worker = get_current_worker()
+        everything: list[Artefact] = []
         try:
             for page in directory.manager.lsPages(directory.path, refresh=refresh):
                 if worker.is_cancelled:
                     return
-                self.post_message(self.PageListed(node, generation, page))
+                everything.extend(page)
+                spec = self._spec()
+                self.post_message(self.PageListed(node, generation, page, view_rows(page, spec), spec))
         except StowError as error:
             error_text = str(error)
         except Exception as error:  # never a traceback: a message in the pane
@@ -225,47 +265,93 @@ class Pane(Vertical):
             if worker.is_cancelled:
                 return
             error_text = None
+            spec = self._spec()
+            rows = view_rows(everything, spec)  # the whole level sorted here, not on the event loop
+            self.post_message(self.ListingDone(node, generation, None, rows, spec))
+            return
         self.post_message(self.ListingDone(node, generation, error_text))
 
-    def _visible(self, artefact: Artefact) -> bool:
-        name = artefact.basename
-        if not self.show_hidden and name.startswith("."):
-            return False
-        if self.filter_text and self.filter_text.lower() not in name.lower():
-            return False
-        return True
+    def _spec(self) -> Spec:
+        """What levels show now (read by workers too: three plain values)."""
+        return (self.sort, self.filter_text.lower(), self.show_hidden)
 
-    def _add_nodes(self, node: TreeNode[Entry], artefacts) -> None:
+    def _add_rows(self, node: TreeNode[Entry], rows: list[Artefact]) -> None:
+        """Append rows (already filtered and sorted) under ``node`` in one bulk add."""
         depth = node.data.depth + 1 if node.data is not None else 1
-        for artefact in sorted((a for a in artefacts if self._visible(a)), key=sort_key(self.sort)):
-            # render_label draws entries from their Entry: the node's own label can be one shared object.
-            node.add(NO_LABEL, Entry(artefact, depth), allow_expand=isinstance(artefact, Directory))
+        # render_label draws entries from their Entry: the node's own label can be one shared object.
+        made = self.tree.add_entries(node, [Entry(artefact, depth) for artefact in rows], NO_LABEL)
+        if self._keep_marks:
+            keep = self._keep_marks
+            self.tree.set_marks([c for c in made if c.data.artefact.abspath in keep], True)
+
+    def _remember_marks(self, node: TreeNode[Entry]) -> None:
+        """Before ``node``'s rows are replaced: the marks below it, to put back on the same entries."""
+        tree = self.tree
+        for marked in tree.marked.values():
+            parent = marked.parent
+            while parent is not None and parent is not node:
+                parent = parent.parent
+            if parent is node and marked.data is not None:
+                self._keep_marks.add(marked.data.artefact.abspath)
 
     @on(PageListed)
     def _page_listed(self, event: PageListed) -> None:
-        self._add_page(event.node, event.page, event.generation)
+        rows = event.rows if event.spec == self._spec() else view_rows(event.page, self._spec())
+        self._add_page(event.node, event.page, event.generation, rows)
 
     @on(ListingDone)
     def _listing_done(self, event: ListingDone) -> None:
-        self._finish(event.node, event.generation, event.error)
+        self._finish(event.node, event.generation, event.error, event.rows, event.spec)
 
-    def _add_page(self, node: TreeNode[Entry], page: list[Artefact], generation: int) -> None:
+    def _add_page(self, node: TreeNode[Entry], page: list[Artefact], generation: int,
+                  rows: list[Artefact]) -> None:
         entry = node.data
         if entry is None or entry.generation != generation:
             return  # an answer for a listing since replaced, or collapsed
         entry.count += len(page)
         entry.children.extend(page)
-        self._add_nodes(node, page)
+        if node.is_root:
+            self._update_status()
+        pending = self._pending.get(node.id)
+        if pending is not None:
+            pending.extend(rows)  # added with the others when the interval ends
+            return
+        self._append(node, rows)
+        self._pending[node.id] = []
+        self.set_timer(PAGE_INTERVAL, partial(self._flush, node, generation))
+
+    def _flush(self, node: TreeNode[Entry], generation: int) -> None:
+        rows = self._pending.pop(node.id, None)
+        if rows and node.data is not None and node.data.generation == generation:
+            self._append(node, rows)
+
+    def _append(self, node: TreeNode[Entry], rows: list[Artefact]) -> None:
+        entry = node.data
+        if rows and node.children and entry.in_order:  # one comparison a page: still in order?
+            key = sort_key(self.sort)
+            entry.in_order = key(node.children[-1].data.artefact) <= key(rows[0])
+        self._add_rows(node, rows)
         node.refresh()
 
-    def _finish(self, node: TreeNode[Entry], generation: int, error: str | None) -> None:
+    def _finish(self, node: TreeNode[Entry], generation: int, error: str | None,
+                rows: list[Artefact] | None = None, spec: Spec | None = None) -> None:
         entry = node.data
         if entry is None or entry.generation != generation:
             return
         entry.state = "error" if error else "loaded"
         entry.error = error
-        if not error and len(node.children) > 1 and entry.count <= RESORT_LIMIT and not self._in_order(node):
-            self._rebuild(node)
+        pending = self._pending.pop(node.id, None)
+        if pending and (error or rows is None or spec != self._spec()):
+            self._append(node, pending)
+        elif pending:
+            entry.in_order = False  # the worker's sorted rows replace them all
+        if not error and not entry.in_order:
+            if rows is not None and spec == self._spec():
+                entry.view = next(self._views)  # this answer covers the whole level: any job's is older
+                self._apply_rows(node, rows)
+            else:
+                self._refilter(node)
+        self._keep_marks.clear()  # the level is whole again: marks from before are back on their entries
         node.refresh()
         for child in node.children:
             if child.data is not None and child.data.artefact.abspath in entry.reopen:
@@ -290,29 +376,63 @@ class Pane(Vertical):
         if node.is_root and tree.cursor_line <= 0 and node.children:
             tree.move_cursor(node.children[0])
 
-    def _in_order(self, node: TreeNode[Entry]) -> bool:
-        """Whether the pages arrived already sorted (often so on S3): then no rebuild is needed."""
-        key = sort_key(self.sort)
-        keys = [key(child.data.artefact) for child in node.children if child.data is not None]
-        return all(a <= b for a, b in zip(keys, keys[1:]))
+    def _refilter(self, node: TreeNode[Entry]) -> None:
+        """Filter and sort a level again from its listing (``Entry.children``), in a thread worker.
 
-    def _rebuild(self, node: TreeNode[Entry]) -> None:
-        """Re-add a loaded level from its listing (``Entry.children``): sorted and filtered."""
+        While the job runs, pages that arrive are shown under the new filter; the answer takes
+        them in too. Only the latest job's answer is applied (``Entry.view``; exclusive group).
+        """
         entry = node.data
-        if entry is None or entry.state != "loaded":
+        if entry is None or entry.state not in ("loading", "loaded"):
             return
+        entry.view = next(self._views)
+        job = partial(self._view_job, node, entry.generation, entry.view, entry.children, len(entry.children),
+                      self._spec())
+        self.run_worker(job, group=f"view:{node.id}", description="filter", thread=True, exclusive=True,
+                        exit_on_error=False)
+
+    def _view_job(self, node: TreeNode[Entry], generation: int, view: int, children: list[Artefact],
+                  upto: int, spec: Spec) -> None:
+        """In a thread: the first ``upto`` entries of a level filtered and sorted (the list only grows)."""
+        rows = view_rows(children[:upto], spec)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.ViewReady(node, generation, view, rows, upto, spec))
+
+    @on(ViewReady)
+    def _view_ready(self, event: ViewReady) -> None:
+        entry = event.node.data
+        if entry is None or entry.generation != event.generation or entry.view != event.view:
+            return  # a newer filter, sort or listing came since
+        spec = self._spec()
+        rows = event.rows if event.spec == spec else view_rows(entry.children[:event.upto], spec)
+        later = entry.children[event.upto:]  # pages that came while the job ran
+        if later:
+            rows = rows + view_rows(later, spec)
+            if entry.state == "loaded":
+                rows.sort(key=sort_key(spec[0]))
+        self._apply_rows(event.node, rows)
+        entry.in_order = not later or entry.state == "loaded"  # pages since the job: sorted at the end
+        self._update_status()
+
+    def _apply_rows(self, node: TreeNode[Entry], rows: list[Artefact]) -> None:
+        """Show ``rows`` under ``node`` in place of its rows: cursor, marks and open directories kept."""
+        tree = self.tree
         expanded = {c.data.artefact.path for c in node.children if c.is_expanded and c.data}
-        cursor = self.tree.cursor_node
-        cursor_path = cursor.data.artefact.path if cursor is not None and cursor.data else None
-        for child in list(node.children):
-            self.tree.marked.pop(child.id, None)
-        node.remove_children()
-        self._add_nodes(node, entry.children)
-        for child in node.children:
-            if child.data and child.data.artefact.path in expanded:
-                child.expand()
-            if child.data and child.data.artefact.path == cursor_path:
-                self.tree.move_cursor(child)
+        cursor = tree.cursor_node
+        cursor_path = cursor.data.artefact.path if cursor is not None and cursor.data and cursor is not node else None
+        self._remember_marks(node)
+        self._pending.pop(node.id, None)  # ``rows`` has them
+        tree.clear_children(node)
+        self._add_rows(node, rows)
+        self._keep_marks.clear()
+        if expanded:
+            for child in node.children:
+                if child.data.artefact.path in expanded:
+                    child.expand()
+        if cursor_path is not None:
+            found = next((c for c in node.children if c.data.artefact.path == cursor_path), None)
+            if found is not None:
+                tree.move_cursor(found)
 
     def _update_status(self) -> None:
         root = self.tree.root
@@ -320,10 +440,13 @@ class Pane(Vertical):
         if entry is None:
             return
         self.status.set_class(entry.state == "error", "error")
+        extra = f"  filter: {visible(self.filter_text)}" if self.filter_text else ""
+        if entry.state == "loading":  # a running count, as the pages come
+            self.status.update(Text(f"Listing… {entry.count:,}{extra}"))
+            return
         if entry.state == "error":  # wraps onto up to three lines: the whole sentence shows
             self.status.update(Text("⚠ " + visible(entry.error or ""), style="red"))
             return
-        extra = f"  filter: {visible(self.filter_text)}" if self.filter_text else ""
         marked = [n.data.artefact for n in self.tree.marked.values() if n.data is not None]
         if marked:  # as mc: how many are marked and how big they are (files; a directory's size is not known)
             size = sum(getattr(a, "size", 0) or 0 for a in marked if not isinstance(a, Directory))
@@ -412,7 +535,7 @@ class Pane(Vertical):
             self.workers.cancel_group(self, self._group(event.node))  # stop a listing nobody waits for
             entry.state = "unloaded"
             entry.generation = next(self._generations)
-            event.node.remove_children()
+            self.tree.clear_children(event.node)
 
     @on(StorageTree.UpRequested, "#tree")
     def _up(self) -> None:
@@ -434,7 +557,7 @@ class Pane(Vertical):
 
     def watch_sort(self) -> None:
         if self.is_mounted and self.directory is not None:
-            self._rebuild(self.tree.root)
+            self._refilter(self.tree.root)
             self._update_status()
 
     def watch_show_hidden(self) -> None:
@@ -449,7 +572,7 @@ class Pane(Vertical):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value
-        self._rebuild(self.tree.root)
+        self._refilter(self.tree.root)  # in a worker: the box echoes the key at once
         self._update_status()
 
     @on(Input.Submitted, "#filter")

@@ -34,15 +34,32 @@ class Entry:
     count: int = 0
     error: str | None = None
     generation: int = 0
+    view: int = 0  # the latest filter/sort job asked for this level: older answers are dropped
+    in_order: bool = True  # whether the rows shown so far are in sort order (pages are appended)
     # The whole level as listed, hidden and filtered-out entries included: the tree holds
     # only what is shown, and sort, filter and hidden-file changes re-add from this at once.
-    children: list[Artefact] = dataclasses.field(default_factory=list)
+    # Shared empty defaults: a file's entry holds no list or set of its own (a listing sets them).
+    children: list[Artefact] = ()  # type: ignore[assignment]
     #: Expanded children when a listing began: opened (and listed) again once it ends.
-    reopen: set[str] = dataclasses.field(default_factory=set)
+    reopen: set[str] = frozenset()  # type: ignore[assignment]
 
     @property
     def is_dir(self) -> bool:
         return isinstance(self.artefact, Directory)
+
+
+def view_rows(artefacts, spec: tuple[str, str, bool]) -> list[Artefact]:
+    """The artefacts a level shows under ``spec`` (sort, lower-case filter, show hidden), in order.
+
+    Pure: run in thread workers over whole levels, or over one page.
+    """
+    sort, needle, hidden = spec
+    rows = [
+        a for a in artefacts
+        if (hidden or not a.basename.startswith(".")) and (not needle or needle in a.basename.lower())
+    ]
+    rows.sort(key=sort_key(sort))
+    return rows
 
 
 def sort_key(sort: str):
@@ -100,6 +117,37 @@ class StorageTree(Tree[Entry]):
         self.auto_expand = False
         self.guide_depth = 2
         self.marked: dict[int, TreeNode[Entry]] = {}
+
+    # Bulk changes --------------------------------------------------------
+    # Tree's public add/remove re-lay the whole tree once per node (and remove looks each node up
+    # in its parent's list): 20,000 entries took seconds. These do one page, or one level, in one
+    # step through the same internals TreeNode.add and remove use (textual is pinned, 8.2.8;
+    # tests/test_ui_scale.py checks the result against the public API's).
+
+    def add_entries(self, node: TreeNode[Entry], entries: list[Entry], label: Text) -> list[TreeNode[Entry]]:
+        """Append a child of ``node`` for each entry (directories expandable), with one relayout."""
+        made = []
+        for entry in entries:
+            child = self._add_node(node, label, entry)
+            child._allow_expand = entry.is_dir
+            made.append(child)
+        node._children.extend(made)
+        node._updates += 1
+        self._invalidate()
+        return made
+
+    def clear_children(self, node: TreeNode[Entry]) -> None:
+        """Remove every node below ``node`` (their marks too), with one relayout."""
+        stack = list(node._children)
+        while stack:
+            child = stack.pop()
+            stack.extend(child._children)
+            self._tree_nodes.pop(child.id, None)
+            self.marked.pop(child.id, None)
+            child._children = []
+        node._children.clear()
+        node._updates += 1
+        self._invalidate()
 
     # Rendering ---------------------------------------------------------
 
