@@ -7,6 +7,7 @@ from functools import partial
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
+from .config import Config
 from .jobs import JobQueue
 from .screens.dialogs import ConfirmDialog
 from .screens.help import key_name
@@ -29,13 +30,19 @@ class StowApp(App):
         Binding("ctrl+q", "quit", "Quit", show=False),
     ]
 
-    def __init__(self, left: str, right: str, jobs: JobQueue | None = None, banner: str | None = None):
+    def __init__(self, left: str, right: str, jobs: JobQueue | None = None, banner: str | None = None,
+                 config: Config | None = None, config_error: str | None = None):
         super().__init__()
         self.left, self.right = left, right
         self.jobs = jobs or JobQueue()
         self.banner = banner  # said once at start (the demo's own S3 endpoint)
+        # The saved locations (stowtui/config.py); a Config() of defaults has no path and is never saved.
+        self.config = config or Config()
+        self.config_error = config_error  # why the config file was not used, said once at start
 
     def on_mount(self) -> None:
+        if self.config_error:
+            self.notify(self.config_error, title="Config file", severity="error", timeout=15, markup=False)
         if self.banner:
             self.sub_title = self.banner
             self.notify(self.banner, title="Demo", timeout=8, markup=False)

@@ -13,15 +13,18 @@ storage manager plug-in or fsspec filesystem.
 LEFT and RIGHT are paths or URLs: /data, ~/logs, file:///tmp, s3://bucket/prefix/,
 s3:// alone for the list of buckets, sftp://host/path (a Host of ~/.ssh/config),
 or any scheme fsspec knows (gs://, az://... with their package installed).
+@NAME opens the bookmark NAME of the config file (see "Saved locations" in the README).
 Without them: the current directory and your home directory.
 """
 
 EPILOG = """\
 S3 connections follow the standard AWS configuration: the credential chain,
-AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL. The options below override them.
+AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL; the config file's [s3] section
+overrides them, and the options below override both.
+Config file: $STOWTUI_CONFIG, or config.toml in your XDG config directory.
 
 Keys: Tab switches pane, F5/c copy, F6/m move, F7/n mkdir, F8/d delete,
-F3/v view, w jobs, ? help, q quit. Drag entries onto the other pane to copy.
+F3/v view, Ctrl+\\ bookmarks, w jobs, ? help, q quit. Drag entries onto the other pane to copy.
 """
 
 
@@ -40,8 +43,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="stowtui", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("left", nargs="?", help="left pane location (default: the current directory)")
-    parser.add_argument("right", nargs="?", help="right pane location (default: your home directory)")
+    parser.add_argument("left", nargs="?", help="left pane location or @bookmark (default: the current directory)")
+    parser.add_argument("right", nargs="?", help="right pane location or @bookmark (default: your home directory)")
     s3 = parser.add_argument_group("S3")
     s3.add_argument("--endpoint-url", help="S3-compatible endpoint (MinIO, Ceph, R2...): http://host:9000")
     s3.add_argument("--profile", help="AWS profile from ~/.aws/config")
@@ -62,12 +65,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def load_config():
+    """The config file's settings, and why it could not be used (``None`` when it could)."""
+    from . import config as configuration
+
+    try:
+        return configuration.load(), None
+    except configuration.ConfigError as error:
+        # No path: bookmarks added in this session are not written over the broken file.
+        return configuration.Config(), f"{error} — using the defaults"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from .managers import registry
 
     from .managers.s3.client import pool_connections
+    from .text import set_timezone
 
+    config, problem = load_config()
+    try:
+        args.left, args.right = (config.resolve(a) if a else a for a in (args.left, args.right))
+    except KeyError as error:
+        print(f"stowtui: {error.args[0]}", file=sys.stderr)
+        return 2
+    set_timezone(config.timezone)
     left = args.left or os.getcwd()
     right = args.right or os.path.expanduser("~")
     workers = max(1, args.workers)
@@ -84,17 +106,17 @@ def main(argv: list[str] | None = None) -> int:
         left = args.left or os.getcwd()
         right = args.right or server.url
     else:
-        registry.set_defaults(
-            "s3", endpoint_url=args.endpoint_url, profile=args.profile, region=args.region,
-            path_style=args.path_style, unsigned=args.unsigned, timeout=args.timeout,
-            max_pool_connections=pool,
-        )
+        options = dict(endpoint_url=args.endpoint_url, profile=args.profile, region=args.region,
+                       path_style=args.path_style, unsigned=args.unsigned, timeout=args.timeout)
+        s3 = {**config.s3, **{k: v for k, v in options.items() if v is not None}}  # the options win
+        registry.set_defaults("s3", **s3, max_pool_connections=pool)
     from .app import StowApp
     from .jobs import JobQueue
 
     try:
         banner = f"S3 endpoint {server.endpoint_url}, bucket {server.url}" if server is not None else None
-        StowApp(left, right, jobs=JobQueue(workers=workers), banner=banner).run()
+        StowApp(left, right, jobs=JobQueue(workers=workers), banner=banner, config=config,
+                config_error=problem).run()
     finally:
         if server is not None:
             server.stop()

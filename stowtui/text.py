@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import re
 
+import pytz
 from rich.cells import cell_len
 from rich.text import Text
 
@@ -95,22 +96,36 @@ def count(number: int, noun: str) -> str:
 # Times ----------------------------------------------------------------------
 
 
+_zone: datetime.tzinfo = datetime.timezone.utc  # where times are shown (the config's ``timezone``)
+
+
+def set_timezone(name: str) -> None:
+    """Show every time from now on in the pytz zone ``name`` (``UTC``, ``Europe/Paris``...)."""
+    global _zone
+    _zone = pytz.timezone(name)
+
+
+def shown_zone(moment: datetime.datetime) -> datetime.datetime:
+    """``moment`` in the configured time zone (UTC unless the config names another)."""
+    return moment.astimezone(_zone)
+
+
 def short_time(moment: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
-    """``Nov 25 18:30`` this year, ``Nov 25  2024`` before (local time), like ``ls -l``."""
+    """``Nov 25 18:30`` this year, ``Nov 25  2024`` before (in the configured zone), like ``ls -l``."""
     if moment is None:
         return ""
-    local = moment.astimezone()
-    now = now or datetime.datetime.now(local.tzinfo)
+    local = shown_zone(moment)
+    now = shown_zone(now) if now is not None else datetime.datetime.now(_zone)
     if local.year == now.year:
         return local.strftime("%b %d %H:%M")
     return local.strftime("%b %d  %Y")
 
 
 def long_time(moment: datetime.datetime | None) -> str:
-    """``2024-03-01 12:00:00 UTC`` (local time, with its zone)."""
+    """``2024-03-01 12:00:00 UTC`` (in the configured zone, with its name)."""
     if moment is None:
         return ""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    return shown_zone(moment).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def duration(seconds: float | None) -> str:

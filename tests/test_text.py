@@ -103,13 +103,13 @@ def test_human_size_stays_short():
 def test_short_time_this_year_and_before():
     utc = datetime.timezone.utc
     now = datetime.datetime(2026, 11, 25, 18, 0, tzinfo=utc)
-    this_year = datetime.datetime(2026, 3, 1, 9, 5, tzinfo=utc).astimezone()
-    assert short_time(this_year, now=now.astimezone()) == this_year.strftime("%b %d %H:%M")
-    earlier = datetime.datetime(2024, 3, 1, 12, 0, tzinfo=utc).astimezone()
-    assert short_time(earlier, now=now.astimezone()) == earlier.strftime("%b %d  %Y")
+    this_year = datetime.datetime(2026, 3, 1, 9, 5, tzinfo=utc)
+    assert short_time(this_year, now=now) == this_year.strftime("%b %d %H:%M")
+    earlier = datetime.datetime(2024, 3, 1, 12, 0, tzinfo=utc)
+    assert short_time(earlier, now=now) == earlier.strftime("%b %d  %Y")
     assert short_time(None) == ""
     # Both forms have the same width, so the column lines up.
-    assert len(short_time(this_year, now=now.astimezone())) == len(short_time(earlier, now=now.astimezone())) == 12
+    assert len(short_time(this_year, now=now)) == len(short_time(earlier, now=now)) == 12
 
 
 @pytest.mark.parametrize(

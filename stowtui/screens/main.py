@@ -31,7 +31,7 @@ from ..widgets.jobs_panel import JobsPanel
 from ..widgets.jobs_summary import JobsSummary
 from ..widgets.pane import Pane
 from ..widgets.storage_tree import StorageTree
-from .dialogs import ConfirmDialog, ConflictDialog, InputDialog, TransferDialog
+from .dialogs import BookmarksDialog, ConfirmDialog, ConflictDialog, InputDialog, TransferDialog
 from .drag import DragMixin, pane_of
 from .marks import BINDINGS as MARK_BINDINGS
 from .marks import MarksMixin
@@ -53,6 +53,7 @@ class MainScreen(DragMixin, MarksMixin, InspectingScreen):
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="refresh"),
         Binding("backspace", "up", "Parent", show=False, id="up"),
         Binding("o", "open_url", "Open URL", show=False, id="open"),
+        Binding("ctrl+backslash", "bookmarks", "Bookmarks", show=False, id="bookmarks"),
         Binding("slash", "filter", "Filter", show=False, id="filter"),
         Binding("s", "cycle_sort", "Sort", show=False, id="sort"),
         Binding("full_stop", "toggle_hidden", "Hidden files", show=False, id="hidden"),
@@ -242,6 +243,17 @@ class MainScreen(DragMixin, MarksMixin, InspectingScreen):
         title = "Open a location (path or URL, e.g. s3://bucket/prefix/; Tab completes)"
         self.app.push_screen(InputDialog(title, pane.url, complete=True), done)
 
+    def action_bookmarks(self) -> None:
+        """mc's hotlist: jump the active pane to a saved location (stowtui/config.py holds them)."""
+        pane = self.active_pane
+
+        def done(url: str | None) -> None:
+            if url:
+                pane.open(url)
+                pane.tree.focus()
+
+        self.app.push_screen(BookmarksDialog(self.app.config, pane.url), done)
+
     @on(StorageTree.Activated, "#tree")
     def _activated(self, event: StorageTree.Activated) -> None:
         """Enter on a file (its pane handles directories itself)."""
@@ -287,7 +299,7 @@ class MainScreen(DragMixin, MarksMixin, InspectingScreen):
                     # The cursor of a pane showing the destination lands on the (first) copy.
                     self._landings[job.id] = destination.strip().rstrip("/") + "/" + sources[0].basename
 
-        self.app.push_screen(TransferDialog(kind, sources, target), done)
+        self.app.push_screen(TransferDialog(kind, sources, target, policy=self.app.config.conflict), done)
 
     def start_job(self, kind: str, sources: list[Artefact], destination: str | None = None,
                   policy: str = "ask") -> Job | None:

@@ -27,8 +27,9 @@ class TransferDialog(Dialog):
         ("Overwrite if different", "different"),
     ]
 
-    def __init__(self, kind: str, sources: list[Artefact], target: str):
+    def __init__(self, kind: str, sources: list[Artefact], target: str, policy: str = "ask"):
         super().__init__()
+        self._policy = policy  # preselected: the config file's ``conflict``
         self.kind = kind
         self._sources = sources
         self._target = target
@@ -41,7 +42,7 @@ class TransferDialog(Dialog):
                 yield Static(listing(self._sources), id="items")
             yield Static(Text("to directory:"))
             yield Input(editable(self._target), id="target")
-            yield Select(self.POLICIES, value="ask", allow_blank=False, id="policy")
+            yield Select(self.POLICIES, value=self._policy, allow_blank=False, id="policy")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Move", id="move", variant="warning" if self.kind == "move" else "default")
