@@ -316,12 +316,9 @@ class FSSpec(RemoteManager):
                     self._write_stream(reader, destination, "upload", f"{source} to {self._abspath(destination)}",
                                        callback, cancel)
                 return
-            for root, folders, files in os.walk(source):
-                relative = os.path.relpath(root, source)
-                base = destination if relative == "." else self._child(destination, relative.replace(os.sep, "/"))
-                self._mkdir(base)
-                for name in files:
-                    self._put(os.path.join(root, name), self._child(base, name), callback=callback, cancel=cancel)
+            paths.upload_tree(source, destination, self._child,
+                              lambda local, path: self._put(local, path, callback=callback, cancel=cancel),
+                              self._mkdir)
         finally:
             self._forget(destination)
 

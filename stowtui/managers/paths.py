@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 
 from . import exceptions
 
@@ -142,3 +143,26 @@ def download_tree(source, walk, destination: str, download, key=None) -> None:
             f"{len(refused)} key(s) under {source.abspath} point outside the destination {destination}; "
             f"not downloaded: {listed}{more} (everything else was)"
         )
+
+
+def upload_tree(local: str, destination: str, child, upload, mkdir, empty_only: bool = False) -> None:
+    """Every regular file below the local folder ``local`` to the manager path ``destination``.
+
+    ``child(directory, name)`` makes a manager path, ``upload(local_file, path)`` writes
+    one file and ``mkdir(path)`` makes a directory (with ``empty_only``, only the
+    directories that would otherwise not exist: where directories are implicit, as on
+    S3). FIFOs, sockets and devices are never opened: they are left out.
+    """
+    for root, folders, files in os.walk(local):
+        relative = os.path.relpath(root, local)
+        base = destination if relative == "." else child(destination, relative.replace(os.sep, "/"))
+        if not empty_only or (not folders and not files):
+            mkdir(base)
+        for name in files:
+            path = os.path.join(root, name)
+            try:
+                regular = stat.S_ISREG(os.stat(path).st_mode)
+            except OSError:
+                continue  # vanished, or a broken link: nothing to send
+            if regular:
+                upload(path, child(base, name))

@@ -27,7 +27,7 @@ from typing import Iterator
 
 from .. import exceptions, paths
 from ..artefacts import Artefact, Directory, File
-from ..fs import refuse_special, special_kind, staged_write
+from ..fs import refuse_special, staged_write
 from ..transfer import current_slots
 from . import single
 from .errors import s3_errors
@@ -219,17 +219,9 @@ class TransfersMixin:
             if not os.path.isdir(source):
                 self._upload(source, destination, callback, cancel, no_replace)
                 return
-            for root, folders, files in os.walk(source):
-                relative = os.path.relpath(root, source)
-                base = destination if relative == "." else self._child(destination, relative.replace(os.sep, "/"))
-                if not folders and not files:
-                    self._mkdir(base)
-                for name in files:
-                    local = os.path.join(root, name)
-                    with contextlib.suppress(OSError):
-                        if special_kind(os.stat(local).st_mode):
-                            continue  # a FIFO, socket or device is never opened (nor uploaded)
-                    self._upload(local, self._child(base, name), callback, cancel, no_replace)
+            paths.upload_tree(source, destination, self._child,
+                              lambda local, path: self._upload(local, path, callback, cancel, no_replace),
+                              self._mkdir, empty_only=True)
         finally:
             self._forget(destination)
 

@@ -363,13 +363,11 @@ class SFTP(RemoteManager):
             if not os.path.isdir(source):
                 self._upload(source, destination, callback, cancel)
                 return
-            for root, folders, files in os.walk(source):
-                relative = os.path.relpath(root, source)
-                base = destination if relative == "." else self._child(destination, relative.replace(os.sep, "/"))
-                self._mkdir(base)
-                for name in files:
-                    self._check_cancel(cancel, f"Upload of {source}")
-                    self._upload(os.path.join(root, name), self._child(base, name), callback, cancel)
+            def upload(local: str, path: str) -> None:
+                self._check_cancel(cancel, f"Upload of {source}")
+                self._upload(local, path, callback, cancel)
+
+            paths.upload_tree(source, destination, self._child, upload, self._mkdir)
         finally:
             self._forget(destination)
 
