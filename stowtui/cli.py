@@ -110,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
                        path_style=args.path_style, unsigned=args.unsigned, timeout=args.timeout)
         s3 = {**config.s3, **{k: v for k, v in options.items() if v is not None}}  # the options win
         registry.set_defaults("s3", **s3, max_pool_connections=pool)
+    for prefix, settings in config.locations.items():
+        registry.set_location_defaults(prefix, **settings)
     from .app import StowApp
     from .jobs import JobQueue
 

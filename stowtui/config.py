@@ -13,6 +13,12 @@
     profile = "acme"
     region = "eu-west-1"
 
+    [locations."s3://partner-bucket/"]   # settings for the URLs under one prefix
+    profile = "partner"
+
+    [locations."sftp://box/"]            # an SSH host alias: sftp://box/... connects to buildbox
+    host = "buildbox"
+
 No Textual here: the CLI loads it before the app exists.
 """
 
@@ -30,6 +36,7 @@ from .jobs.model import POLICIES
 
 ENV = "STOWTUI_CONFIG"
 S3_KEYS = ("profile", "endpoint_url", "region", "path_style", "unsigned", "timeout")
+SFTP_KEYS = ("host", "user", "port", "identity_file")
 
 
 class ConfigError(ValueError):
@@ -44,6 +51,8 @@ class Config:
     timezone: str = "UTC"
     path: Path | None = None
     raw: dict = dataclasses.field(default_factory=dict, repr=False)  # every key of the file, kept on save
+    #: URL prefix → settings for the URLs under it (``[locations."s3://bucket/"]``).
+    locations: dict[str, dict] = dataclasses.field(default_factory=dict)
 
     def resolve(self, location: str) -> str:
         """``@name`` → the bookmark's URL (``KeyError`` naming it if there is none); anything else as is."""
@@ -89,7 +98,25 @@ def parse(text: str, path: Path | None = None) -> Config:
         pytz.timezone(timezone)
     except (pytz.UnknownTimeZoneError, AttributeError, TypeError):
         raise fail(f"timezone = {timezone!r}: not a time zone name (UTC, Europe/Paris, America/New_York...)") from None
-    return Config(dict(bookmarks), s3, conflict, timezone, path, raw)
+    locations = _locations(raw.get("locations", {}), fail)
+    return Config(dict(bookmarks), s3, conflict, timezone, path, raw, locations)
+
+
+def _locations(table, fail) -> dict[str, dict]:
+    """``[locations."<url prefix>"]`` tables: S3 settings under ``s3://``, SSH ones under ``sftp://``."""
+    if not isinstance(table, dict):
+        raise fail("[locations] holds one table per URL prefix: [locations.\"s3://bucket/\"]")
+    found = {}
+    for prefix, settings in table.items():
+        scheme = prefix.partition("://")[0].lower() if "://" in prefix else ""
+        name = f'[locations."{prefix}"]'
+        if scheme == "s3":
+            found[prefix] = _table(settings, name, fail)
+        elif scheme in ("sftp", "ssh"):
+            found[prefix] = _table(settings, name, fail, SFTP_KEYS)
+        else:
+            raise fail(f"{name}: a location is an s3:// or sftp:// URL prefix")
+    return found
 
 
 def _where_in_file(error: tomllib.TOMLDecodeError) -> str:
@@ -102,12 +129,12 @@ def _where_in_file(error: tomllib.TOMLDecodeError) -> str:
     return f", line {line}: {message}" if line else f": {message}"
 
 
-def _table(table, name: str, fail) -> dict[str, object]:
+def _table(table, name: str, fail, known: tuple[str, ...] = S3_KEYS) -> dict[str, object]:
     if not isinstance(table, dict):
         raise fail(f"{name} must be a table")
-    unknown = sorted(set(table) - set(S3_KEYS))
+    unknown = sorted(set(table) - set(known))
     if unknown:
-        raise fail(f"{name}: unknown setting {unknown[0]!r} (known: {', '.join(S3_KEYS)})")
+        raise fail(f"{name}: unknown setting {unknown[0]!r} (known: {', '.join(known)})")
     return dict(table)
 
 

@@ -234,3 +234,36 @@ async def test_the_configured_policy_is_preselected(two_dirs):
         await pilot.press("f5")
         dialog = await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog) and app.screen, "the dialog")
         assert dialog.query_one("#policy", Select).value == "newer"
+
+
+# Settings for one location ----------------------------------------------------
+
+
+def test_location_settings_apply_to_the_urls_under_their_prefix(config_file, two_dirs, monkeypatch, stow):
+    left, right, _ = two_dirs
+    config_file.parent.mkdir()
+    config_file.write_text(
+        '[s3]\nregion = "eu-west-1"\n'
+        '[locations."s3://partner-bucket/"]\nregion = "ap-south-1"\n'
+        '[locations."sftp://box/"]\nhost = "buildbox"\nuser = "deploy"\n'
+    )
+    monkeypatch.setattr(StowApp, "run", lambda self: None)
+    try:
+        assert cli.main([str(left), str(right)]) == 0
+        partner, path = registry.resolve("s3://partner-bucket/x/y")
+        other, _ = registry.resolve("s3://other-bucket/x")
+        assert (partner.toConfig()["region"], path) == ("ap-south-1", "/partner-bucket/x/y")
+        assert other.toConfig()["region"] == "eu-west-1"
+        # An SSH host alias: the URL's host is replaced, its path kept (no connection is made here).
+        box, path = registry.resolve("sftp://box/var/log")
+        assert (box.host, box.user, path) == ("buildbox", "deploy", "/var/log")
+    finally:
+        for prefix in ("s3://partner-bucket/", "sftp://box/"):
+            registry.set_location_defaults(prefix)
+
+
+def test_a_location_with_an_unknown_setting_is_named(config_file):
+    config_file.parent.mkdir()
+    config_file.write_text('[locations."sftp://box/"]\nprofile = "acme"\n')
+    with pytest.raises(configuration.ConfigError, match=r'\[locations."sftp://box/"\]: unknown setting \'profile\''):
+        configuration.load()

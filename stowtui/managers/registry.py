@@ -18,6 +18,8 @@ _lock = threading.RLock()
 _classes: dict[str, type[Manager]] = {}
 _instances: dict[tuple, Manager] = {}
 _defaults: dict[str, dict] = {}
+#: Config for the URLs under a prefix (``s3://acme-logs/`` → ``{"profile": "acme"}``), longest first.
+_locations: list[tuple[str, dict]] = []
 
 
 def _load_entry_points() -> None:
@@ -71,6 +73,24 @@ def set_defaults(name: str, **config) -> None:
     """Config merged into every URL-based connection to ``name`` (the CLI's --endpoint-url...)."""
     with _lock:
         _defaults[name.lower()] = {k: v for k, v in config.items() if v is not None}
+
+
+def set_location_defaults(prefix: str, **config) -> None:
+    """Config for every URL that starts with ``prefix``; it wins over the scheme's defaults
+    and over what the URL itself says (an SSH ``host`` alias, an S3 ``profile`` for one bucket)."""
+    with _lock:
+        _locations[:] = [(p, c) for p, c in _locations if p != prefix]
+        if config:
+            _locations.append((prefix, {k: v for k, v in config.items() if v is not None}))
+            _locations.sort(key=lambda item: len(item[0]), reverse=True)
+
+
+def _location_config(url: str) -> dict:
+    with _lock:
+        for prefix, config in _locations:
+            if url.startswith(prefix) or url.rstrip("/") == prefix.rstrip("/"):
+                return dict(config)
+    return {}
 
 
 def _cache_key(name: str, config: dict) -> tuple:
@@ -149,6 +169,7 @@ def resolve(url: str) -> tuple[Manager, str]:
     config, path = cls._signatureFromURL(parsed)
     with _lock:
         merged = {**_defaults.get(name, {}), **config}
+    merged.update(_location_config(url))
     return connect(name, **merged), path
 
 
