@@ -10,7 +10,7 @@ import pytest
 
 from stowtui.app import StowApp
 from stowtui.screens.dialogs import InputDialog
-from uikit import child, ready, select, wait_entry, wait_for, wait_loaded
+from uikit import entry_names, child, ready, select, wait_entry, wait_for, wait_loaded
 
 SIZE = (80, 24)
 
@@ -51,6 +51,7 @@ async def test_ctrl_r_shows_a_file_added_and_drops_one_removed(where, tmp_path):
         await pilot.press("ctrl+r")
         await wait_entry(pilot, pane, "new.txt")
         await wait_entry(pilot, pane, "old.txt", present=False)
+        assert "new.txt" in entry_names(pane.tree.root) and "old.txt" not in entry_names(pane.tree.root)
 
 
 @pytest.mark.parametrize("where", ["fs", "s3"], indirect=True)

@@ -80,6 +80,7 @@ async def test_quitting_with_no_job_running_does_not_ask(two_dirs):
         await ready(pilot)
         await pilot.press("q")
         await wait_for(pilot, lambda: not app.is_running, "the app to quit")
+    assert not app.is_running  # quit at once: no question was put
 
 
 # 2. Focus ---------------------------------------------------------------------

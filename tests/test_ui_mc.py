@@ -95,6 +95,7 @@ async def test_going_up_lands_on_the_directory_we_came_from(two_dirs):
         await wait_for(pilot, lambda: screen.left.url.rstrip("/") == str(left), "the parent")
         await wait_loaded(pilot, screen.left)
         await wait_for(pilot, lambda: screen.left.tree.cursor_node.data.artefact.basename == "beta", "the cursor on beta")
+        assert screen.left.tree.cursor_node.data.artefact.basename == "beta"
 
 
 async def test_after_a_delete_the_cursor_is_on_the_next_entry(two_dirs):
@@ -109,6 +110,7 @@ async def test_after_a_delete_the_cursor_is_on_the_next_entry(two_dirs):
         await wait_jobs_done(pilot)
         await wait_entry(pilot, screen.left, "b.txt", present=False)
         await wait_for(pilot, lambda: screen.left.tree.cursor_node.data.artefact.basename == "c.log", "the next entry")
+        assert not (left / "b.txt").exists()
 
 
 async def test_after_mkdir_rename_and_copy_the_cursor_is_on_the_new_entry(two_dirs):
@@ -140,6 +142,7 @@ async def test_after_mkdir_rename_and_copy_the_cursor_is_on_the_new_entry(two_di
         await wait_jobs_done(pilot)
         await wait_entry(pilot, screen.right, "c.log")
         await wait_for(pilot, lambda: screen.right.tree.cursor_node.data.artefact.basename == "c.log", "on the copy")
+        assert (right / "c.log").exists() and (left / "zz.txt").exists() and (left / "delta").is_dir()
 
 
 # 7. Marks -------------------------------------------------------------------------
@@ -218,6 +221,7 @@ async def test_keys_that_do_nothing_say_why(two_dirs):
                             ("f3", "directory")):
             await pilot.press(key)
             await wait_for(pilot, lambda: notice in toasts_text(app), f"a notice for {key}")
+            assert notice in toasts_text(app)
             for toast in app.screen.query("Toast"):
                 toast.remove()
             await pilot.pause()
@@ -258,3 +262,4 @@ async def test_tab_completes_a_path_in_the_open_box(two_dirs):
         await wait_for(pilot, lambda: box.value == str(left / "gamma") + "/", "gamma/ completed")
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen.left.url.rstrip("/") == str(left / "gamma"), "gamma opened")
+        assert screen.left.url.rstrip("/") == str(left / "gamma")
