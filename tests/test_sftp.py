@@ -613,3 +613,38 @@ async def test_a_pane_on_another_machine_lists_and_copies_with_f5(remote, tmp_pa
         await wait_entry(pilot, screen.right, "server.log")
     assert (local / "server.log").read_bytes() == b"line 1\nline 2\n"
     assert remote.read("server.log") == b"line 1\nline 2\n"
+
+
+async def test_an_unknown_host_key_is_asked_about_in_the_ui_and_trusted_on_yes(sshd, tmp_path, monkeypatch,
+                                                                               clean_registry):
+    from stowtui.app import StowApp
+    from stowtui.screens.dialogs import ConfirmDialog
+    from uikit import child, ready, wait_entry, wait_for, widget_text
+
+    home = tmp_path / "home"
+    known = tmp_path / "known_hosts"
+    known.write_text("")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    write_ssh_config(sshd, home, known_hosts=str(known))
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "hello.txt").write_bytes(b"hi")
+    local = tmp_path / "local"
+    local.mkdir()
+
+    app = StowApp(str(local), f"sftp://myhost{shared}")
+    async with app.run_test(size=(120, 40)) as pilot:
+        question = await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog) and app.screen, "the question")
+        fingerprint = _fingerprint(os.path.join(sshd.folder, "host_key.pub"))
+        assert fingerprint in widget_text(question) and "127.0.0.1" in widget_text(question)
+        assert known.read_text() == ""  # nothing is trusted before the answer
+        await pilot.click("#confirm")
+        screen = await ready(pilot)
+        await wait_entry(pilot, screen.right, "hello.txt")
+        assert child(screen.right.tree.root, "hello.txt") is not None
+    line = known.read_text().split()
+    assert line[0] == f"[127.0.0.1]:{sshd.port}" and line[1] == "ssh-ed25519"
+    # What was written is what ssh itself accepts for this host.
+    assert subprocess.run(["ssh-keygen", "-F", f"[127.0.0.1]:{sshd.port}", "-f", str(known)],
+                          capture_output=True).returncode == 0

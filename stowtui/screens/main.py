@@ -33,13 +33,14 @@ from ..widgets.pane import Pane
 from ..widgets.storage_tree import StorageTree
 from .dialogs import BookmarksDialog, ConfirmDialog, ConflictDialog, InputDialog, TransferDialog
 from .drag import DragMixin, pane_of
+from .host_keys import HostKeysMixin
 from .marks import BINDINGS as MARK_BINDINGS
 from .marks import MarksMixin
 from .help import HelpScreen
 from .inspect import InspectingScreen
 from .viewer import ViewerScreen
 
-class MainScreen(DragMixin, MarksMixin, InspectingScreen):
+class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
     """Two panes side by side, a jobs panel and the footer."""
 
     BINDINGS = [

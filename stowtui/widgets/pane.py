@@ -26,6 +26,7 @@ from textual.worker import get_current_worker
 from .. import managers
 from ..managers import Artefact, Directory
 from ..managers.exceptions import StowError
+from ..messages import TrustAsked
 from ..text import count, fit, human_size, plain, short_time, size_words, visible
 from .path_bar import PathBar
 from .storage_tree import MARK, Entry, StorageTree, sort_key, view_rows
@@ -44,15 +45,6 @@ class Pane(Vertical):
 
     sort = reactive("name")
     show_hidden = reactive(False)
-
-    class Loaded(Message):
-        """A directory finished listing (or failed)."""
-
-        def __init__(self, pane: "Pane", url: str, error: str | None):
-            super().__init__()
-            self.pane = pane
-            self.url = url
-            self.error = error
 
     class PageListed(Message, bubble=False):
         """A page of a node's listing, from the worker; dropped unless ``generation`` is the node's latest.
@@ -259,6 +251,8 @@ class Pane(Vertical):
                 self.post_message(self.PageListed(node, generation, page, view_rows(page, spec), spec))
         except StowError as error:
             error_text = str(error)
+            if callable(getattr(error, "trust", None)):  # an unknown SSH host key: the user may trust it
+                self.post_message(TrustAsked(self, error))
         except Exception as error:  # never a traceback: a message in the pane
             error_text = f"{type(error).__name__}: {error}"
         else:
@@ -358,7 +352,6 @@ class Pane(Vertical):
                 child.expand()  # listed afresh too (see _expanded)
         self._land(node)
         self._update_status()
-        self.post_message(self.Loaded(self, entry.artefact.abspath, error))
 
     def _land(self, node: TreeNode[Entry]) -> None:
         """Put the cursor where it was (or on the entry asked for), else on the next entry, else the first."""

@@ -5,7 +5,8 @@ checks host keys and keeps the pool of SFTP channels; ``links.py`` resolves
 the symbolic links of a listing in one round trip.
 """
 
-from .connection import HostKeyError, HostKeyMismatch, Settings, UnknownHostKey, read_settings
+from .connection import Settings, read_settings
+from .hostkeys import HostKeyError, HostKeyMismatch, UnknownHostKey
 from .manager import SFTP
 
 __all__ = ["SFTP", "HostKeyError", "HostKeyMismatch", "UnknownHostKey", "Settings", "read_settings"]

@@ -29,6 +29,7 @@ import threading
 from typing import Iterator
 
 from .. import exceptions
+from .hostkeys import DEFAULT_KNOWN_HOSTS, HostKeyMismatch, UnknownHostKey, fingerprint
 
 DEFAULT_PORT = 22
 CONNECT_TIMEOUT = 15.0
@@ -36,56 +37,12 @@ CONNECT_TIMEOUT = 15.0
 IO_TIMEOUT = 60.0
 KEEPALIVE = 30
 MAX_JUMPS = 8
-DEFAULT_KNOWN_HOSTS = ("~/.ssh/known_hosts", "~/.ssh/known_hosts2")
 GLOBAL_KNOWN_HOSTS = ("/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2")
 
 # paramiko logs refusals it also raises (a session refused...) at ERROR; with no handler set up,
 # Python would print them on stderr, over the app's screen. What matters reaches the caller as
 # an error with a sentence; an application that configures logging still gets paramiko's records.
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
-
-
-# ----------------------------------------------------------------------
-# Host key errors: refusals that carry what a UI would need to ask
-# ----------------------------------------------------------------------
-
-
-class HostKeyError(exceptions.OperationNotPermitted):
-    """The server's host key cannot be trusted. ``host``, ``port``, ``key_type``
-    and ``fingerprint`` (OpenSSH's ``SHA256:...``) say which key was offered."""
-
-    def __init__(self, message: str, *, host: str, port: int, key_type: str, fingerprint: str,
-                 known_hosts: tuple[str, ...] = ()):
-        super().__init__(message)
-        self.host = host
-        self.port = port
-        self.key_type = key_type
-        self.fingerprint = fingerprint
-        self.known_hosts = known_hosts
-
-
-class UnknownHostKey(HostKeyError):
-    """The host is not in any known_hosts file: it was never trusted."""
-
-
-class HostKeyMismatch(HostKeyError):
-    """The host offered a key other than the one saved for it."""
-
-    def __init__(self, message: str, *, expected_fingerprint: str, **kwargs):
-        super().__init__(message, **kwargs)
-        self.expected_fingerprint = expected_fingerprint
-
-
-def fingerprint(key) -> str:
-    """OpenSSH's ``SHA256:...`` fingerprint of a paramiko key."""
-    try:
-        return key.fingerprint
-    except AttributeError:  # paramiko < 3.2
-        import base64
-        import hashlib
-
-        digest = hashlib.sha256(key.asbytes()).digest()
-        return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
 
 
 # ----------------------------------------------------------------------
@@ -228,6 +185,7 @@ def _refusing_policy(settings: Settings):
                 f"run `{settings.ssh_command}` once, check the fingerprint and accept it, then try again",
                 host=settings.hostname, port=settings.port, key_type=key.get_name(),
                 fingerprint=fingerprint(key), known_hosts=settings.known_hosts,
+                key=key, entry=settings.host_key_name,
             )
 
     return Refuse()
