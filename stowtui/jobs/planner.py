@@ -188,6 +188,12 @@ class Planner:
             self._unclaim(manager, path)  # skipped, or written under a fresh name (claimed)
         return action, final
 
+    def _submit_file(self, source: File, manager: Manager, path: str, parent: DirState | None) -> None:
+        """Hand one file, its destination ``path`` decided, to a task."""
+        target = self._file_target(source, manager, path, parent)
+        self._reserve(manager, path, source)
+        self._submit(tasks.copy_file, target, size=source.size)
+
     def _file_target(self, source: File, manager: Manager, path: str, parent: DirState | None) -> Target:
         """The task's target for a file to write at its claimed ``path``."""
         there = self._children(manager, manager.dirname(path)).get(manager.basename(path))
@@ -329,9 +335,7 @@ class Planner:
                 f"{manager.url(path)} is a directory that is not empty; pass overwrite=True to write over it"
             )
         if isinstance(source, File):
-            file_target = self._file_target(source, manager, path, parent)
-            self._reserve(manager, path, source)
-            self._submit(tasks.copy_file, file_target, size=source.size)
+            self._submit_file(source, manager, path, parent)
             return
         self._reserve(manager, path, source)
         if (
@@ -449,9 +453,7 @@ class Planner:
                 self._skip(parent)
                 continue
             if isinstance(artefact, File):
-                file_target = self._file_target(artefact, manager, final, parent)
-                self._reserve(manager, final, artefact)
-                self._submit(tasks.copy_file, file_target, size=artefact.size)
+                self._submit_file(artefact, manager, final, parent)
                 continue
             self._reserve(manager, final, artefact)
             state = DirState(artefact, manager, final, parent, within=parent.within)
