@@ -306,6 +306,7 @@ class SilentEndpoint:
         self.server.listen(64)
         self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
         self.held: list[socket.socket] = []
+        self.connected = threading.Event()  # a client has a connection open (and waits)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
@@ -318,6 +319,7 @@ class SilentEndpoint:
             except OSError:
                 continue
             self.held.append(connection)
+            self.connected.set()
 
     def close(self):
         self._stop.set()
@@ -355,23 +357,13 @@ def test_cancel_ends_a_job_blocked_on_a_silent_endpoint_within_two_seconds(stow,
     queue = JobQueue(workers=2)
     try:
         job = queue.copy(["s3://bucket/big.bin"], str(tmp_path / "dst"))
-        assert silent_connected(silent)
+        assert silent.connected.wait(10)
         job.cancel()
         assert job.wait(2), "cancel did not end the job within 2 s"
         assert job.state is JobState.CANCELLED
     finally:
         queue.shutdown()
     assert not any((tmp_path / "dst").rglob("*")) if (tmp_path / "dst").exists() else True
-
-
-def silent_connected(endpoint, timeout=10.0) -> bool:
-    """Wait until the job has a request open on the silent endpoint."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not endpoint.held and time.monotonic() < deadline:
-        time.sleep(0.01)  # polling interval of a deadline-bounded wait; nothing else to wait on
-    return bool(endpoint.held)
 
 
 # ---------------------------------------------------------------------------
