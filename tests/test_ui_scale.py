@@ -1,5 +1,5 @@
 """Big levels in a pane: filter and sort off the event loop, applied to pages that come later;
-a stale answer never replaces a newer one; marks survive sorting; the tree's bulk add and clear."""
+a stale answer never replaces a newer one; marks survive sorting; expanding and collapsing splice rows."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from test_ui_listing import second_pages, seed_prefix
 from uikit import entry_names, ready, wait_for, wait_loaded
 
 from stowtui.app import StowApp
-from stowtui.widgets.pane import NO_LABEL, Pane
-from stowtui.widgets.storage_tree import Entry
+from stowtui.widgets.pane import Pane
 
 SIZE = (120, 40)
 
@@ -28,7 +27,7 @@ async def test_a_filter_typed_while_a_prefix_loads_takes_in_the_pages_that_come_
         right.start_filter()
         await pilot.press("k", "0", "2", "4")
         assert right.filter_box.value == "k024"
-        await wait_for(pilot, lambda: root.data.view and not root.children, "the filter over the first page")
+        await wait_for(pilot, lambda: root.level.view and not root.children, "the filter over the first page")
         assert root.data.state == "loading"  # k024.. are all in the held pages
         held.release()
         await wait_loaded(pilot, right)
@@ -51,13 +50,13 @@ async def test_an_older_filter_answer_never_replaces_a_newer_one(tmp_path):
         pane.start_filter()
         await pilot.press("a")
         await wait_for(pilot, lambda: entry_names(root) == ["apple", "avocado", "banana"], "the filter a")
-        older = root.data.view
+        older = root.level.view
         await pilot.press("backspace", "b")
         await wait_for(pilot, lambda: entry_names(root) == ["banana", "blueberry"], "the filter b")
-        assert root.data.view > older
+        assert root.level.view > older
         # The answer to the older filter, coming late: dropped.
-        stale = [c.data.artefact for c in root.children]
-        pane.post_message(Pane.ViewReady(root, root.data.generation, older, stale[:1], 5, ("name", "a", False)))
+        stale = list(root.level.listing)
+        pane.post_message(Pane.ViewReady(root, root.level.generation, older, stale[:1], 5, ("name", "a", False), stale))
         await pilot.pause()
         await pilot.pause()
         assert entry_names(root) == ["banana", "blueberry"]
@@ -82,22 +81,46 @@ async def test_marks_survive_sorting_and_a_refresh(tmp_path):
         assert sorted(n.data.artefact.basename for n in tree.marked.values()) == ["a.txt", "c.txt"]
 
 
-async def test_bulk_add_and_clear_give_what_the_public_tree_api_gives(tmp_path):
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "f.txt").write_text("x")
+def visible_names(tree) -> list[str]:
+    """Every row of the pane's flat list, indented by depth, as drawn from top to bottom."""
+    return ["  " * row.depth + row.artefact.basename for row in tree.rows[1:]]
+
+
+async def test_expanding_and_collapsing_splice_rows_into_the_flat_list(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "inner").mkdir()
+    (tmp_path / "a" / "inner" / "deep.txt").write_text("x")
+    (tmp_path / "a" / "one.txt").write_text("x")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "two.txt").write_text("x")
+    (tmp_path / "z.txt").write_text("x")
     app = StowApp(str(tmp_path), str(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
-        tree, root = screen.left.tree, screen.left.tree.root
-        entries = [Entry(node.data.artefact, 1) for node in root.children]
-        before = len(tree._tree_nodes)
-        made = tree.add_entries(root, entries, NO_LABEL)
-        assert [n.allow_expand for n in made] == [True, False]
-        assert list(root.children[-2:]) == made
-        assert tree.last_line == 4  # lines built afresh: the root, two entries, the two added
-        assert [tree.get_node_at_line(n.line) for n in made] == made
-        tree.set_marks(made, True)
-        tree.clear_children(root)
-        assert not root.children and not tree.marked
-        assert len(tree._tree_nodes) == before - len(entries)  # the originals went too
-        assert tree.last_line == 0
+        pane: Pane = screen.left
+        tree, root = pane.tree, pane.tree.root
+        assert visible_names(tree) == ["  a", "  b", "  z.txt"]
+        b = next(e for e in root.children if e.artefact.basename == "b")
+        tree.expand(b)
+        await wait_loaded(pilot, pane, b)
+        a = root.children[0]
+        tree.expand(a)
+        await wait_loaded(pilot, pane, a)
+        inner = a.children[0]
+        tree.expand(inner)
+        await wait_loaded(pilot, pane, inner)
+        assert visible_names(tree) == ["  a", "    inner", "      deep.txt", "    one.txt", "  b", "    two.txt",
+                                       "  z.txt"]
+        tree.move_cursor(b.children[0])
+        tree.collapse(a)  # its rows and its open child's go; the cursor stays on its entry
+        assert visible_names(tree) == ["  a", "  b", "    two.txt", "  z.txt"]
+        assert tree.cursor_node is b.children[0] and tree.cursor_line == 3
+        assert "a/" in "".join(tree.render_line(i).text for i in range(tree.last_line + 1))
+        pane.start_filter()
+        await pilot.press("t", "w")  # the filter is for files (directories stay), on every open level
+        await wait_for(pilot, lambda: visible_names(tree) == ["  a", "  b", "    two.txt"], "the filter on open levels")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: visible_names(tree) == ["  a", "  b", "    two.txt", "  z.txt"], "cleared")
+        tree.expand(a)  # expanded again: listed again, and its open child with it
+        await wait_for(pilot, lambda: "      deep.txt" in visible_names(tree), "a and inner listed again")
+        assert visible_names(tree)[:4] == ["  a", "    inner", "      deep.txt", "    one.txt"]

@@ -105,9 +105,10 @@ async def select(pilot, pane: Pane, name: str, node=None):
     tree.focus()
     await pilot.pause()
     target = child(node if node is not None else tree.root, name)
-    if tree.cursor_line > target.line:
+    line = tree.line_of(target)
+    if tree.cursor_line > line:
         tree.cursor_line = 0
-    for _ in range(target.line + 1):
+    for _ in range(line + 1):
         if tree.cursor_node is target:
             break
         await pilot.press("down")
@@ -118,8 +119,8 @@ async def select(pilot, pane: Pane, name: str, node=None):
 def row_offset(tree: StorageTree, node, column: int = 6) -> tuple[int, int]:
     """An offset relative to ``tree``'s region that lands on ``node``'s row."""
     content = tree.content_region
-    y = node.line - int(tree.scroll_offset.y)
-    assert 0 <= y < content.height, f"{node.label} is not on screen"
+    y = tree.line_of(node) - int(tree.scroll_offset.y)
+    assert 0 <= y < content.height, f"{node!r} is not on screen"
     return (content.x - tree.region.x + column, content.y - tree.region.y + y)
 
 

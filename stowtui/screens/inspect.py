@@ -15,7 +15,6 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Tree
 from textual.worker import Worker, get_current_worker
 
 from ..managers import Artefact, Directory, File, Manager
@@ -128,8 +127,8 @@ class InspectingScreen(Screen):
     def _follow(self) -> None:
         self.strip.follow(self.cursor_artefact())
 
-    @on(Tree.NodeHighlighted)
-    def _inspect_highlighted(self, event: Tree.NodeHighlighted) -> None:
+    @on(StorageTree.NodeHighlighted)
+    def _inspect_highlighted(self, event: StorageTree.NodeHighlighted) -> None:
         if event.control is self.active_pane.tree:
             self._follow()
 
@@ -178,7 +177,7 @@ class InspectingScreen(Screen):
         for pane in (self.active_pane, self.other_pane):
             node = pane.tree.cursor_node
             if node is not None and node.data is not None and node.data.artefact is event.artefact:
-                node.refresh()
+                pane.tree.refresh_node(node)
 
     # Sizes ---------------------------------------------------------------
 

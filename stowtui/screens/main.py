@@ -437,8 +437,8 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
             if "/" in name:
                 self.notify("A name cannot contain '/'", severity="error")
                 return
-            siblings = node.parent.data.children if node.parent and node.parent.data else []
-            if any(s.basename == name for s in siblings):
+            siblings = node.parent.level.listing if node.parent and node.parent.level else []
+            if any(s.artefact.basename == name for s in siblings):
                 self.notify(f"{visible(name)} already exists", severity="error", markup=False)
                 return
             manager = artefact.manager

@@ -1,110 +1,113 @@
-"""The tree of one pane: one node per entry, labels drawn from plain text in columns."""
+"""The list of one pane, drawn with Textual's Line API: only the rows on screen are rendered.
+
+The pane's rows are one flat list (``rows``) of ``Entry`` objects (``rows.py``): the
+directory, then its entries, an expanded directory's own following it. Expanding splices
+a level's rows in, collapsing takes them out, a page of a listing is one slice insert, and
+a filter or sort (worked out in a thread) replaces a level's rows in one step: nothing on
+the event loop walks every entry. It keeps the Tree vocabulary the pane and the screens
+speak (``root``, ``cursor_node``, ``NodeExpanded``…), with ``Entry`` standing for a node.
+"""
 
 from __future__ import annotations
-
-import dataclasses
 
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.widgets import Tree
-from textual.widgets.tree import TreeNode
+from textual.reactive import var
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
-from ..managers import Artefact, Directory
-from ..text import fit, human_size, plain, short_time, visible
+from ..text import fit, human_size, short_time, visible
+from .rows import Entry, Level, flatten, span
 
-TOGGLE = Style.from_meta({"toggle": True})  # what Tree's click handler looks for
 MARK = "*"  # drawn beside a marked entry's name, as mc does: a mark is never shown by colour alone
 #: At 80 columns a pane is 37 cells wide: with two-cell guides a root-level name keeps 27 of them
 #: once the time column is dropped, as it is whenever it would leave a name fewer than NAME_MIN.
 NAME_MIN = 24
 NAME_ROOM = 10
+GUIDE = 2  # cells of indentation per level
+ICON = 2  # cells of the expand icon (and the mark)
 
 
-@dataclasses.dataclass(slots=True)
-class Entry:
-    """What a tree node stands for, and the state of its listing."""
+class StorageTree(ScrollView, can_focus=True):
+    """The rows of one pane. Labels are built from plain text only."""
 
-    artefact: Artefact
-    depth: int = 0  # levels below the pane's root
-    state: str = "unloaded"  # unloaded | loading | loaded | error
-    count: int = 0
-    error: str | None = None
-    generation: int = 0
-    view: int = 0  # the latest filter/sort job asked for this level: older answers are dropped
-    in_order: bool = True  # whether the rows shown so far are in sort order (pages are appended)
-    # The whole level as listed, hidden and filtered-out entries included: the tree holds
-    # only what is shown, and sort, filter and hidden-file changes re-add from this at once.
-    # Shared empty defaults: a file's entry holds no list or set of its own (a listing sets them).
-    children: list[Artefact] = ()  # type: ignore[assignment]
-    #: Expanded children when a listing began: opened (and listed) again once it ends.
-    reopen: set[str] = frozenset()  # type: ignore[assignment]
-
-    @property
-    def is_dir(self) -> bool:
-        return isinstance(self.artefact, Directory)
-
-
-def view_rows(artefacts, spec: tuple[str, str, bool]) -> list[Artefact]:
-    """The artefacts a level shows under ``spec`` (sort, lower-case filter, show hidden), in order.
-
-    Pure: run in thread workers over whole levels, or over one page.
+    COMPONENT_CLASSES = {"tree--cursor", "tree--guides", "tree--highlight-line", "tree--label"}
+    DEFAULT_CSS = """
+    StorageTree {
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+        & > .tree--guides { color: $surface-lighten-2; }
+        & > .tree--cursor {
+            text-style: $block-cursor-blurred-text-style;
+            background: $block-cursor-blurred-background;
+        }
+        & > .tree--highlight-line { background: $block-hover-background; }
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .tree--cursor {
+                color: $block-cursor-foreground;
+                background: $block-cursor-background;
+                text-style: $block-cursor-text-style;
+            }
+            & > .tree--guides { color: $surface-lighten-3; }
+        }
+        &:light > .tree--guides { color: $surface-darken-1; }
+    }
+    StorageTree:ansi {
+        color: ansi_default;
+        & > .tree--guides { color: $ansi-background; }
+        &:nocolor > .tree--cursor { text-style: reverse; }
+    }
     """
-    sort, needle, hidden = spec
-    rows = [
-        a for a in artefacts
-        if (hidden or not a.basename.startswith(".")) and (not needle or needle in a.basename.lower())
-    ]
-    rows.sort(key=sort_key(sort))
-    return rows
-
-
-def sort_key(sort: str):
-    def key(artefact: Artefact):
-        is_file = not isinstance(artefact, Directory)
-        name = artefact.basename.lower()
-        if sort == "size":
-            return (is_file, -(getattr(artefact, "size", 0) or 0), name)
-        if sort == "time":
-            stamp = artefact.modifiedTime.timestamp() if artefact.modifiedTime else 0
-            return (is_file, -stamp, name)
-        return (is_file, name, artefact.basename)
-
-    return key
-
-
-class StorageTree(Tree[Entry]):
-    """The tree of one pane. Labels are built from plain text only."""
-
-    ALLOW_SELECT = False
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        Binding("enter", "select_cursor", "Open", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "scroll_home", "First", show=False),
+        Binding("end", "scroll_end", "Last", show=False),
         Binding("right", "expand", "Expand", show=False),
         Binding("left", "collapse_or_parent", "Collapse", show=False),
         Binding("space,insert", "mark", "Mark", show=False),
     ]
 
-    class TreeMessage(Message):
-        """A message about the tree (``control`` is the tree, for ``@on(..., "#tree")``)."""
+    cursor_line = var(-1, always_update=True)
+    hover_line = var(-1)
 
-        def __init__(self, tree: "StorageTree"):
+    class TreeMessage(Message):
+        """A message about the list (``control`` is the list, for ``@on(..., "#tree")``)."""
+
+        def __init__(self, tree: StorageTree):
             super().__init__()
             self.tree = tree
 
         @property
-        def control(self) -> "StorageTree":
+        def control(self) -> StorageTree:
             return self.tree
 
-    class Activated(TreeMessage):
-        """Enter or a double click on an entry."""
-
-        def __init__(self, tree: "StorageTree", node: TreeNode[Entry]):
+    class NodeMessage(TreeMessage):
+        def __init__(self, tree: StorageTree, node: Entry):
             super().__init__(tree)
             self.node = node
+
+    class Activated(NodeMessage):
+        """Enter or a double click on an entry."""
+
+    class NodeExpanded(NodeMessage):
+        """A directory row was expanded (the pane lists it again)."""
+
+    class NodeCollapsed(NodeMessage):
+        """A directory row was collapsed."""
+
+    class NodeHighlighted(NodeMessage):
+        """The cursor moved onto another row."""
 
     class MarksChanged(TreeMessage):
         """Entries were marked or unmarked (the pane's status line counts them)."""
@@ -112,126 +115,339 @@ class StorageTree(Tree[Entry]):
     class UpRequested(TreeMessage):
         """Left on the root: the pane should show the parent directory."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.auto_expand = False
-        self.guide_depth = 2
-        self.marked: dict[int, TreeNode[Entry]] = {}
+    def __init__(self, *, id: str | None = None):
+        super().__init__(id=id)
+        self.rows: list[Entry] = []
+        self.root: Entry | None = None
+        self.marked: dict[int, Entry] = {}
+        self.marked_size = 0  # the marked files' bytes, kept as marks change
 
-    # Bulk changes --------------------------------------------------------
-    # Tree's public add/remove re-lay the whole tree once per node (and remove looks each node up
-    # in its parent's list): 20,000 entries took seconds. These do one page, or one level, in one
-    # step through the same internals TreeNode.add and remove use (textual is pinned, 8.2.8;
-    # tests/test_ui_scale.py checks the result against the public API's).
+    # The rows ----------------------------------------------------------
 
-    def add_entries(self, node: TreeNode[Entry], entries: list[Entry], label: Text) -> list[TreeNode[Entry]]:
-        """Append a child of ``node`` for each entry (directories expandable), with one relayout."""
-        made = []
+    def reset(self, root: Entry) -> None:
+        """Show ``root`` (expanded, with no rows under it yet) and nothing else."""
+        root.expanded = True
+        if root.level is None:
+            root.level = Level()
+        self.root = root
+        self.rows = [root]
+        self.clear_marks(post=False)
+        self.set_reactive(StorageTree.cursor_line, 0)
+        self._resized()
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.refresh()
+
+    @property
+    def cursor_node(self) -> Entry | None:
+        return self.get_node_at_line(self.cursor_line)
+
+    @property
+    def last_line(self) -> int:
+        return len(self.rows) - 1
+
+    def get_node_at_line(self, line: int) -> Entry | None:
+        return self.rows[line] if 0 <= line < len(self.rows) else None
+
+    def line_of(self, entry: Entry) -> int:
+        """The row ``entry`` is drawn at, or -1 when it is not shown (under a collapsed directory)."""
+        rows = self.rows
+        hint = entry.hint
+        if 0 <= hint < len(rows) and rows[hint] is entry:
+            return hint
+        parent = entry.parent
+        while parent is not None:
+            if not parent.expanded:
+                return -1
+            parent = parent.parent
+        try:
+            entry.hint = rows.index(entry)  # identity comparisons, in C
+        except ValueError:
+            return -1
+        return entry.hint
+
+    def _splice(self, start: int, removed: int, new: list[Entry]) -> None:
+        """Put ``new`` in place of ``removed`` rows from ``start``; the cursor stays on its entry."""
+        rows = self.rows
+        cursor = self.cursor_node
+        rows[start:start + removed] = new
+        line = self.cursor_line
+        if cursor is not None and line >= start:
+            if line >= start + removed:
+                line += len(new) - removed
+            else:  # it was on a row replaced: the same entry if it is back, else the row above
+                line = self.line_of(cursor)
+                if line < 0:
+                    line = start - 1
+            self.set_reactive(StorageTree.cursor_line, max(0, min(line, len(rows) - 1)))
+            if self.cursor_node is not cursor and self.cursor_node is not None:
+                self.post_message(self.NodeHighlighted(self, self.cursor_node))
+        self._resized()
+        self.refresh()
+
+    def _resized(self) -> None:
+        self.virtual_size = Size(0, len(self.rows))
+
+    def append(self, entry: Entry, new: list[Entry]) -> None:
+        """Add rows at the end of ``entry``'s level (already filtered and sorted)."""
+        level = entry.level
+        line = self.line_of(entry) if entry.expanded else -1
+        at = line + 1 + span(entry) if line >= 0 else -1
+        level.shown.extend(new)
+        if at >= 0:
+            self._splice(at, 0, new)
+
+    def show(self, entry: Entry, shown: list[Entry]) -> None:
+        """Show ``shown`` as ``entry``'s rows in place of those it showed (open ones keep theirs)."""
+        level = entry.level
+        line = self.line_of(entry) if entry.expanded else -1
+        before = span(entry) if line >= 0 else 0
+        gone = [child for child in level.open if child not in shown]  # few: the open directories
+        for child in gone:
+            self._close(child)
+        if self.marked:
+            self._unmark_hidden(entry, shown)
+        level.shown = shown
+        if line >= 0:
+            self._splice(line + 1, before, level.shown if not level.open else flatten(entry))
+
+    def clear_children(self, entry: Entry) -> None:
+        """No rows under ``entry`` (a listing begins again)."""
+        if entry.level is not None:
+            self.show(entry, [])
+
+    def expand(self, entry: Entry) -> None:
+        if not entry.is_dir or entry.expanded:
+            return
+        entry.expanded = True
+        if entry.level is None:
+            entry.level = Level()
+        if entry.parent is not None and entry.parent.level is not None:
+            entry.parent.level.open.add(entry)
+        line = self.line_of(entry)
+        if line >= 0:
+            self._splice(line + 1, 0, flatten(entry))
+        self.post_message(self.NodeExpanded(self, entry))
+
+    def collapse(self, entry: Entry) -> None:
+        if not entry.expanded or entry.is_root:
+            return
+        line = self.line_of(entry)
+        removed = span(entry)
+        self._close(entry)
+        if line >= 0:
+            self._splice(line + 1, removed, [])
+        self.post_message(self.NodeCollapsed(self, entry))
+
+    def _close(self, entry: Entry) -> None:
+        """``entry`` collapsed (its marks below go: a mark is only ever on a row the user can see)."""
+        entry.expanded = False
+        if entry.parent is not None and entry.parent.level is not None:
+            entry.parent.level.open.discard(entry)
+        if self.marked:
+            self._unmark_hidden(entry, [])
+
+    def _unmark_hidden(self, entry: Entry, shown: list[Entry]) -> None:
+        """Drop the marks below ``entry`` that will not be on a row once it shows ``shown``."""
+        below = []  # (the marked entry, its ancestor that is a row of ``entry``)
+        for marked in self.marked.values():
+            child = marked
+            while child.parent is not None and child.parent is not entry:
+                child = child.parent
+            if child.parent is entry:
+                below.append((marked, child))
+        if not below:
+            return
+        keep = set(map(id, shown))
+        gone = [marked for marked, child in below if id(child) not in keep]
+        for marked in gone:
+            self._set_mark(marked, False)
+        if gone:
+            self.post_message(self.MarksChanged(self))
+
+    def toggle(self, entry: Entry) -> None:
+        if entry.expanded:
+            self.collapse(entry)
+        else:
+            self.expand(entry)
+
+    def refresh_node(self, entry: Entry) -> None:
+        line = self.line_of(entry)
+        if line >= 0:
+            self.refresh_line(line)
+
+    # Marks -------------------------------------------------------------
+
+    def _set_mark(self, entry: Entry, on: bool) -> None:
+        key = id(entry)
+        was = key in self.marked
+        if on == was:
+            return
+        size = 0 if entry.is_dir else getattr(entry.artefact, "size", 0) or 0
+        if on:
+            self.marked[key] = entry
+            self.marked_size += size
+        else:
+            del self.marked[key]
+            self.marked_size -= size
+
+    def set_marks(self, entries, marked: bool | None) -> None:
+        """Mark (``marked`` True), unmark (False) or invert (None) ``entries``."""
         for entry in entries:
-            child = self._add_node(node, label, entry)
-            child._allow_expand = entry.is_dir
-            made.append(child)
-        node._children.extend(made)
-        node._updates += 1
-        self._invalidate()
-        return made
+            self._set_mark(entry, id(entry) not in self.marked if marked is None else marked)
+        self.refresh()
+        self.post_message(self.MarksChanged(self))
 
-    def clear_children(self, node: TreeNode[Entry]) -> None:
-        """Remove every node below ``node`` (their marks too), with one relayout."""
-        stack = list(node._children)
-        while stack:
-            child = stack.pop()
-            stack.extend(child._children)
-            self._tree_nodes.pop(child.id, None)
-            self.marked.pop(child.id, None)
-            child._children = []
-        node._children.clear()
-        node._updates += 1
-        self._invalidate()
+    def clear_marks(self, post: bool = True) -> None:
+        self.marked.clear()
+        self.marked_size = 0
+        self.refresh()
+        if post:
+            self.post_message(self.MarksChanged(self))
+
+    # The cursor --------------------------------------------------------
+
+    def validate_cursor_line(self, line: int) -> int:
+        return max(0, min(line, len(self.rows) - 1)) if self.rows else -1
+
+    def watch_cursor_line(self, previous: int, line: int) -> None:
+        if previous == line:
+            return
+        for old in (previous, line):
+            self.refresh_line(old)
+        self.scroll_to_line(line)
+        node = self.cursor_node
+        if node is not None:
+            self.post_message(self.NodeHighlighted(self, node))
+
+    def watch_hover_line(self, previous: int, line: int) -> None:
+        self.refresh_line(previous)
+        self.refresh_line(line)
+
+    def scroll_to_line(self, line: int) -> None:
+        top = int(self.scroll_offset.y)
+        height = self.scrollable_content_region.height
+        if line < top:
+            self.scroll_to(y=line, animate=False, immediate=True)
+        elif height and line >= top + height:
+            self.scroll_to(y=line - height + 1, animate=False, immediate=True)
+
+    def move_cursor(self, entry: Entry | None) -> None:
+        if entry is not None:
+            line = self.line_of(entry)
+            if line >= 0:
+                self.cursor_line = line
 
     # Rendering ---------------------------------------------------------
 
-    def render_label(self, node: TreeNode[Entry], base_style: Style, style: Style) -> Text:
-        entry = node.data
-        if entry is None:
-            return super().render_label(node, base_style, style)
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        line = y + int(self.scroll_offset.y)
+        base = self.rich_style
+        if not 0 <= line < len(self.rows):
+            return Strip.blank(width, base)
+        entry = self.rows[line]
+        entry.hint = line
+        line_style = base
+        if line == self.hover_line:
+            line_style = base + self.get_component_rich_style("tree--highlight-line")
+        label_style = self.get_component_rich_style("tree--label", partial=True)
+        if line == self.cursor_line:
+            label_style += self.get_component_rich_style("tree--cursor", partial=False)
+        text = Text(style=line_style, no_wrap=True, end="")
+        if entry.depth:
+            text.append(self._guides(entry), style=self.get_component_rich_style("tree--guides", partial=True))
+        text.append_text(self.render_label(entry, line_style, label_style, width))
+        return Strip(text.render(self.app.console)).adjust_cell_length(width, line_style)
+
+    @staticmethod
+    def _guides(entry: Entry) -> str:
+        parts = ["└ " if entry.is_last else "├ "]
+        parent = entry.parent
+        while parent is not None and parent.depth > 0:
+            parts.append("  " if parent.is_last else "│ ")
+            parent = parent.parent
+        return "".join(reversed(parts))
+
+    def render_label(self, entry: Entry, base_style: Style, style: Style, width: int) -> Text:
         artefact = entry.artefact
-        icon_style = base_style
-        if entry.is_dir:
-            icon = "▼ " if node.is_expanded else "▶ "
-            icon_style = base_style + TOGGLE
+        is_dir = entry.is_dir
+        if is_dir:
+            icon = "▼ " if entry.expanded else "▶ "
         else:
             icon = "  "
-        marked = node.id in self.marked
+        marked = id(entry) in self.marked
         if marked:
             icon = icon[0] + MARK
         name = visible(artefact.basename or artefact.abspath)
-        if entry.is_dir and not name.endswith("/"):
+        if is_dir and not name.endswith("/"):
             name += "/"
         if artefact.is_link:
             name += " → " + visible(artefact.link_target or "?")
-        if entry.state == "loading":
+        state = entry.state
+        if state == "loading":
             name += f"  (listing… {entry.count:,})" if entry.count else "  (listing…)"
-        elif entry.state == "error":
+        elif state == "error":
             name += "  ⚠ " + visible(entry.error or "error")
-        size = "" if entry.is_dir else human_size(getattr(artefact, "size", None))
-        if entry.is_dir and artefact.metadata.get("region"):
+        size = "" if is_dir else human_size(getattr(artefact, "size", None))
+        if is_dir and artefact.metadata.get("region"):
             size = visible(artefact.metadata["region"])  # a bucket: its region (from ListBuckets or the info panel)
-        width = self.scrollable_content_region.width or 80
         when = short_time(artefact.modifiedTime or artefact.createdTime)
         # The name first: a level whose names would get fewer than NAME_MIN cells drops the
         # time column, then (deep in a narrow pane) the size; never an overflow. The same for
         # every row of a level, so the columns stay in line; the mini-status under the pane has it all.
         for meta, least in ((f" {size:>6} {when:>12}", NAME_MIN), (f" {size:>6}", NAME_ROOM), ("", 0)):
-            room = width - entry.depth * self.guide_depth - cell_len(icon) - cell_len(meta) - 1
+            room = (width or 80) - entry.depth * GUIDE - ICON - cell_len(meta) - 1
             if room >= least:
                 break
-        label_style = "bold" if entry.is_dir else ""
+        label_style = "bold" if is_dir else ""
         if marked:
             label_style = "bold yellow"
-        if entry.state == "error":
+        if state == "error":
             label_style = "red"
         text = Text.assemble(
-            (icon, icon_style),
+            (icon, base_style),
             fit(Text(name, style=label_style, no_wrap=True, end=""), max(room, 4)),  # in cells: CJK is two wide
             Text(meta, style="dim", no_wrap=True, end=""),
         )
         text.stylize(style)
         return text
 
-    def get_label_width(self, node: TreeNode[Entry]) -> int:
-        # Labels are padded to the pane's width by render_label: no need to render
-        # every label of a 100k-entry level on each rebuild just to measure it.
-        return 0
-
-    def process_label(self, label) -> Text:
-        # Labels are never markup: a str is taken literally.
-        return plain(label) if isinstance(label, str) else label
-
-    def move_cursor(self, node: TreeNode[Entry] | None, animate: bool = False) -> None:
-        # A node added since the last idle has no line number yet (Tree builds its
-        # lines lazily): build them first, or the cursor lands on the root.
-        self.last_line
-        super().move_cursor(node, animate)
-
     # Keys and mouse ----------------------------------------------------
+
+    def action_cursor_up(self) -> None:
+        self.cursor_line -= 1
+
+    def action_cursor_down(self) -> None:
+        self.cursor_line += 1
+
+    def action_page_down(self) -> None:
+        self.cursor_line += max(1, self.scrollable_content_region.height - 1)
+
+    def action_page_up(self) -> None:
+        self.cursor_line -= max(1, self.scrollable_content_region.height - 1)
+
+    def action_scroll_home(self) -> None:
+        self.cursor_line = 0
+
+    def action_scroll_end(self) -> None:
+        self.cursor_line = self.last_line
 
     def action_expand(self) -> None:
         node = self.cursor_node
-        if node is None or node.data is None or not node.data.is_dir:
+        if node is None or not node.is_dir:
             self.notify("Right opens directories: Enter or F3 views a file", severity="warning", timeout=3)
             return
-        if node.is_expanded and node.children:
+        if node.expanded and node.children:
             self.cursor_line += 1
         else:
-            node.expand()
+            self.expand(node)
 
     def action_collapse_or_parent(self) -> None:
         node = self.cursor_node
         if node is None:
             return
-        if node.is_expanded and not node.is_root:
-            node.collapse()
+        if node.expanded and not node.is_root:
+            self.collapse(node)
         elif node.is_root:
             self.post_message(self.UpRequested(self))
         elif node.parent is not None:
@@ -241,49 +457,57 @@ class StorageTree(Tree[Entry]):
         node = self.cursor_node
         if node is None or node.is_root:
             return
-        if node.id in self.marked:
-            del self.marked[node.id]
-        else:
-            self.marked[node.id] = node
-        node.refresh()
+        self._set_mark(node, id(node) not in self.marked)
+        self.refresh_line(self.cursor_line)
         self.post_message(self.MarksChanged(self))
         self.action_cursor_down()
-
-    def set_marks(self, nodes, marked) -> None:
-        """Mark (``marked`` True), unmark (False) or invert (None) ``nodes``."""
-        for node in nodes:
-            on = node.id not in self.marked if marked is None else marked
-            if on:
-                self.marked[node.id] = node
-            else:
-                self.marked.pop(node.id, None)
-        self.refresh()
-        self.post_message(self.MarksChanged(self))
 
     def action_select_cursor(self) -> None:
         node = self.cursor_node
         if node is not None:
             self.post_message(self.Activated(self, node))
 
+    def _line_at(self, event: events.MouseEvent) -> tuple[int, int] | None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return None
+        line = offset.y + int(self.scroll_offset.y)
+        return (line, offset.x) if 0 <= line < len(self.rows) else None
+
     async def _on_click(self, event: events.Click) -> None:
-        event.prevent_default()  # not Tree._on_click too: it would "select" (enter, view) on one click
-        meta = event.style.meta
-        if "line" not in meta:
+        event.prevent_default()
+        where = self._line_at(event)
+        if where is None:
             return
-        line = meta["line"]
-        node = self.get_node_at_line(line)
-        if node is None:
-            return
-        if meta.get("toggle", False):
-            self._toggle_node(node)
+        line, x = where
+        node = self.rows[line]
+        icon = node.depth * GUIDE
+        if node.is_dir and not node.is_root and icon <= x < icon + 1:  # the ▶/▼ toggles, as in a tree
+            self.toggle(node)
             return
         self.cursor_line = line
         if event.chain >= 2:
             self.post_message(self.Activated(self, node))
 
-    def node_at_screen(self, x: int, y: int) -> TreeNode[Entry] | None:
-        """The node drawn at a screen position, if any."""
+    def _on_mouse_move(self, event: events.MouseMove) -> None:
+        where = self._line_at(event)
+        self.hover_line = where[0] if where is not None else -1
+
+    def _on_leave(self, _: events.Leave) -> None:
+        self.hover_line = -1
+
+    def node_at_screen(self, x: int, y: int) -> Entry | None:
+        """The row drawn at a screen position, if any."""
         region = self.content_region
         if not region.contains(x, y):
             return None
         return self.get_node_at_line(y - region.y + int(self.scroll_offset.y))
+
+    def region_of(self, entry: Entry) -> Region | None:
+        """Where ``entry``'s row is on screen (None when scrolled away or not shown)."""
+        line = self.line_of(entry)
+        top = int(self.scroll_offset.y)
+        content = self.content_region
+        if line < top or line >= top + content.height:
+            return None
+        return Region(content.x, content.y + line - top, content.width, 1)

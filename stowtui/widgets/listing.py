@@ -1,0 +1,319 @@
+"""How a pane fills its rows: listings, filters and sorts in thread workers, answered by messages.
+
+A listing runs in a thread worker through the manager's batched, paged listing
+(``Manager.lsPages``); each page comes back as rows built and filtered in the worker
+and is spliced in as it arrives, so a big S3 prefix shows its first thousand entries at
+once and keeps filling in. A filter or sort of a level runs in a thread worker over the
+level's rows; the answer replaces the level's rows in one step. Every answer carries the
+generation (listing) and view (filter/sort job) it was made for: a stale one is dropped.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import partial
+
+from rich.text import Text
+from textual.message import Message
+from textual.worker import get_current_worker
+
+from ..managers import Artefact
+from ..managers.exceptions import StowError
+from ..messages import TrustAsked
+from ..text import visible
+from .rows import Entry, Spec, Totals, entries, matching, ordered, sort_key
+from .storage_tree import StorageTree
+
+
+class Listing:
+    """For ``Pane``: the listing of its rows. Needs ``tree``, ``status``, ``sort``, ``show_hidden``,
+    ``filter_text`` and ``_update_status``."""
+
+    tree: StorageTree
+    sort: str
+    show_hidden: bool
+    filter_text: str
+
+    class PageListed(Message, bubble=False):
+        """A page of a level's listing, from the worker: ``page`` its rows, ``rows`` those shown under ``spec``."""
+
+        def __init__(self, node: Entry, generation: int, page: list[Entry], rows: list[Entry], spec: Spec):
+            super().__init__()
+            self.node = node
+            self.generation = generation
+            self.page = page
+            self.rows = rows
+            self.spec = spec
+
+    class ListingDone(Message, bubble=False):
+        """A level's listing ended (``error`` says why, if it failed), from the worker.
+
+        ``rows``: the whole level as shown under ``spec``; ``ordered``: all of it sorted, unfiltered.
+        """
+
+        def __init__(self, node: Entry, generation: int, error: str | None, rows: list[Entry] | None = None,
+                     spec: Spec | None = None, ordered: list[Entry] | None = None, totals: Totals | None = None):
+            super().__init__()
+            self.node = node
+            self.generation = generation
+            self.error = error
+            self.rows = rows
+            self.spec = spec
+            self.ordered = ordered
+            self.totals = totals
+
+    class ViewReady(Message, bubble=False):
+        """A level's first ``upto`` rows filtered and sorted under ``spec`` (job ``view``), from a worker."""
+
+        def __init__(self, node: Entry, generation: int, view: int, rows: list[Entry], upto: int, spec: Spec,
+                     ordered: list[Entry]):
+            super().__init__()
+            self.node = node
+            self.generation = generation
+            self.view = view
+            self.rows = rows
+            self.upto = upto
+            self.spec = spec
+            self.ordered = ordered
+
+    class TotalsReady(Message, bubble=False):
+        """What the rows of a view add up to (the status line's counts), from the same worker, after its rows."""
+
+        def __init__(self, node: Entry, generation: int, view: int, totals: Totals):
+            super().__init__()
+            self.node = node
+            self.generation = generation
+            self.view = view
+            self.totals = totals
+
+    def _init_listing(self) -> None:
+        self._generations = itertools.count(1)
+        self._views = itertools.count(1)
+        #: URLs of entries marked before their level was listed again: marked again as they come back.
+        self._keep_marks: set[str] = set()
+        #: Where the cursor goes when a listing ends: (entry URL, else this index, in the directory URL).
+        self._landing: tuple[str, int, str] | None = None
+
+    def _spec(self) -> Spec:
+        """What levels show now (read by workers too: three plain values)."""
+        return (self.sort, self.filter_text.lower(), self.show_hidden)
+
+    # Listing -----------------------------------------------------------
+
+    def _load(self, node: Entry, refresh: bool = False, land: str | None = None) -> None:
+        level = node.level
+        if level is None:
+            return
+        self._remember_cursor(node, land)
+        self._remember_marks(node)
+        level.reopen = frozenset(child.artefact.abspath for child in level.open)
+        self.tree.clear_children(node)
+        level.generation = next(self._generations)
+        level.state = "loading"
+        level.count = 0
+        level.error = None
+        level.listing = []
+        level.ordered = None
+        level.totals = Totals()
+        level.in_order = True
+        level.view = next(self._views)  # a filter or sort job of the old listing is answered to nobody
+        self.tree.refresh_node(node)
+        # One listing per level: a new one cancels the one before (exclusive), and the group lets
+        # a collapse cancel it. Workers of a group are per pane.
+        self.run_worker(
+            partial(self._list, node, node.artefact, level.generation, refresh),
+            group=self._group(node), description=node.artefact.abspath,
+            thread=True, exclusive=True, exit_on_error=False,
+        )
+        self.status.update(Text(f"Listing {visible(node.artefact.abspath)}…"))
+
+    @staticmethod
+    def _group(node: Entry) -> str:
+        return f"list:{id(node)}"
+
+    def _remember_cursor(self, node: Entry, land: str | None) -> None:
+        """Before ``node`` is listed again: where its cursor is to go back to (or ``land``)."""
+        here = node.artefact.abspath
+        if land is not None:
+            self._landing = (land, -1, here)
+            return
+        cursor = self.tree.cursor_node
+        if cursor is None or cursor is node:
+            return
+        parent = cursor.parent
+        while parent is not None and parent is not node:
+            parent = parent.parent
+        if parent is None:
+            return  # the cursor is elsewhere
+        level = cursor.parent
+        self._landing = (cursor.artefact.abspath, level.children.index(cursor), level.artefact.abspath)
+
+    def _remember_marks(self, node: Entry) -> None:
+        """Before ``node``'s rows are replaced: the marks below it, to put back on the same entries."""
+        for marked in self.tree.marked.values():
+            parent = marked.parent
+            while parent is not None and parent is not node:
+                parent = parent.parent
+            if parent is node:
+                self._keep_marks.add(marked.artefact.abspath)
+
+    def _list(self, node: Entry, directory: Artefact, generation: int, refresh: bool) -> None:
+        """In a thread: post the pages of ``directory`` as rows as they come, then how it ended."""
+        worker = get_current_worker()
+        everything: list[Entry] = []
+        try:
+            for page in directory.manager.lsPages(directory.path, refresh=refresh):
+                if worker.is_cancelled:
+                    return
+                made = entries(page, node)
+                everything.extend(made)
+                spec = self._spec()
+                self.post_message(self.PageListed(node, generation, made, _view(made, spec), spec))
+        except StowError as error:
+            error_text = str(error)
+            if callable(getattr(error, "trust", None)):  # an unknown SSH host key: the user may trust it
+                self.post_message(TrustAsked(self, error))
+        except Exception as error:  # never a traceback: a message in the pane
+            error_text = f"{type(error).__name__}: {error}"
+        else:
+            if worker.is_cancelled:
+                return
+            spec = self._spec()
+            sort, needle, hidden = spec
+            whole = ordered(everything, sort, hidden)  # the whole level sorted here, not on the event loop
+            rows = matching(whole, needle)
+            self.post_message(self.ListingDone(node, generation, None, rows, spec, whole, Totals.of(rows)))
+            return
+        self.post_message(self.ListingDone(node, generation, error_text))
+
+    def on_listing_page_listed(self, event: PageListed) -> None:
+        node, level = event.node, event.node.level
+        if level is None or level.generation != event.generation:
+            return  # an answer for a listing since replaced, or collapsed
+        spec = self._spec()
+        rows = event.rows if event.spec == spec else _view(event.page, spec)
+        level.count += len(event.page)
+        level.listing.extend(event.page)
+        if self._keep_marks:
+            keep = self._keep_marks
+            self.tree.set_marks([e for e in rows if e.artefact.abspath in keep], True)
+        if rows and level.shown and level.in_order:  # one comparison a page: still in order?
+            key = sort_key(spec[0])
+            level.in_order = key(level.shown[-1]) <= key(rows[0])
+        self.tree.append(node, rows)
+        self.tree.refresh_node(node)
+        if node.is_root:
+            self._update_status()
+
+    def on_listing_listing_done(self, event: ListingDone) -> None:
+        node, level = event.node, event.node.level
+        if level is None or level.generation != event.generation:
+            return
+        level.state = "error" if event.error else "loaded"
+        level.error = event.error
+        if not event.error:
+            if event.spec == self._spec():
+                level.view = next(self._views)  # this answer covers the whole level: any job's is older
+                level.ordered = ((event.spec[0], event.spec[2]), level.count, event.ordered)
+                level.totals = event.totals
+                if not level.in_order or len(event.rows) != len(level.shown):
+                    self.tree.show(node, event.rows)
+                level.in_order = True
+            else:
+                self._refilter(node)  # the filter changed while the last page came: answered by a job
+        self._keep_marks.clear()  # the level is whole again: marks from before are back on their entries
+        self.tree.refresh_node(node)
+        if level.reopen:
+            for child in list(level.shown):
+                if child.artefact.abspath in level.reopen:
+                    self.tree.expand(child)  # listed afresh too (see Pane._expanded)
+        self._land(node)
+        self._update_status()
+
+    def _land(self, node: Entry) -> None:
+        """Put the cursor where it was (or on the entry asked for), else on the next entry, else the first."""
+        tree = self.tree
+        landing, here = self._landing, node.artefact.abspath
+        children = node.children
+        if landing is not None and _same(landing[2], here):
+            self._landing = None
+            url, index, _ = landing
+            found = next((c for c in children if _same(c.artefact.abspath, url)), None)
+            if found is None and index >= 0 and children:
+                found = children[min(index, len(children) - 1)]  # it went: the next one
+            if found is not None:
+                tree.move_cursor(found)
+                return
+        if node.is_root and tree.cursor_line <= 0 and children:
+            tree.move_cursor(children[0])
+
+    # Filter and sort ---------------------------------------------------
+
+    def _refilter(self, node: Entry) -> None:
+        """Filter and sort a level again from its listing, in a thread worker.
+
+        While the job runs, pages that arrive are shown under the new filter; the answer takes
+        them in too. Only the latest job's answer is applied (``Level.view``; exclusive group).
+        """
+        level = node.level
+        if level is None or level.state not in ("loading", "loaded"):
+            return
+        level.view = next(self._views)
+        job = partial(self._view_job, node, level.generation, level.view, level.listing, len(level.listing),
+                      self._spec(), level.ordered)
+        self.run_worker(job, group=f"view:{id(node)}", description="filter", thread=True, exclusive=True,
+                        exit_on_error=False)
+
+    def _view_job(self, node: Entry, generation: int, view: int, listing: list[Entry], upto: int, spec: Spec,
+                  cached: tuple[tuple[str, bool], int, list[Entry]] | None) -> None:
+        """In a thread: the first ``upto`` rows of a level filtered and sorted (the listing only grows).
+
+        A level already sorted the same way (``cached``, all ``upto`` rows of it) is only filtered.
+        """
+        sort, needle, hidden = spec
+        if cached is not None and cached[:2] == ((sort, hidden), upto):
+            whole = cached[2]
+        else:
+            whole = ordered(listing[:upto], sort, hidden)
+        rows = matching(whole, needle)
+        worker = get_current_worker()
+        if worker.is_cancelled:
+            return
+        self.post_message(self.ViewReady(node, generation, view, rows, upto, spec, whole))
+        totals = Totals.of(rows)
+        if not worker.is_cancelled:
+            self.post_message(self.TotalsReady(node, generation, view, totals))
+
+    def on_listing_view_ready(self, event: ViewReady) -> None:
+        node, level = event.node, event.node.level
+        if level is None or level.generation != event.generation or level.view != event.view:
+            return  # a newer filter, sort or listing came since
+        spec = self._spec()
+        rows = event.rows if event.spec == spec else _view(level.listing[:event.upto], spec)
+        later = level.listing[event.upto:]  # pages that came while the job ran
+        if later:
+            rows = rows + _view(later, spec)
+            if level.state == "loaded":
+                rows.sort(key=sort_key(spec[0]))
+        elif event.spec[0] == spec[0] and event.spec[2] == spec[2]:
+            level.ordered = ((spec[0], spec[2]), event.upto, event.ordered)
+        self.tree.show(node, rows)
+        level.in_order = not later or level.state == "loaded"  # pages since the job: sorted at the end
+        self._update_status()
+
+    def on_listing_totals_ready(self, event: TotalsReady) -> None:
+        level = event.node.level
+        if level is None or level.generation != event.generation or level.view != event.view:
+            return
+        level.totals = event.totals  # while a level loads the status counts pages instead: pages since do not matter
+        self._update_status()
+
+
+def _view(rows: list[Entry], spec: Spec) -> list[Entry]:
+    sort, needle, hidden = spec
+    return ordered(matching(rows, needle), sort, hidden)
+
+
+def _same(a: str, b: str) -> bool:
+    """Two URLs of one entry (a directory's may end in ``/``)."""
+    return a.rstrip("/") == b.rstrip("/")

@@ -1,0 +1,195 @@
+"""The rows of a pane, as plain objects: no Textual here, so thread workers build, filter and sort them.
+
+A pane shows a flat list of rows (``StorageTree.rows``): the pane's directory first, then
+its entries, each expanded directory followed by its own. An ``Entry`` is one row; a
+directory that has been listed holds a ``Level``: the state of its listing, every entry
+it listed (``listing``) and those it shows under the pane's filter and sort (``shown``).
+Entries keep their identity across filters and sorts, so marks and open directories stay.
+"""
+
+from __future__ import annotations
+
+from ..managers import Artefact, Directory
+
+Spec = tuple[str, str, bool]  # what a level shows: sort, lower-case filter, hidden files shown
+
+
+class Level:
+    """The listing of a directory row: its state, what it listed, what it shows."""
+
+    __slots__ = ("state", "count", "error", "generation", "view", "in_order", "listing", "shown",
+                 "open", "reopen", "ordered", "totals")
+
+    def __init__(self) -> None:
+        self.state = "unloaded"  # unloaded | loading | loaded | error
+        self.count = 0
+        self.error: str | None = None
+        self.generation = 0
+        self.view = 0  # the latest filter/sort job asked for this level: older answers are dropped
+        self.in_order = True  # whether the rows shown so far are in sort order (pages are appended)
+        self.listing: list[Entry] = []  # everything listed, hidden and filtered-out entries too
+        self.shown: list[Entry] = []  # the rows under this one, in order
+        self.open: set[Entry] = set()  # shown entries that are expanded (their rows follow theirs)
+        self.reopen: frozenset[str] = frozenset()  # URLs expanded when a listing began: opened again after it
+        #: ((sort, hidden), how many listed rows, those rows sorted) from a worker: a filter then only filters.
+        self.ordered: tuple[tuple[str, bool], int, list[Entry]] | None = None
+        self.totals = Totals()  # of ``shown``
+
+
+class Entry:
+    """One row: an artefact, where it sits, and (a listed directory) its level."""
+
+    __slots__ = ("artefact", "parent", "depth", "expanded", "level", "hint")
+
+    def __init__(self, artefact: Artefact, parent: Entry | None = None, depth: int = 0):
+        self.artefact = artefact
+        self.parent = parent
+        self.depth = depth  # levels below the pane's directory
+        self.expanded = False
+        self.level: Level | None = None
+        self.hint = -1  # the row it was last seen at (checked before use)
+
+    def __repr__(self) -> str:
+        return f"<Entry {self.artefact.abspath!r}>"
+
+    @property
+    def data(self) -> Entry:  # what a Tree node's ``data`` was: tests and screens read ``node.data.artefact``
+        return self
+
+    @property
+    def id(self) -> int:
+        return id(self)
+
+    @property
+    def is_dir(self) -> bool:
+        return isinstance(self.artefact, Directory)
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent is None
+
+    @property
+    def is_expanded(self) -> bool:
+        return self.expanded
+
+    @property
+    def children(self) -> list[Entry]:
+        """The rows shown under this one (not the hidden or filtered-out ones)."""
+        return self.level.shown if self.level is not None else []
+
+    @property
+    def state(self) -> str:
+        return self.level.state if self.level is not None else "unloaded"
+
+    @property
+    def count(self) -> int:
+        return self.level.count if self.level is not None else 0
+
+    @property
+    def error(self) -> str | None:
+        return self.level.error if self.level is not None else None
+
+    @property
+    def is_last(self) -> bool:
+        parent = self.parent
+        return parent is None or parent.level is None or not parent.level.shown or parent.level.shown[-1] is self
+
+
+class Totals:
+    """Directories, files and the files' bytes of some rows (summed in a worker)."""
+
+    __slots__ = ("dirs", "files", "size")
+
+    def __init__(self, dirs: int = 0, files: int = 0, size: int = 0):
+        self.dirs, self.files, self.size = dirs, files, size
+
+    @classmethod
+    def of(cls, rows: list[Entry]) -> Totals:
+        dirs = size = 0
+        for entry in rows:
+            artefact = entry.artefact
+            if isinstance(artefact, Directory):
+                dirs += 1
+            else:
+                size += getattr(artefact, "size", 0) or 0
+        return cls(dirs, len(rows) - dirs, size)
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(self.dirs + other.dirs, self.files + other.files, self.size + other.size)
+
+
+def entries(artefacts, parent: Entry) -> list[Entry]:
+    """Rows for a page of ``parent``'s listing."""
+    depth = parent.depth + 1
+    return [Entry(artefact, parent, depth) for artefact in artefacts]
+
+
+def sort_key(sort: str):
+    def by_name(entry: Entry):
+        artefact = entry.artefact
+        name = artefact.basename
+        return (not isinstance(artefact, Directory), name.lower(), name)
+
+    def by_size(entry: Entry):
+        artefact = entry.artefact
+        is_file = not isinstance(artefact, Directory)
+        return (is_file, -(getattr(artefact, "size", 0) or 0), artefact.basename.lower())
+
+    def by_time(entry: Entry):
+        artefact = entry.artefact
+        stamp = artefact.modifiedTime.timestamp() if artefact.modifiedTime else 0
+        return (not isinstance(artefact, Directory), -stamp, artefact.basename.lower())
+
+    return {"size": by_size, "time": by_time}.get(sort, by_name)
+
+
+def ordered(rows: list[Entry], sort: str, hidden: bool) -> list[Entry]:
+    """``rows`` without hidden ones (unless shown), sorted."""
+    if not hidden:
+        rows = [e for e in rows if not e.artefact.basename.startswith(".")]
+    return sorted(rows, key=sort_key(sort))
+
+
+def matching(rows: list[Entry], needle: str) -> list[Entry]:
+    """The rows whose name holds ``needle`` (lower case), in their order.
+
+    As in mc, a filter is for files: directories stay, so an open one still shows what matches in it.
+    """
+    if not needle:
+        return rows
+    return [e for e in rows if needle in e.artefact.basename.lower() or isinstance(e.artefact, Directory)]
+
+
+def view_rows(rows: list[Entry], spec: Spec) -> list[Entry]:
+    """The rows a level shows under ``spec`` (sort, lower-case filter, show hidden), in order.
+
+    Pure: run in thread workers over whole levels, or over one page.
+    """
+    sort, needle, hidden = spec
+    return ordered(matching(rows, needle), sort, hidden)
+
+
+def span(entry: Entry) -> int:
+    """How many rows follow ``entry``'s own that are below it (its open subtree)."""
+    level = entry.level
+    if level is None or not entry.expanded:
+        return 0
+    return len(level.shown) + sum(span(child) for child in level.open)
+
+
+def flatten(entry: Entry) -> list[Entry]:
+    """The rows below ``entry`` when expanded: its shown entries, each open one followed by its own."""
+    level = entry.level
+    if level is None:
+        return []
+    if not level.open:
+        return list(level.shown)
+    rows: list[Entry] = []
+    start = 0
+    shown = level.shown
+    for index in sorted(shown.index(child) for child in level.open):
+        rows.extend(shown[start:index + 1])
+        rows.extend(flatten(shown[index]))
+        start = index + 1
+    rows.extend(shown[start:])
+    return rows
