@@ -215,12 +215,7 @@ class Pane(Listing, Vertical):
 
     @on(StorageTree.NodeCollapsed, "#tree")
     def _collapsed(self, event: StorageTree.NodeCollapsed) -> None:
-        entry = event.node
-        if entry.state == "loading":
-            self.workers.cancel_group(self, self._group(entry))  # stop a listing nobody waits for
-            entry.level.state = "unloaded"
-            entry.level.generation = next(self._generations)
-            self.tree.clear_children(entry)
+        self.workers.cancel_group(self, self._group(event.node))  # stop a listing nobody waits for
 
     @on(StorageTree.UpRequested, "#tree")
     def _up(self) -> None:

@@ -193,3 +193,22 @@ def flatten(entry: Entry) -> list[Entry]:
         start = index + 1
     rows.extend(shown[start:])
     return rows
+
+
+def release(entry: Entry) -> None:
+    """Let go of the rows below ``entry`` and below its open ones (their listings' answers are dropped).
+
+    An entry and its parent refer to each other; once the lists holding a level's
+    entries are dropped here, reference counting frees them at once, so a big level
+    never waits for (or, frozen, escapes) the cyclic garbage collector.
+    """
+    stack = [entry]
+    while stack:
+        level = stack.pop().level
+        if level is None:
+            continue
+        stack.extend(level.open)
+        for child in level.open:
+            child.expanded = False
+        level.listing, level.shown, level.open, level.ordered = [], [], set(), None
+        level.generation = -1  # what a listing still running posts is dropped

@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..text import fit, human_size, short_time, visible
-from .rows import Entry, Level, flatten, span
+from .rows import Entry, Level, flatten, release, span
 
 MARK = "*"  # drawn beside a marked entry's name, as mc does: a mark is never shown by colour alone
 #: At 80 columns a pane is 37 cells wide: with two-cell guides a root-level name keeps 27 of them
@@ -129,6 +129,8 @@ class StorageTree(ScrollView, can_focus=True):
         root.expanded = True
         if root.level is None:
             root.level = Level()
+        if self.root is not None and self.root is not root:
+            release(self.root)
         self.root = root
         self.rows = [root]
         self.clear_marks(post=False)
@@ -239,12 +241,18 @@ class StorageTree(ScrollView, can_focus=True):
         self.post_message(self.NodeCollapsed(self, entry))
 
     def _close(self, entry: Entry) -> None:
-        """``entry`` collapsed (its marks below go: a mark is only ever on a row the user can see)."""
+        """``entry`` collapsed: its rows go (expanding lists it afresh, and opens again what was open
+        in it), and its marks below with them (a mark is only ever on a row the user can see)."""
         entry.expanded = False
         if entry.parent is not None and entry.parent.level is not None:
             entry.parent.level.open.discard(entry)
         if self.marked:
             self._unmark_hidden(entry, [])
+        level = entry.level
+        if level is not None:
+            reopen = frozenset(child.artefact.abspath for child in level.open)
+            release(entry)
+            level.state, level.reopen = "unloaded", reopen
 
     def _unmark_hidden(self, entry: Entry, shown: list[Entry]) -> None:
         """Drop the marks below ``entry`` that will not be on a row once it shows ``shown``."""
