@@ -74,7 +74,8 @@ class Listing:
         """
 
         def __init__(self, node: Entry, generation: int, error: str | None, rows: list[Entry] | None = None,
-                     spec: Spec | None = None, ordered: list[Entry] | None = None, totals: Totals | None = None):
+                     spec: Spec | None = None, ordered: list[Entry] | None = None, totals: Totals | None = None,
+                     found: dict[str, Entry] | None = None):
             super().__init__()
             self.node = node
             self.generation = generation
@@ -83,6 +84,7 @@ class Listing:
             self.spec = spec
             self.ordered = ordered
             self.totals = totals
+            self.found = found or {}  # entries asked for by URL (no trailing /)
 
     class ViewReady(Message, bubble=False):
         """A level's first ``upto`` rows filtered and sorted under ``spec`` (job ``view``), from a worker."""
@@ -142,7 +144,7 @@ class Listing:
         # One listing per level: a new one cancels the one before (exclusive), and the group lets
         # a collapse cancel it. Workers of a group are per pane.
         self.run_worker(
-            partial(self._list, node, node.artefact, level.generation, refresh),
+            partial(self._list, node, node.artefact, level.generation, refresh, self._wanted(node)),
             group=self._group(node), description=node.artefact.abspath,
             thread=True, exclusive=True, exit_on_error=False,
         )
@@ -178,8 +180,19 @@ class Listing:
             if parent is node:
                 self._keep_marks.add(marked.artefact.abspath)
 
-    def _list(self, node: Entry, directory: Artefact, generation: int, refresh: bool) -> None:
-        """In a thread: post the pages of ``directory`` as rows as they come, then how it ended."""
+    def _wanted(self, node: Entry) -> frozenset[str]:
+        """The URLs a listing of ``node`` is to find for the event loop: entries to open again, the landing."""
+        wanted = {url.rstrip("/") for url in node.level.reopen}
+        if self._landing is not None and _same(self._landing[2], node.artefact.abspath):
+            wanted.add(self._landing[0].rstrip("/"))
+        return frozenset(wanted)
+
+    def _list(self, node: Entry, directory: Artefact, generation: int, refresh: bool,
+              wanted: frozenset[str] = frozenset()) -> None:
+        """In a thread: post the pages of ``directory`` as rows as they come, then how it ended.
+
+        ``wanted``: URLs of entries to find in the listing (a pass here, not on the event loop).
+        """
         worker = get_current_worker()
         everything: list[Entry] = []
         try:
@@ -203,7 +216,9 @@ class Listing:
             sort, needle, hidden = spec
             whole = ordered(everything, sort, hidden)  # the whole level sorted here, not on the event loop
             rows = matching(whole, needle)
-            self.post_message(self.ListingDone(node, generation, None, rows, spec, whole, Totals.of(rows)))
+            found = {e.artefact.abspath.rstrip("/"): e for e in everything if e.artefact.abspath.rstrip("/") in wanted} \
+                if wanted else {}
+            self.post_message(self.ListingDone(node, generation, None, rows, spec, whole, Totals.of(rows), found))
             return
         self.post_message(self.ListingDone(node, generation, error_text))
 
@@ -245,26 +260,30 @@ class Listing:
                 self._refilter(node)  # the filter changed while the last page came: answered by a job
         self._keep_marks.clear()  # the level is whole again: marks from before are back on their entries
         self.tree.refresh_node(node)
-        if level.reopen:
-            for child in list(level.shown):
-                if child.artefact.abspath in level.reopen:
-                    self.tree.expand(child)  # listed afresh too (see Pane._expanded)
-        self._land(node)
+        for url in level.reopen:
+            child = event.found.get(url.rstrip("/"))
+            if child is not None and child in level.shown:
+                self.tree.expand(child)  # listed afresh too (see Pane._expanded)
+        self._land(node, event.found)
         self._update_status()
 
-    def _land(self, node: Entry) -> None:
-        """Put the cursor where it was (or on the entry asked for), else on the next entry, else the first."""
+    def _land(self, node: Entry, found: dict[str, Entry]) -> None:
+        """Put the cursor where it was (or on the entry asked for), else on the next entry, else the first.
+
+        ``found``: the entries the listing found by URL (``_wanted``)."""
         tree = self.tree
         landing, here = self._landing, node.artefact.abspath
         children = node.children
         if landing is not None and _same(landing[2], here):
             self._landing = None
             url, index, _ = landing
-            found = next((c for c in children if _same(c.artefact.abspath, url)), None)
-            if found is None and index >= 0 and children:
-                found = children[min(index, len(children) - 1)]  # it went: the next one
-            if found is not None:
-                tree.move_cursor(found)
+            landing = found.get(url.rstrip("/"))
+            if landing is not None and landing not in children:
+                landing = None  # filtered out
+            if landing is None and index >= 0 and children:
+                landing = children[min(index, len(children) - 1)]  # it went: the next one
+            if landing is not None:
+                tree.move_cursor(landing)
                 return
         if node.is_root and tree.cursor_line <= 0 and children:
             tree.move_cursor(children[0])
