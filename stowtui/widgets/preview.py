@@ -8,7 +8,6 @@ another file drops the answer of a read nobody wants any more.
 
 from __future__ import annotations
 
-from rich.markdown import Markdown
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -230,6 +229,8 @@ class Preview(Vertical):
             kind = f"table: {max(0, len(rows) - 1):,} rows × {len(rows[0]) if rows else 0} columns"
             self._fill_table(rows)
         elif peeked.kind == "markdown":
+            from rich.markdown import Markdown  # here: markdown-it and pygments cost 40 ms of every start-up
+
             self.markdown.update(Markdown(peeked.markdown or "", hyperlinks=False, code_theme=THEME))
             if peeked.kind != self.peeked_kind:
                 self.query_one("#viewer-body", VerticalScroll).scroll_home(animate=False)
