@@ -124,3 +124,40 @@ async def test_expanding_and_collapsing_splice_rows_into_the_flat_list(tmp_path)
         tree.expand(a)  # expanded again: listed again, and its open child with it
         await wait_for(pilot, lambda: "      deep.txt" in visible_names(tree), "a and inner listed again")
         assert visible_names(tree)[:4] == ["  a", "    inner", "      deep.txt", "    one.txt"]
+
+
+async def test_rows_spliced_in_above_the_cursor_leave_it_on_its_entry(tmp_path):
+    (tmp_path / "a").mkdir()
+    for name in ("x.txt", "y.txt", "z.txt"):
+        (tmp_path / "a" / name).write_text("x")
+    (tmp_path / "m.txt").write_text("x")
+    app = StowApp(str(tmp_path), str(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        pane: Pane = screen.left
+        tree, root = pane.tree, pane.tree.root
+        a, m = root.children
+        tree.move_cursor(m)
+        assert tree.cursor_line == 2
+        tree.expand(a)
+        await wait_loaded(pilot, pane, a)
+        assert tree.cursor_node is m and tree.cursor_line == 5  # three rows came in above it
+        tree.collapse(a)
+        assert tree.cursor_node is m and tree.cursor_line == 2
+
+
+async def test_only_the_rows_on_screen_are_drawn(tmp_path):
+    for i in range(3000):
+        (tmp_path / f"f{i:04d}").write_text("")
+    app = StowApp(str(tmp_path), str(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        tree = screen.left.tree
+        assert len(tree.rows) == 3001
+        drawn = []
+        original = tree.render_label
+        tree.render_label = lambda entry, *args: drawn.append(entry) or original(entry, *args)
+        await pilot.press("end")
+        await wait_for(pilot, lambda: tree.cursor_line == 3000 and drawn, "the end drawn")
+        assert tree.rows[-1] in drawn
+        assert len(set(drawn)) <= tree.scrollable_content_region.height  # not the 3,000 others
