@@ -117,10 +117,13 @@ class Listing:
         self._keep_marks: set[str] = set()
         #: Where the cursor goes when a listing ends: (entry URL, else this index, in the directory URL).
         self._landing: tuple[str, int, str] | None = None
+        self.shown_spec: Spec = ("name", "", False)
 
     def _spec(self) -> Spec:
-        """What levels show now (read by workers too: three plain values)."""
-        return (self.sort, self.filter_text.lower(), self.show_hidden)
+        """What levels show now, on the event loop (workers read ``shown_spec``, set from this)."""
+        spec = (self.sort, self.filter_text.lower(), self.show_hidden)
+        self.shown_spec = spec  # one tuple, replaced whole: a worker reads it without touching the widget
+        return spec
 
     # Listing -----------------------------------------------------------
 
@@ -201,7 +204,7 @@ class Listing:
                     return
                 made = entries(page, node)
                 everything.extend(made)
-                spec = self._spec()
+                spec = self.shown_spec
                 self.post_message(self.PageListed(node, generation, made, _view(made, spec), spec))
         except StowError as error:
             error_text = str(error)
@@ -212,7 +215,7 @@ class Listing:
         else:
             if worker.is_cancelled:
                 return
-            spec = self._spec()
+            spec = self.shown_spec
             sort, needle, hidden = spec
             whole = ordered(everything, sort, hidden)  # the whole level sorted here, not on the event loop
             rows = matching(whole, needle)

@@ -234,6 +234,7 @@ class Pane(Listing, Vertical):
             self.open(node.artefact)
 
     def watch_sort(self) -> None:
+        self._spec()
         if self.is_mounted and self.directory is not None:
             for node in self._open_levels():
                 self._refilter(node)
@@ -251,6 +252,7 @@ class Pane(Listing, Vertical):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value
+        self._spec()
         for node in self._open_levels():
             self._refilter(node)  # in a worker: the box echoes the key at once
         self._update_status()
