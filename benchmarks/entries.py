@@ -152,7 +152,8 @@ def main() -> None:
         pass
     else:
         path = f"/{count}"
-        rows.append(("synthetic plug-in", cpu(Synthetic, path, args.runs, count), bytes_per_entry(Synthetic, path, count)))
+        rows.append(("synthetic plug-in", cpu(Synthetic, path, args.runs, count),
+                     bytes_per_entry(Synthetic, path, count)))
     print(f"{count:,} entries, median of {args.runs} runs; Python {sys.version.split()[0]}")
     print("| source | listing CPU | per entry | bytes kept per entry |")
     print("| --- | ---: | ---: | ---: |")
