@@ -101,3 +101,49 @@ def test_local_and_remote_locations(fs, tmp_path):
     with pytest.raises(TypeError, match="localise"):
         open(remote)
     assert repr(remote) == "<File 's3://bucket/dir/key #1'>"
+
+
+def test_times_kept_as_given_are_the_same_datetimes_when_read(fs):
+    """A float from stat and S3's datetime are kept as given; reading gives what as_utc gives."""
+    botocore_style = datetime.datetime(2024, 5, 1, 12, 0, tzinfo=datetime.timezone.utc)
+    local = File(fs, "/f", 1, 1714564800.25, 1714564800, None)
+    remote = File(fs, "/o", 1, modifiedTime=botocore_style, createdTime=botocore_style)
+
+    assert local.modifiedTime == as_utc(1714564800.25) and local.modifiedTime.tzinfo is pytz.UTC
+    assert local.createdTime == as_utc(1714564800) and local.accessedTime is None
+    assert remote.modifiedTime == remote.createdTime == botocore_style and remote.createdTime.tzinfo is pytz.UTC
+    assert (local.modified_timestamp, remote.modified_timestamp) == (1714564800.25, 1714564800.0)
+    assert File(fs, "/n", 0).modified_timestamp is None
+
+
+def test_a_time_is_checked_when_given_and_can_be_set(fs):
+    with pytest.raises(TypeError, match="POSIX timestamp"):
+        File(fs, "/f", 0, modifiedTime="2024-05-01")
+    artefact = File(fs, "/f", 0)
+    artefact.modifiedTime = datetime.datetime(2024, 5, 1, 12, 0)
+
+    assert artefact.modifiedTime == pytz.UTC.localize(datetime.datetime(2024, 5, 1, 12, 0))
+
+
+def test_a_listing_etag_needs_no_dict_until_metadata_is_asked_for(fs):
+    artefact = File(fs, "/o", 0, etag='"abc"')
+    assert artefact.etag == '"abc"' and artefact._metadata is None
+
+    artefact.metadata["owner"] = "ana"  # made once, then the artefact's own
+
+    assert artefact.metadata == {"ETag": '"abc"', "owner": "ana"} and artefact.etag == '"abc"'
+    assert File(fs, "/p", 0, metadata={"x": "1"}, etag='"e"').metadata == {"x": "1", "ETag": '"e"'}
+
+
+def test_entries_are_compact_yet_take_attributes_of_their_own(fs):
+    """Slots for what every entry has; rare attributes (a plug-in's, a link's) still set."""
+    import weakref
+
+    plain, link = File(fs, "/f", 1), File(fs, "/l", 1, is_link=True, link_target="/f")
+    assert plain.__dict__ == {} and (plain.is_link, plain.link_target, plain.content_type) == (False, None, None)
+    assert (link.is_link, link.link_target) == (True, "/f")
+
+    plain.special = "named pipe"  # as fs.py marks a FIFO
+    d = Directory(fs, "/d")
+    d.version_id = "v1"
+    assert (plain.special, d.version_id, weakref.ref(d)() is d) == ("named pipe", "v1", True)

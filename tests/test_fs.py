@@ -10,6 +10,7 @@ import pytz
 
 from stowtui.managers import exceptions
 from stowtui.managers.artefacts import Directory, File
+from stowtui.managers.fs import FS
 
 AWKWARD_NAMES = [
     "#1",
@@ -293,3 +294,28 @@ def test_the_config_round_trips(stow):
     manager = stow.connect("fs")
     assert manager.toConfig() == {"manager": "FS", "path": "/"}
     assert stow.connect(**manager.toConfig()) is manager
+
+
+def test_a_directory_looked_up_again_keeps_its_children_and_takes_the_new_time(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "x").write_bytes(b"1")
+    os.utime(tmp_path / "sub", (1_000_000_000, 1_400_000_000))
+    manager = FS()
+    first = manager.artefact(str(tmp_path / "sub"))
+    manager.ls(str(tmp_path / "sub"))
+    os.utime(tmp_path / "sub", (1_000_000_000, 1_500_000_000))
+
+    again = manager.artefact(str(tmp_path / "sub"))
+
+    assert again is first and again.collected and [a.basename for a in again] == ["x"]
+    assert again.modifiedTime.timestamp() == 1_500_000_000 and again.modifiedTime.tzinfo is pytz.UTC
+
+
+def test_a_listing_comes_in_pages_of_1000(tmp_path):
+    for i in range(2500):
+        (tmp_path / f"f{i:04d}").write_bytes(b"")
+
+    pages = list(FS()._lsPages(str(tmp_path)))
+
+    assert [len(page) for page in pages] == [1000, 1000, 500]
+    assert sorted(a.basename for page in pages for a in page) == [f"f{i:04d}" for i in range(2500)]

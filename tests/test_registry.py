@@ -134,3 +134,23 @@ def test_rescan_forgets_classes_so_new_plug_ins_are_seen():
 def test_what_is_not_a_path_is_refused(stow, bad):
     with pytest.raises(exceptions.InvalidPath):
         registry.resolve(bad)
+
+
+def test_the_managers_found_without_a_scan_are_the_project_entry_points():
+    """registry.OWN_MANAGERS stands for the project's entry points at start: they must agree."""
+    found = {e.name: e.value for e in importlib.metadata.entry_points(group="stow_managers")}
+    assert registry.OWN_MANAGERS.items() <= found.items()
+
+
+def test_a_local_path_is_resolved_without_reading_the_installed_distributions(tmp_path):
+    """importlib.metadata (the entry point scan) is not imported to open a local path."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from stowtui.managers import registry; "
+        f"m, p = registry.resolve({str(tmp_path)!r}); "
+        "print(type(m).__name__, 'importlib.metadata' in sys.modules, 'boto3' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["FS", "False", "False"]

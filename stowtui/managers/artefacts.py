@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import posixpath
+import threading
 from typing import TYPE_CHECKING, Iterator
 
 import pytz
@@ -25,11 +26,62 @@ def as_utc(value: datetime.datetime | float | int | None) -> datetime.datetime |
         return datetime.datetime.fromtimestamp(value, tz=pytz.UTC)
     if value.tzinfo is None:
         return pytz.UTC.localize(value)
+    if value.tzinfo is pytz.UTC:
+        return value  # already one (datetimes are immutable: no copy needed)
     return value.astimezone(pytz.UTC)
 
 
+def _kept_time(value):
+    """A time as an artefact keeps it: as given (a POSIX timestamp or a datetime), checked, not converted."""
+    if value is None or isinstance(value, (int, float, datetime.datetime)):
+        return value
+    raise TypeError(f"An artefact's time is a datetime or a POSIX timestamp, not {value!r}")
+
+
+def _utc_time(slot: str, doc: str) -> property:
+    """A public time attribute over a slot holding the raw value: an aware UTC datetime
+    (``as_utc``) is made when the attribute is read, never when the artefact is built."""
+
+    def read(self):
+        return as_utc(getattr(self, slot))
+
+    def write(self, value):
+        setattr(self, slot, _kept_time(value))
+
+    return property(read, write, doc=doc)
+
+
+def _timestamp(value) -> float | None:
+    if value is None or isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        return float(value)
+    return as_utc(value).timestamp()
+
+
+#: Makes an artefact's metadata dict the first time it is asked for (two threads must not make two).
+_metadata_lock = threading.Lock()
+
+
 class Artefact:
-    """What files and directories share: where they are and what is known of them."""
+    """What files and directories share: where they are and what is known of them.
+
+    Entries are compact, since a pane may show a million of them: slots, times kept
+    as given (a float from ``stat``, the datetime S3 sent) and turned into aware UTC
+    datetimes only when ``modifiedTime``/``createdTime``/``accessedTime`` is read, and
+    no metadata dict until one is asked for (a listing's ETag waits in a slot). A
+    plug-in or a subclass may still set attributes of its own (``__dict__``).
+    """
+
+    __slots__ = (
+        "manager", "path", "_modified", "_created", "_accessed", "_metadata", "_etag", "storage_class",
+        "__dict__", "__weakref__",
+    )
+
+    #: Rare in a listing, so not slots: set on an instance (its ``__dict__``) only where known.
+    content_type: str | None = None
+    is_link: bool = False
+    link_target: str | None = None
 
     def __init__(
         self,
@@ -44,17 +96,56 @@ class Artefact:
         storage_class: str | None = None,
         is_link: bool = False,
         link_target: str | None = None,
+        etag: str | None = None,
     ):
         self.manager = manager
         self.path = path
-        self.modifiedTime = as_utc(modifiedTime)
-        self.createdTime = as_utc(createdTime)
-        self.accessedTime = as_utc(accessedTime)
-        self.metadata = dict(metadata or {})
-        self.content_type = content_type
+        self._modified = _kept_time(modifiedTime)
+        self._created = _kept_time(createdTime)
+        self._accessed = _kept_time(accessedTime)
+        if metadata:
+            self._metadata = dict(metadata)
+            if etag is not None:
+                self._metadata["ETag"] = etag
+            self._etag = None
+        else:
+            self._metadata = None
+            self._etag = etag
         self.storage_class = storage_class
-        self.is_link = is_link
-        self.link_target = link_target
+        if content_type is not None:
+            self.content_type = content_type
+        if is_link:
+            self.is_link = is_link
+        if link_target is not None:
+            self.link_target = link_target
+
+    modifiedTime = _utc_time("_modified", "When it was last modified: an aware UTC datetime, or None.")
+    createdTime = _utc_time("_created", "When it was created (on S3, the object's LastModified), or None.")
+    accessedTime = _utc_time("_accessed", "When it was last read, where the backend tells, or None.")
+
+    @property
+    def modified_timestamp(self) -> float | None:
+        """``modifiedTime`` as POSIX seconds, without making a datetime where a float was kept
+        (a sort key for a million rows)."""
+        return _timestamp(self._modified)
+
+    @property
+    def metadata(self) -> dict:
+        """What the backend tells beyond names, sizes and times (``ETag``, a bucket's ``region``...);
+        a dict of this artefact's own, which callers may update."""
+        found = self._metadata
+        if found is None:
+            with _metadata_lock:
+                found = self._metadata
+                if found is None:
+                    found = self._metadata = {"ETag": self._etag} if self._etag is not None else {}
+                    self._etag = None
+        return found
+
+    @metadata.setter
+    def metadata(self, value: dict | None) -> None:
+        with _metadata_lock:
+            self._metadata, self._etag = dict(value or {}), None
 
     # Names ---------------------------------------------------------------
 
@@ -90,7 +181,8 @@ class Artefact:
 
     @property
     def etag(self) -> str | None:
-        return self.metadata.get("ETag")
+        found = self._metadata
+        return found.get("ETag") if found is not None else self._etag
 
     def __bool__(self) -> bool:
         # An artefact is always true, even an empty file or directory (whose
@@ -113,6 +205,8 @@ class File(Artefact):
     #: marker, which a walk shows so a copy into S3 keeps it, but never a file of its
     #: own: listings leave it out and downloads write nothing for it.
     marker = False
+
+    __slots__ = ("size",)
 
     def __init__(
         self,
@@ -142,8 +236,12 @@ class Directory(Artefact):
     """A directory (a common prefix or a ``key/`` marker, on S3).
 
     Its children are collected lazily: ``_collected`` says whether the
-    manager has listed this level, and ``_contents`` holds what it found.
+    manager has listed this level, and ``_contents`` holds what it found
+    (by path, the string the child already holds; a directory's path with a
+    ``/`` after it, since S3 may hold a file and a directory of one name).
     """
+
+    __slots__ = ("_collected", "_contents")
 
     def __init__(self, manager: "Manager", path: str, **kwargs):
         super().__init__(manager, path, **kwargs)
@@ -160,11 +258,15 @@ class Directory(Artefact):
         # A file and a directory may share a name on S3 (``a`` and ``a/b``).
         return artefact.basename + ("/" if isinstance(artefact, Directory) else "")
 
+    @staticmethod
+    def _entry_key(artefact: Artefact) -> str:
+        return artefact.path + "/" if isinstance(artefact, Directory) else artefact.path
+
     def _add(self, artefact: Artefact) -> None:
-        self._contents[self.key(artefact)] = artefact
+        self._contents[self._entry_key(artefact)] = artefact
 
     def _remove(self, artefact: Artefact) -> None:
-        self._contents.pop(self.key(artefact), None)
+        self._contents.pop(self._entry_key(artefact), None)
 
     def __iter__(self) -> Iterator[Artefact]:
         return iter(list(self._contents.values()))

@@ -59,11 +59,17 @@ class ArtefactCache:
         with self.lock:
             path = artefact.path
             existing = self.paths.get(path)
-            if isinstance(existing, Directory) and isinstance(artefact, Directory):
-                # Keep what was collected below it; refresh what is known of it.
-                existing.modifiedTime = artefact.modifiedTime or existing.modifiedTime
-                existing.createdTime = artefact.createdTime or existing.createdTime
-                existing.metadata.update(artefact.metadata)
+            if existing is None:  # most of a listing: a path not seen before
+                self.paths[path] = artefact
+            elif isinstance(existing, Directory) and isinstance(artefact, Directory):
+                # Keep what was collected below it; refresh what is known of it (the times as
+                # kept, not converted: see Artefact; metadata only where the new one has some).
+                if artefact._modified is not None:
+                    existing._modified = artefact._modified
+                if artefact._created is not None:
+                    existing._created = artefact._created
+                if artefact._metadata or artefact._etag is not None:
+                    existing.metadata.update(artefact.metadata)
                 return existing
             if isinstance(existing, File) and isinstance(artefact, Directory):
                 # S3: a key that is both an object and a prefix.

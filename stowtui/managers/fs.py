@@ -23,7 +23,7 @@ import urllib.parse
 from typing import IO, Iterator
 
 from . import exceptions, paths
-from .artefacts import Artefact, Directory, File, as_utc
+from .artefacts import Artefact, Directory, File
 from .inspection import SizeTotals
 from .manager import LocalManager
 from .oserrors import os_errors
@@ -158,12 +158,16 @@ class FS(LocalManager):
     # Reading -----------------------------------------------------------
 
     def _artefact_from_stat(self, managerPath: str, stats: os.stat_result, abspath: str) -> Artefact:
+        mode = stats.st_mode
+        if stat.S_ISREG(mode):  # the common case first: no dict, no lookups (artefacts keep the floats)
+            created = getattr(stats, "st_birthtime", stats.st_ctime)
+            return File(self, managerPath, stats.st_size, stats.st_mtime, created, stats.st_atime)
         times = dict(
-            modifiedTime=as_utc(stats.st_mtime),
-            createdTime=as_utc(getattr(stats, "st_birthtime", stats.st_ctime)),
-            accessedTime=as_utc(stats.st_atime),
+            modifiedTime=stats.st_mtime,
+            createdTime=getattr(stats, "st_birthtime", stats.st_ctime),
+            accessedTime=stats.st_atime,
         )
-        is_link = stat.S_ISLNK(stats.st_mode)
+        is_link = stat.S_ISLNK(mode)
         target = None
         if is_link:
             with contextlib.suppress(OSError):
@@ -180,10 +184,10 @@ class FS(LocalManager):
             if kind is not None:
                 artefact.special = kind
             return artefact
-        if stat.S_ISDIR(stats.st_mode):
+        if stat.S_ISDIR(mode):
             return Directory(self, managerPath, **times)
         artefact = File(self, managerPath, stats.st_size, **times)
-        kind = special_kind(stats.st_mode)
+        kind = special_kind(mode)
         if kind is not None:
             artefact.special = kind  # never opened by a copy
         return artefact
@@ -205,7 +209,9 @@ class FS(LocalManager):
         return [a for page in self._lsPages(directory) for a in page]
 
     def _lsPages(self, directory: str, page_size: int = 1000):
+        """One ``os.scandir`` pass: ``DirEntry.stat`` (an ``lstat``, links not followed) per entry, in pages."""
         abspath = self._abspath(directory)
+        parent = self._child(directory, "")  # "/dir/": each child's path is this and its name
         page: list[Artefact] = []
         with os_errors("list", abspath), os.scandir(abspath) as entries:
             for entry in entries:
@@ -213,7 +219,7 @@ class FS(LocalManager):
                     stats = entry.stat(follow_symlinks=False)
                 except FileNotFoundError:
                     continue  # vanished while we listed
-                page.append(self._artefact_from_stat(self._child(directory, entry.name), stats, entry.path))
+                page.append(self._artefact_from_stat(parent + entry.name, stats, entry.path))
                 if len(page) >= page_size:
                     yield page
                     page = []

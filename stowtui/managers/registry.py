@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.metadata
+import importlib
 import os
 import threading
 import urllib.parse
@@ -13,9 +13,20 @@ from .manager import Manager
 from .urls import HALF_SCHEME, SCHEME, as_text, shown_text
 
 ENTRY_POINT_GROUP = "stow_managers"
+#: The project's own managers, as its entry points in pyproject.toml name them (a test keeps the
+#: two the same). They are found without scanning the installed distributions: importing
+#: ``importlib.metadata`` and reading every entry point costs a start on local paths ~15 ms it
+#: does not need. Any other name (a plug-in) is looked up in the entry points.
+OWN_MANAGERS = {
+    "fs": "stowtui.managers.fs:FS",
+    "s3": "stowtui.managers.s3:S3",
+    "sftp": "stowtui.managers.sftp:SFTP",
+    "ssh": "stowtui.managers.sftp:SFTP",
+}
 
 _lock = threading.RLock()
-_classes: dict[str, type[Manager]] = {}
+#: Name -> manager class, or what loads it on first use (an entry point, or a "module:Class" of ours).
+_classes: dict[str, object] = {}
 _instances: dict[tuple, Manager] = {}
 _defaults: dict[str, dict] = {}
 #: Config for the URLs under a prefix (``s3://acme-logs/`` → ``{"profile": "acme"}``), longest first.
@@ -23,14 +34,28 @@ _locations: list[tuple[str, dict]] = []
 
 
 def _load_entry_points() -> None:
+    import importlib.metadata
+
     for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         _classes.setdefault(entry.name.lower(), entry)  # loaded on first use
+
+
+def _load(found: object) -> type[Manager]:
+    """The class a ``"module:Class"`` string or an entry point names (a class is itself)."""
+    if isinstance(found, type):
+        return found
+    if isinstance(found, str):
+        module, _, name = found.partition(":")
+        return getattr(importlib.import_module(module), name)
+    return found.load()
 
 
 def manager_class(name: str) -> type[Manager]:
     """The manager class registered under ``name`` (case-insensitive)."""
     key = name.lower()
     with _lock:
+        if key not in _classes and key in OWN_MANAGERS:
+            _classes[key] = OWN_MANAGERS[key]
         if key not in _classes:
             _load_entry_points()
         if key not in _classes:
@@ -41,9 +66,7 @@ def manager_class(name: str) -> type[Manager]:
                 f"No storage manager is registered for '{name}' "
                 f"(known: {', '.join(sorted(available())) or 'none'})"
             )
-        found = _classes[key]
-        if isinstance(found, importlib.metadata.EntryPoint):
-            found = _classes[key] = found.load()
+        found = _classes[key] = _load(_classes[key])
         return found
 
 

@@ -9,6 +9,7 @@ would tell one object at a time.
 
 from __future__ import annotations
 
+import sys
 from typing import Iterator
 
 from ..artefacts import Artefact, Directory, File
@@ -19,15 +20,19 @@ class ListingMixin:
     """Listing and lookup hooks of the S3 manager."""
 
     def _file_from_listing(self, bucket: str, item: dict) -> File:
-        # An S3 object is immutable: its LastModified is when this object was created.
+        # An S3 object is immutable: its LastModified is when this object was created
+        # (one datetime, kept as botocore gave it; the artefact converts it when read).
+        # The ETag waits in a slot, not a dict; storage classes are one shared string each.
+        when = item.get("LastModified")
+        storage_class = item.get("StorageClass")
         return File(
             self,
             f"/{bucket}/{item['Key']}",
             item.get("Size", 0),
-            modifiedTime=item.get("LastModified"),
-            createdTime=item.get("LastModified"),
-            metadata={"ETag": item["ETag"]} if item.get("ETag") else {},
-            storage_class=item.get("StorageClass"),
+            when,
+            when,
+            etag=item.get("ETag") or None,
+            storage_class=sys.intern(storage_class) if storage_class else storage_class,
         )
 
     def _file_from_head(self, managerPath: str, head: dict) -> File:
