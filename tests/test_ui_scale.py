@@ -56,7 +56,8 @@ async def test_an_older_filter_answer_never_replaces_a_newer_one(tmp_path):
         assert root.level.view > older
         # The answer to the older filter, coming late: dropped.
         stale = list(root.level.listing)
-        pane.post_message(Pane.ViewReady(root, root.level.generation, older, stale[:1], 5, ("name", "a", False), stale))
+        pane.post_message(Pane.ViewReady(root, root.level.generation, older, stale[:1], ("name", "a", False), stale, 5,
+                                         False))
         await pilot.pause()
         await pilot.pause()
         assert entry_names(root) == ["banana", "blueberry"]

@@ -22,7 +22,7 @@ from ..managers import Artefact
 from ..managers.exceptions import StowError
 from ..messages import TrustAsked
 from ..text import visible
-from .rows import Entry, Spec, Totals, entries, matching, ordered, release, sort_key
+from .rows import Cancelled, Entry, Spec, Totals, entries, in_pages, matching, ordered, release, sort_key
 from .storage_tree import StorageTree
 
 
@@ -57,24 +57,25 @@ class Listing:
     filter_text: str
 
     class PageListed(Message, bubble=False):
-        """A page of a level's listing, from the worker: ``page`` its rows, ``rows`` those shown under ``spec``."""
+        """A page of a level's listing, from the worker: ``page`` its rows as listed, ``sorted`` the
+        visible ones sorted under ``spec`` (unfiltered)."""
 
-        def __init__(self, node: Entry, generation: int, page: list[Entry], rows: list[Entry], spec: Spec):
+        def __init__(self, node: Entry, generation: int, page: list[Entry], sorted: list[Entry], spec: Spec):
             super().__init__()
             self.node = node
             self.generation = generation
             self.page = page
-            self.rows = rows
+            self.sorted = sorted
             self.spec = spec
 
     class ListingDone(Message, bubble=False):
         """A level's listing ended (``error`` says why, if it failed), from the worker.
 
-        ``rows``: the whole level as shown under ``spec``; ``ordered``: all of it sorted, unfiltered.
+        ``rows``: the whole level as shown under ``spec``; ``whole``: all of it sorted, unfiltered.
         """
 
         def __init__(self, node: Entry, generation: int, error: str | None, rows: list[Entry] | None = None,
-                     spec: Spec | None = None, ordered: list[Entry] | None = None, totals: Totals | None = None,
+                     spec: Spec | None = None, whole: list[Entry] | None = None, totals: Totals | None = None,
                      found: dict[str, Entry] | None = None):
             super().__init__()
             self.node = node
@@ -82,23 +83,28 @@ class Listing:
             self.error = error
             self.rows = rows
             self.spec = spec
-            self.ordered = ordered
+            self.whole = whole
             self.totals = totals
             self.found = found or {}  # entries asked for by URL (no trailing /)
 
     class ViewReady(Message, bubble=False):
-        """A level's first ``upto`` rows filtered and sorted under ``spec`` (job ``view``), from a worker."""
+        """A level's rows under ``spec`` (job ``view``), from a worker: ``rows`` shown, made from ``base``.
 
-        def __init__(self, node: Entry, generation: int, view: int, rows: list[Entry], upto: int, spec: Spec,
-                     ordered: list[Entry]):
+        ``base``: while the level loads, its first ``upto`` listed rows sorted page by page (``rebuilt``
+        when the sort changed); once loaded, the whole level sorted.
+        """
+
+        def __init__(self, node: Entry, generation: int, view: int, rows: list[Entry], spec: Spec,
+                     base: list[Entry], upto: int, rebuilt: bool):
             super().__init__()
             self.node = node
             self.generation = generation
             self.view = view
             self.rows = rows
-            self.upto = upto
             self.spec = spec
-            self.ordered = ordered
+            self.base = base
+            self.upto = upto
+            self.rebuilt = rebuilt
 
     class TotalsReady(Message, bubble=False):
         """What the rows of a view add up to (the status line's counts), from the same worker, after its rows."""
@@ -141,7 +147,7 @@ class Listing:
         level.count = 0
         level.error = None
         level.totals = Totals()
-        level.in_order = True
+        level.paged_by = (self.sort, self.show_hidden)
         level.view = next(self._views)  # a filter or sort job of the old listing is answered to nobody
         self.tree.refresh_node(node)
         # One listing per level: a new one cancels the one before (exclusive), and the group lets
@@ -197,7 +203,11 @@ class Listing:
         ``wanted``: URLs of entries to find in the listing (a pass here, not on the event loop).
         """
         worker = get_current_worker()
+        cancelled = partial(getattr, worker, "is_cancelled")
         everything: list[Entry] = []
+        paged: list[Entry] = []  # each page sorted: often the whole level in order already (S3 keys are)
+        by: tuple[str, bool] | None = None
+        in_order = True
         try:
             for page in directory.manager.lsPages(directory.path, refresh=refresh):
                 if worker.is_cancelled:
@@ -205,7 +215,24 @@ class Listing:
                 made = entries(page, node)
                 everything.extend(made)
                 spec = self.shown_spec
-                self.post_message(self.PageListed(node, generation, made, _view(made, spec), spec))
+                sort, _, hidden = spec
+                page_sorted = ordered(made, sort, hidden)
+                if by != (sort, hidden):
+                    in_order, by = by is None, (sort, hidden)
+                if in_order and paged and page_sorted:
+                    key = sort_key(sort)
+                    in_order = key(paged[-1]) <= key(page_sorted[0])
+                paged.extend(page_sorted)
+                self.post_message(self.PageListed(node, generation, made, page_sorted, spec))
+            if worker.is_cancelled:
+                return
+            spec = self.shown_spec
+            sort, needle, hidden = spec
+            # The whole level sorted here, not on the event loop (and not at all when the pages were in order).
+            whole = paged if in_order and by == (sort, hidden) else ordered(everything, sort, hidden, cancelled)
+            rows = matching(whole, needle, cancelled)
+        except Cancelled:
+            return
         except StowError as error:
             error_text = str(error)
             if callable(getattr(error, "trust", None)):  # an unknown SSH host key: the user may trust it
@@ -213,12 +240,6 @@ class Listing:
         except Exception as error:  # never a traceback: a message in the pane
             error_text = f"{type(error).__name__}: {error}"
         else:
-            if worker.is_cancelled:
-                return
-            spec = self.shown_spec
-            sort, needle, hidden = spec
-            whole = ordered(everything, sort, hidden)  # the whole level sorted here, not on the event loop
-            rows = matching(whole, needle)
             found = {e.artefact.abspath.rstrip("/"): e for e in everything if e.artefact.abspath.rstrip("/") in wanted} \
                 if wanted else {}
             self.post_message(self.ListingDone(node, generation, None, rows, spec, whole, Totals.of(rows), found))
@@ -229,16 +250,16 @@ class Listing:
         node, level = event.node, event.node.level
         if level is None or level.generation != event.generation:
             return  # an answer for a listing since replaced, or collapsed
-        spec = self._spec()
-        rows = event.rows if event.spec == spec else _view(event.page, spec)
+        sort, needle, hidden = self._spec()
+        page_sorted = event.sorted if (event.spec[0], event.spec[2]) == (sort, hidden) else ordered(event.page, sort, hidden)
         level.count += len(event.page)
         level.listing.extend(event.page)
+        if level.paged_by == (sort, hidden):
+            level.paged.extend(page_sorted)  # else a job is sorting the pages again: it takes this one in
+        rows = matching(page_sorted, needle)
         if self._keep_marks:
             keep = self._keep_marks
             self.tree.set_marks([e for e in rows if e.artefact.abspath in keep], True)
-        if rows and level.shown and level.in_order:  # one comparison a page: still in order?
-            key = sort_key(spec[0])
-            level.in_order = key(level.shown[-1]) <= key(rows[0])
         self.tree.append(node, rows)
         self.tree.refresh_node(node)
         settle(len(event.page))
@@ -251,14 +272,14 @@ class Listing:
             return
         level.state = "error" if event.error else "loaded"
         level.error = event.error
+        level.paged, level.paged_by = [], None  # sorted whole from now on (``ordered``)
         if not event.error:
+            sort, _, hidden = event.spec
+            level.ordered = ((sort, hidden), event.whole)
             if event.spec == self._spec():
                 level.view = next(self._views)  # this answer covers the whole level: any job's is older
-                level.ordered = ((event.spec[0], event.spec[2]), level.count, event.ordered)
                 level.totals = event.totals
-                if not level.in_order or len(event.rows) != len(level.shown):
-                    self.tree.show(node, event.rows)
-                level.in_order = True
+                self.tree.show(node, event.rows)
             else:
                 self._refilter(node)  # the filter changed while the last page came: answered by a job
         self._keep_marks.clear()  # the level is whole again: marks from before are back on their entries
@@ -294,36 +315,53 @@ class Listing:
     # Filter and sort ---------------------------------------------------
 
     def _refilter(self, node: Entry) -> None:
-        """Filter and sort a level again from its listing, in a thread worker.
+        """Filter and sort a level again, in a thread worker.
 
-        While the job runs, pages that arrive are shown under the new filter; the answer takes
-        them in too. Only the latest job's answer is applied (``Level.view``; exclusive group).
+        While the level loads, the job filters its pages as they were sorted (page by page,
+        sorting them again only when the sort changed): the whole level is sorted once, when
+        it is complete. Pages that arrive meanwhile are shown under the new filter; the answer
+        takes them in too. Only the latest job's answer is applied (``Level.view``; exclusive
+        group), and an older job still running stops at its next look (``Cancelled``).
         """
         level = node.level
         if level is None or level.state not in ("loading", "loaded"):
             return
+        spec = self._spec()
         level.view = next(self._views)
-        job = partial(self._view_job, node, level.generation, level.view, level.listing, len(level.listing),
-                      self._spec(), level.ordered)
+        if level.state == "loading":
+            if level.paged_by != (spec[0], spec[2]):
+                level.paged_by = None  # sorted again by this job (or a newer one)
+            base = level.paged if level.paged_by is not None else None
+            job = partial(self._view_job, node, level.generation, level.view, spec, level.listing,
+                          len(level.listing), base, len(base) if base is not None else 0)
+        else:
+            cached = level.ordered[1] if level.ordered and level.ordered[0] == (spec[0], spec[2]) else None
+            job = partial(self._view_job, node, level.generation, level.view, spec, level.listing,
+                          len(level.listing), cached, len(cached) if cached is not None else 0, whole=True)
         self.run_worker(job, group=f"view:{id(node)}", description="filter", thread=True, exclusive=True,
                         exit_on_error=False)
 
-    def _view_job(self, node: Entry, generation: int, view: int, listing: list[Entry], upto: int, spec: Spec,
-                  cached: tuple[tuple[str, bool], int, list[Entry]] | None) -> None:
-        """In a thread: the first ``upto`` rows of a level filtered and sorted (the listing only grows).
-
-        A level already sorted the same way (``cached``, all ``upto`` rows of it) is only filtered.
-        """
-        sort, needle, hidden = spec
-        if cached is not None and cached[:2] == ((sort, hidden), upto):
-            whole = cached[2]
-        else:
-            whole = ordered(listing[:upto], sort, hidden)
-        rows = matching(whole, needle)
+    def _view_job(self, node: Entry, generation: int, view: int, spec: Spec, listing: list[Entry], upto: int,
+                  base: list[Entry] | None, length: int, whole: bool = False) -> None:
+        """In a thread: the rows of a level under ``spec``; ``base`` (its first ``length`` rows) when it is
+        already sorted the right way, else sorted here from the first ``upto`` rows of ``listing``."""
         worker = get_current_worker()
+        cancelled = partial(getattr, worker, "is_cancelled")
+        sort, needle, hidden = spec
+        rebuilt = base is None
+        try:
+            if base is not None:
+                base = base[:length]
+            elif whole:
+                base = ordered(listing[:upto], sort, hidden, cancelled)
+            else:
+                base = in_pages(listing[:upto], sort, hidden, cancelled=cancelled)
+            rows = matching(base, needle, cancelled)
+        except Cancelled:
+            return
         if worker.is_cancelled:
             return
-        self.post_message(self.ViewReady(node, generation, view, rows, upto, spec, whole))
+        self.post_message(self.ViewReady(node, generation, view, rows, spec, base, upto, rebuilt))
         totals = Totals.of(rows)
         if not worker.is_cancelled:
             self.post_message(self.TotalsReady(node, generation, view, totals))
@@ -332,17 +370,19 @@ class Listing:
         node, level = event.node, event.node.level
         if level is None or level.generation != event.generation or level.view != event.view:
             return  # a newer filter, sort or listing came since
-        spec = self._spec()
-        rows = event.rows if event.spec == spec else _view(level.listing[:event.upto], spec)
-        later = level.listing[event.upto:]  # pages that came while the job ran
-        if later:
-            rows = rows + _view(later, spec)
-            if level.state == "loaded":
-                rows.sort(key=sort_key(spec[0]))
-        elif event.spec[0] == spec[0] and event.spec[2] == spec[2]:
-            level.ordered = ((spec[0], spec[2]), event.upto, event.ordered)
+        sort, needle, hidden = event.spec
+        rows = event.rows
+        if level.state == "loaded":
+            level.ordered = ((sort, hidden), event.base)
+        else:
+            if event.rebuilt:  # pages since the job began were not kept in ``paged``: sorted here (a few)
+                later = in_pages(level.listing[event.upto:], sort, hidden)
+                level.paged, level.paged_by = event.base + later, (sort, hidden)
+            else:
+                later = level.paged[len(event.base):]  # pages that came while the job ran
+            if later:
+                rows = rows + matching(later, needle)
         self.tree.show(node, rows)
-        level.in_order = not later or level.state == "loaded"  # pages since the job: sorted at the end
         self._update_status()
 
     def on_listing_totals_ready(self, event: TotalsReady) -> None:
@@ -351,11 +391,6 @@ class Listing:
             return
         level.totals = event.totals  # while a level loads the status counts pages instead: pages since do not matter
         self._update_status()
-
-
-def _view(rows: list[Entry], spec: Spec) -> list[Entry]:
-    sort, needle, hidden = spec
-    return ordered(matching(rows, needle), sort, hidden)
 
 
 def _same(a: str, b: str) -> bool:

@@ -17,7 +17,7 @@ Spec = tuple[str, str, bool]  # what a level shows: sort, lower-case filter, hid
 class Level:
     """The listing of a directory row: its state, what it listed, what it shows."""
 
-    __slots__ = ("state", "count", "error", "generation", "view", "in_order", "listing", "shown",
+    __slots__ = ("state", "count", "error", "generation", "view", "listing", "paged", "paged_by", "shown",
                  "open", "reopen", "ordered", "totals")
 
     def __init__(self) -> None:
@@ -26,13 +26,16 @@ class Level:
         self.error: str | None = None
         self.generation = 0
         self.view = 0  # the latest filter/sort job asked for this level: older answers are dropped
-        self.in_order = True  # whether the rows shown so far are in sort order (pages are appended)
         self.listing: list[Entry] = []  # everything listed, hidden and filtered-out entries too
+        #: While it loads: the visible rows listed so far, each page sorted under ``paged_by`` (sort, hidden);
+        #: ``paged_by`` is None while a job sorts them again. The whole level is sorted once, at the end.
+        self.paged: list[Entry] = []
+        self.paged_by: tuple[str, bool] | None = ("name", False)
         self.shown: list[Entry] = []  # the rows under this one, in order
         self.open: set[Entry] = set()  # shown entries that are expanded (their rows follow theirs)
         self.reopen: frozenset[str] = frozenset()  # URLs expanded when a listing began: opened again after it
-        #: ((sort, hidden), how many listed rows, those rows sorted) from a worker: a filter then only filters.
-        self.ordered: tuple[tuple[str, bool], int, list[Entry]] | None = None
+        #: Once loaded: ((sort, hidden), the visible rows sorted so), from a worker: a filter then only filters.
+        self.ordered: tuple[tuple[str, bool], list[Entry]] | None = None
         self.totals = Totals()  # of ``shown``
 
 
@@ -124,46 +127,114 @@ def entries(artefacts, parent: Entry) -> list[Entry]:
     return [Entry(artefact, parent, depth) for artefact in artefacts]
 
 
+#: Rows sorted or filtered between two looks at whether the job was cancelled. A sort holds
+#: the GIL while it compares (C code): chunks this size keep each hold near 20 ms, so the
+#: event loop answers keys while a worker sorts a million rows.
+CHUNK = 1 << 15
+SIZE_TOP = 10**16  # larger than any size: a size sorts descending as SIZE_TOP - size
+TIME_TOP = 10**11  # the same for seconds since 1970
+
+
+class Cancelled(Exception):
+    """A worker's job was replaced by a newer one while it sorted or filtered."""
+
+
 def sort_key(sort: str):
-    def by_name(entry: Entry):
+    """A function giving each row one string to sort by: directories first, then by ``sort``.
+
+    Strings, not tuples: comparing them is about four times faster in C, which is what
+    keeps a sort's hold on the GIL short. Each ends with the exact name, so no two rows of
+    a level share a key.
+    """
+
+    def by_name(entry: Entry) -> str:
         artefact = entry.artefact
         name = artefact.basename
-        return (not isinstance(artefact, Directory), name.lower(), name)
+        return ("\x00" if isinstance(artefact, Directory) else "\x01") + name.lower() + "\x00" + name
 
-    def by_size(entry: Entry):
+    def by_size(entry: Entry) -> str:
         artefact = entry.artefact
-        is_file = not isinstance(artefact, Directory)
-        return (is_file, -(getattr(artefact, "size", 0) or 0), artefact.basename.lower())
+        if isinstance(artefact, Directory):
+            return "\x00" + artefact.basename.lower() + "\x00" + artefact.basename
+        size = min(getattr(artefact, "size", 0) or 0, SIZE_TOP - 1)
+        return f"\x01{SIZE_TOP - size:017d}{artefact.basename.lower()}\x00{artefact.basename}"
 
-    def by_time(entry: Entry):
+    def by_time(entry: Entry) -> str:
         artefact = entry.artefact
-        stamp = artefact.modifiedTime.timestamp() if artefact.modifiedTime else 0
-        return (not isinstance(artefact, Directory), -stamp, artefact.basename.lower())
+        stamp = max(-TIME_TOP + 1, min(artefact.modified_timestamp or 0, TIME_TOP - 1))
+        kind = "\x00" if isinstance(artefact, Directory) else "\x01"
+        return f"{kind}{TIME_TOP - stamp:021.6f}{artefact.basename.lower()}\x00{artefact.basename}"
 
     return {"size": by_size, "time": by_time}.get(sort, by_name)
 
 
-def ordered(rows: list[Entry], sort: str, hidden: bool) -> list[Entry]:
-    """``rows`` without hidden ones (unless shown), sorted."""
-    if not hidden:
-        rows = [e for e in rows if not e.artefact.basename.startswith(".")]
-    return sorted(rows, key=sort_key(sort))
+def _check(cancelled) -> None:
+    if cancelled is not None and cancelled():
+        raise Cancelled
 
 
-def matching(rows: list[Entry], needle: str) -> list[Entry]:
+def visible_rows(rows: list[Entry], hidden: bool) -> list[Entry]:
+    """``rows`` without the hidden ones (names starting with a dot), unless they are shown."""
+    return rows if hidden else [e for e in rows if not e.artefact.basename.startswith(".")]
+
+
+def ordered(rows: list[Entry], sort: str, hidden: bool, cancelled=None) -> list[Entry]:
+    """``rows`` without hidden ones (unless shown), sorted.
+
+    A big level is sorted in CHUNK-sized runs, merged two by two (a merge of two sorted
+    runs is linear), each step a short hold of the GIL; ``cancelled()`` is asked between steps.
+    """
+    rows = visible_rows(rows, hidden)
+    key = sort_key(sort)
+    if len(rows) <= CHUNK:
+        return sorted(rows, key=key)
+    keys = [key(e) for e in rows]
+    at = keys.__getitem__
+    runs = []
+    for start in range(0, len(rows), CHUNK):
+        _check(cancelled)
+        runs.append(sorted(range(start, min(len(rows), start + CHUNK)), key=at))
+    while len(runs) > 1:
+        merged = []
+        for index in range(0, len(runs), 2):
+            _check(cancelled)
+            merged.append(sorted(runs[index] + runs[index + 1], key=at) if index + 1 < len(runs) else runs[index])
+        runs = merged
+    return [rows[i] for i in runs[0]]
+
+
+def in_pages(rows: list[Entry], sort: str, hidden: bool, size: int = 1000, cancelled=None) -> list[Entry]:
+    """``rows`` (as listed) sorted page by page: how a level looks while it loads (sorted whole at the end)."""
+    key = sort_key(sort)
+    out: list[Entry] = []
+    for start in range(0, len(rows), size):
+        if start % CHUNK < size:
+            _check(cancelled)
+        out.extend(sorted(visible_rows(rows[start:start + size], hidden), key=key))
+    return out
+
+
+def matching(rows: list[Entry], needle: str, cancelled=None) -> list[Entry]:
     """The rows whose name holds ``needle`` (lower case), in their order.
 
     As in mc, a filter is for files: directories stay, so an open one still shows what matches in it.
     """
     if not needle:
         return rows
-    return [e for e in rows if needle in e.artefact.basename.lower() or isinstance(e.artefact, Directory)]
+    if len(rows) <= CHUNK:
+        return [e for e in rows if needle in e.artefact.basename.lower() or isinstance(e.artefact, Directory)]
+    found: list[Entry] = []
+    for start in range(0, len(rows), CHUNK):
+        _check(cancelled)
+        found.extend(e for e in rows[start:start + CHUNK]
+                     if needle in e.artefact.basename.lower() or isinstance(e.artefact, Directory))
+    return found
 
 
 def view_rows(rows: list[Entry], spec: Spec) -> list[Entry]:
     """The rows a level shows under ``spec`` (sort, lower-case filter, show hidden), in order.
 
-    Pure: run in thread workers over whole levels, or over one page.
+    Pure: run in thread workers over one page.
     """
     sort, needle, hidden = spec
     return ordered(matching(rows, needle), sort, hidden)
@@ -210,5 +281,5 @@ def release(entry: Entry) -> None:
         stack.extend(level.open)
         for child in level.open:
             child.expanded = False
-        level.listing, level.shown, level.open, level.ordered = [], [], set(), None
+        level.listing, level.paged, level.shown, level.open, level.ordered = [], [], [], set(), None
         level.generation = -1  # what a listing still running posts is dropped
