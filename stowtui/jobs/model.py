@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from ..managers import Artefact, Manager, location
 
@@ -137,6 +137,13 @@ def as_source(source: Artefact | str | os.PathLike) -> tuple[Artefact | str, str
         return source, source.basename
     manager, path = location(source)
     return manager.url(path), manager.basename(path)
+
+
+def looked_up(source: str) -> tuple[Artefact, Iterator[Artefact] | None]:
+    """The artefact a source URL names, and the walk of it where finding it listed that
+    already (``Manager.look_up_source``; now: call it off the caller's thread)."""
+    manager, path = location(source)
+    return manager.look_up_source(path)
 
 
 def as_artefact(source: Artefact | str) -> Artefact:

@@ -1,8 +1,10 @@
 """The planner: one thread per job, from its sources to the tasks it submits.
 
-It looks up sources given as URLs, walks each source directory with the
-managers' batched listing (fresh, not a view's cached one), decides every
-conflict from one listing per destination directory, creates destination
+It looks up sources given as URLs (on S3 the lookup's listing is the first
+page of the walk), walks each source directory with the managers' batched
+listing (fresh, not a view's cached one), decides every conflict from one
+listing per destination directory (none where nothing can be in the way:
+"overwrite" into a key store, :meth:`Planner._blind`), creates destination
 directories as it goes, and hands each file to a task (see :mod:`.tasks`)
 through the job's bounded ``submit``, so transfers start while the walk goes
 on. A move within one manager is a rename when the manager can do one.
@@ -32,7 +34,7 @@ from ..managers import Artefact, Directory, File, Manager, exceptions, paths
 from . import directories, tasks
 from .directories import DirState
 from .ledger import Ledger
-from .model import Conflict, Decision, Target, as_artefact, name_of
+from .model import Conflict, Decision, Target, looked_up, name_of
 
 #: ``submit(task, target, size)``: run ``task(ledger, target)`` on the pool.
 Submit = Callable[[Callable, object, int], None]
@@ -66,6 +68,8 @@ class Planner:
         self._listings: dict[tuple[int, str], dict[str, Artefact]] = {}
         #: When each listing was taken (a tick of the reservations; 0: assumed, never listed).
         self._ticks: dict[tuple[int, str], int] = {}
+        #: id(source directory) -> (it, its walk) where looking up a URL listed its first level.
+        self._walks: dict[int, tuple[Artefact, object]] = {}
 
     @property
     def kind(self) -> str:
@@ -94,6 +98,8 @@ class Planner:
         """What a destination directory holds now, from one listing per job."""
         key = (id(manager), folder)
         listing = self._listings.get(key)
+        if listing is None and self._blind(manager):
+            listing = self._listings[key] = {}  # assumed, never listed (tick 0)
         if listing is None:
             tick = self.ledger.reservations.now()  # before asking: a write after it is news
             try:
@@ -110,6 +116,17 @@ class Planner:
             self._listings[key] = listing
             self._ticks[key] = tick
         return listing
+
+    def _blind(self, manager: Manager) -> bool:
+        """Whether this job writes into ``manager`` without listing what is there.
+
+        Only what a listing could change is skipped: with "overwrite" every file
+        is written whatever is in its place, and in a key store (S3) a directory
+        and a file of one name do not clash, so nothing there is in the way. A
+        directory is merged into as it is (``merge``: not refused for holding
+        something). Any other policy decides from a listing.
+        """
+        return self.conflict == "overwrite" and self._merge and manager.IMPLICIT_DIRECTORIES
 
     def _existing(self, manager: Manager, path: str) -> Artefact | None:
         """What is at ``path`` now, from the listing of its directory."""
@@ -139,7 +156,7 @@ class Planner:
         stale = self.ledger.reservations.claim(manager.url(path), self.ledger, since, self.ledger.cancel)
         if stale is None:
             return False
-        if stale:
+        if stale and not self._blind(manager):  # what is there now would change nothing
             self._look_again(manager, path)
         return True
 
@@ -296,13 +313,18 @@ class Planner:
             directories.count_child(self.ledger, parent)
         try:
             if isinstance(target.source, str):
-                target = dataclasses.replace(target, source=as_artefact(target.source))
+                source, walk = looked_up(target.source)
+                if walk is not None:  # the lookup listed its first level: the walk goes on from it
+                    self._walks[id(source)] = (source, walk)
+                target = dataclasses.replace(target, source=source)
             self.plan(target)
         except Exception as error:
             # Raised only before the target was handed to a task or a directory.
             self.ledger.fail(name_of(target.source), target.manager.url(target.path), error, target)
             if parent is not None:
                 directories.child_done(self.ledger, parent, ok=False)
+        finally:
+            self._walks.clear()  # a walk is this target's alone
 
     def plan(self, target: Target) -> None:
         """Plan one looked-up target: a file goes to a task, a directory is walked."""
@@ -400,10 +422,15 @@ class Planner:
         source, manager = root.source, root.manager
         states = {source.path: root}
         source_manager = source.manager
-        # Walk what is there now, not what a view listed a while ago: a copy
-        # must not miss a file added since (and a move must not miss it either).
-        source_manager.invalidate(source.path)
-        for artefact in source_manager.walk(source.path):
+        primed = self._walks.pop(id(source), None)
+        if primed is not None and primed[0] is source:
+            walk = primed[1]  # listed just now, by the lookup of this source
+        else:
+            # Walk what is there now, not what a view listed a while ago: a copy
+            # must not miss a file added since (and a move must not miss it either).
+            source_manager.invalidate(source.path)
+            walk = source_manager.walk(source.path)
+        for artefact in walk:
             if ledger.cancelled:
                 return
             parent = states.get(source_manager.dirname(artefact.path))

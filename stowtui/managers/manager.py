@@ -29,6 +29,9 @@ The cache makes browsing fast; it is never a licence to answer from memory.
    result of its own listing (the engine given a URL it looked up earlier)
    may pass ``cached=True`` to ``artefact``/``exists``/``isdir``/``isfile``,
    which then takes a cached *hit* — and still asks the backend on a miss.
+   A job given a URL looks its source up with ``look_up_source``: where that
+   lookup listed what is below a directory (S3: one listing of ``key``), the
+   job's walk goes on from that listing instead of listing it again.
 4. **Listings stay batched.** Opening a level is one request per 1,000
    entries (sizes, times and ETags come with it: no ``HeadObject`` per entry);
    opening a deep prefix costs only its own level, never its parents'.
@@ -148,6 +151,15 @@ class Manager(OperationsMixin, WritesMixin, InspectionDefaults, abc.ABC):
         (or, where a file and a directory may share a name, both; the file first)."""
         found = self._identifyPath(managerPath)
         return [] if found is None else [found]
+
+    def _lookUpSource(self, managerPath: str) -> tuple[Artefact, Iterator[Artefact] | None]:
+        """What a job is to read at a path, looked up now, and the walk of it where
+        the lookup listed what is below it already (None: the job walks it itself).
+
+        This default is one lookup; S3 finds a directory and the first page of its
+        walk from one listing (``s3/sources.py``).
+        """
+        return self._loadArtefact(managerPath, cached=False), None
 
     def _mkdir(self, managerPath: str) -> None:
         """Create an empty directory (default: put an empty local directory).

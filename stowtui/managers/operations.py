@@ -9,6 +9,8 @@ coherent after each write. Paths are manager paths as the manager made them
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from .artefacts import Artefact, Directory
 
 
@@ -27,6 +29,19 @@ class OperationsMixin:
         """What the backend holds at a path now (never the cache); ``None`` when nothing."""
         found = self.identify(path)
         return found[0] if found else None
+
+    def look_up_source(self, path: str) -> tuple[Artefact, Iterator[Artefact] | None]:
+        """The artefact a job is to read at a path, and, where finding it listed what is
+        below it, the walk that goes on from that listing (else None: walk it with ``walk``).
+
+        A cached hit answers (a view's listing, which the job was given); a miss
+        asks the backend. The walk is this one job's: it is fresh once, then spent.
+        """
+        path = self.normalise(path)
+        hit = self._cache.get(path)
+        if hit is not None:
+            return hit, None
+        return self._lookUpSource(path)
 
     def scan(self, path: str) -> list[Artefact]:
         """One level straight from the backend, page by page, bypassing the cache.

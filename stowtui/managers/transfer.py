@@ -10,7 +10,9 @@ five-argument shape that tests wrap (``stowtui.jobs.tasks.transfer``).
 The requests a transfer may have in flight are bounded the same way: the
 engine hands its :class:`RequestSlots` to the thread with :func:`request_slots`,
 and managers that count their requests take one slot per request
-(:func:`current_slots`).
+(:func:`current_slots`). A download into a local manager's staging name is
+marked with :func:`staged_for`, so a manager that stages its own downloads
+(S3) writes that name directly (:func:`is_staged`).
 """
 
 from __future__ import annotations
@@ -81,6 +83,27 @@ def current_slots() -> RequestSlots | None:
     return _slots.get()
 
 
+_staged: contextvars.ContextVar[str | None] = contextvars.ContextVar("stowtui_staged", default=None)
+
+
+@contextlib.contextmanager
+def staged_for(local: str) -> Iterator[None]:
+    """Within the block (in this thread), ``local`` is a temporary name that its
+    caller puts in place on success and removes on failure (``LocalManager.staging``)."""
+    token = _staged.set(local)
+    try:
+        yield
+    finally:
+        _staged.reset(token)
+
+
+def is_staged(local: str) -> bool:
+    """Whether a download to ``local`` may write it directly: it is already a
+    temporary name (:func:`staged_for`), so staging it again would only add a
+    name and a rename per file."""
+    return _staged.get() == local
+
+
 @contextlib.contextmanager
 def no_replace(enabled: bool = True) -> Iterator[None]:
     """Within the block (in this thread), transfers never replace what is at their destination."""
@@ -114,7 +137,7 @@ def transfer(
     elif isinstance(source_manager, LocalManager):
         manager.upload(source_manager.url(source.path), path, callback, cancel, no_replace=keep)
     elif isinstance(manager, LocalManager):
-        with manager.staging(path, no_replace=keep) as local:
+        with manager.staging(path, no_replace=keep) as local, staged_for(local):
             source_manager.download(source, local, callback, cancel)
             _check(cancel, source)
     else:

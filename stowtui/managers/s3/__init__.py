@@ -18,6 +18,7 @@ The class is put together here from one module per concern:
 - :mod:`.client`: the boto3 client, its configuration and credentials
 - :mod:`.listing`: listing, lookups, loading a level, walking a prefix
 - :mod:`.transfers`: get, put, copy, delete, create
+- :mod:`.sources`: a job's source URL found, and its walk begun, from one listing
 - :mod:`.single`: a small object as one plain request, checked whole
 - :mod:`.managed`: big objects through s3transfer, counted against the queue's slots
 - :mod:`.inspection`: ranged reads, sizes, details, versions, links, metadata

@@ -174,8 +174,11 @@ class ListingMixin:
                     found.append(self._file_from_listing(bucket, item))
                 yield found
 
-    def _walk(self, directory: Directory) -> Iterator[Artefact]:
+    def _walk(self, directory: Directory, pages=None) -> Iterator[Artefact]:
         """Everything below a prefix from one flat listing (one request per 1,000 keys), listed now.
+
+        ``pages``: that listing's pages, when the caller has them already
+        (``sources.SourcesMixin``: the lookup of a job's source).
 
         A ``dir/`` key is that directory's marker: it shows the directory. One
         that holds bytes is also yielded, as a ``File`` flagged ``marker`` (its
@@ -190,7 +193,9 @@ class ListingMixin:
         shown = False
         seen: dict[str, Directory] = {base: directory}
         with s3_errors("list", directory.abspath):
-            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            if pages is None:
+                pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            for page in pages:
                 for item in page.get("Contents", []):
                     if not shown:
                         directory = seen[base] = self._addArtefact(directory)

@@ -5,7 +5,9 @@ Mixed into :class:`~stowtui.managers.s3.S3`, which gives ``client``,
 ``GetObject`` or ``PutObject`` made by the calling (job worker) thread, with
 whole-body checks (:mod:`.single`); bigger ones go through a shared s3transfer
 ``TransferManager`` with byte callbacks (:mod:`.managed`), and a subscriber
-hands it what a listing already told (size, ETag), so it makes no HeadObject.
+hands it what a listing already told (size, ETag), so it makes no HeadObject;
+a big download is as few ranged GETs as the queue's slots can run at once
+(``managed.download_part``).
 Copies stay on the server: one ``CopyObject`` below :data:`COPY_OBJECT_LIMIT`,
 parts above. Every request counts against the job queue's request slots
 (``transfer.current_slots()``), so ``--workers N`` is N requests in flight.
@@ -28,10 +30,11 @@ from typing import Iterator
 from .. import exceptions, paths
 from ..artefacts import Artefact, Directory, File
 from ..fs import refuse_special, staged_write
-from ..transfer import current_slots
-from . import single
+from ..transfer import current_slots, is_staged
+from . import managed, single
 from .errors import s3_errors
 from .managed import transfer_manager
+from .sources import SourcesMixin
 
 GiB = 1024**3
 #: The largest object one ``CopyObject`` may copy; above it a copy goes part by part.
@@ -113,20 +116,21 @@ def _version(source: Artefact) -> dict:
     return {"VersionId": version_id} if version_id else {}
 
 
-class TransfersMixin:
-    """The transfer and write hooks of the S3 manager."""
+class TransfersMixin(SourcesMixin):
+    """The transfer and write hooks of the S3 manager (and the lookup of a job's source)."""
 
-    def _transfer(self, kind: str, slots=None):
+    def _transfer(self, kind: str, slots=None, part: int = managed.UPLOAD_PART):
         """The shared s3transfer TransferManager of ``kind`` (``"io"`` for up/downloads,
-        ``"copy"`` for copies) whose requests count against ``slots`` (one per queue)."""
+        ``"copy"`` for copies) with parts of ``part`` bytes, whose requests count
+        against ``slots`` (one per queue)."""
         client = self.client
         threshold = COPY_OBJECT_LIMIT if kind == "copy" else single.SINGLE_REQUEST_LIMIT
         with self._client_lock:
             # A queue's own go when the queue does (its slots are the key).
             managers = self._transfers if slots is None else self._queued_transfers.setdefault(slots, {})
-            if kind not in managers:
-                managers[kind] = transfer_manager(client, kind, threshold, slots)
-            return managers[kind]
+            if (kind, part) not in managers:
+                managers[(kind, part)] = transfer_manager(client, kind, threshold, slots, part)
+            return managers[(kind, part)]
 
     def _await(self, future, done: threading.Event, cancel: threading.Event | None):
         """Wait for an s3transfer future; cancel it (aborting multipart uploads) if asked.
@@ -158,21 +162,28 @@ class TransfersMixin:
             )
         done = threading.Event()
         with s3_errors("download", f"{source.abspath} to {destination}"):
-            folder = os.path.dirname(destination) or "."
-            if not os.path.isdir(folder):
-                os.makedirs(folder, exist_ok=True)
             # Into our own short temporary name, through a handle (s3transfer's own
             # temporary name is the final one plus 9 bytes: too long for a long name).
             # A cut download never shows under the final name; a body cut short is
-            # asked for again.
+            # asked for again. A destination that is a temporary name already (the
+            # engine's, in a folder it made) is written as it is.
+            staging = contextlib.nullcontext(destination) if is_staged(destination) else None
+            if staging is None:
+                folder = os.path.dirname(destination) or "."
+                if not os.path.isdir(folder):
+                    os.makedirs(folder, exist_ok=True)
+                staging = staged_write(destination, replace=not no_replace)
             slots = current_slots()
-            with staged_write(destination, replace=not no_replace) as staged:
+            with staging as staged:
                 with open(staged, "wb") as handle:
                     if source.size is not None and source.size < single.SINGLE_REQUEST_LIMIT:
                         single.download(self.client, bucket, key, _version(source), handle, source.size,
                                         callback, cancel, slots, where=source.abspath)
                     else:
-                        future = self._transfer("io", slots).download(
+                        # Few big ranged GETs (managed.download_part); each TransferManager
+                        # has one part size, so there is one per size used (at most four).
+                        part = managed.download_part(source.size, managed.concurrency_of(slots))
+                        future = self._transfer("io", slots, part).download(
                             bucket, key, handle, extra_args=_version(source),
                             subscribers=[_subscriber(source.size, source.etag, callback, done)],
                         )
@@ -209,8 +220,11 @@ class TransfersMixin:
                 if stats.st_size < single.SINGLE_REQUEST_LIMIT:
                     single.upload(self.client, bucket, key, source, callback, cancel, slots)
                     return
+                # Each part carries a CRC the server checks (client.LEAN leaves
+                # checksums to us; s3transfer would add this one by default).
                 future = self._transfer("io", slots).upload(
-                    source, bucket, key, subscribers=[_subscriber(None, None, callback, done)]
+                    source, bucket, key, extra_args={"ChecksumAlgorithm": "CRC32"},
+                    subscribers=[_subscriber(None, None, callback, done)],
                 )
                 self._await(future, done, cancel)
 
