@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import time
 from functools import partial
 
 from rich.text import Text
@@ -41,10 +42,30 @@ def settle(rows: int) -> None:
     bounds the cost to the garbage of the seconds before a freeze.
     """
     global _unsettled
-    _unsettled += rows
+    _unsettled += rows  # from worker threads: a lost update only moves the next freeze
     if _unsettled >= SETTLE_EVERY:
         _unsettled = 0
         gc.freeze()
+
+
+#: Pages listed within this long of the last one sent are sent together: a local listing makes
+#: a page in a millisecond, and a message per page would keep the screen from ever refreshing.
+PAGE_INTERVAL = 0.05
+
+
+class Batch:
+    """Pages a listing worker holds until PAGE_INTERVAL has passed (the first goes at once)."""
+
+    def __init__(self, due: float = 0.0):
+        self.page: list[Entry] = []
+        self.sorted: list[Entry] = []
+        self.spec: Spec | None = None
+        self.due = due
+
+    def add(self, page: list[Entry], page_sorted: list[Entry], spec: Spec) -> None:
+        self.page.extend(page)
+        self.sorted.extend(page_sorted)  # each page sorted, as the pane shows a level while it loads
+        self.spec = spec
 
 
 class Listing:
@@ -208,12 +229,14 @@ class Listing:
         paged: list[Entry] = []  # each page sorted: often the whole level in order already (S3 keys are)
         by: tuple[str, bool] | None = None
         in_order = True
+        batch = Batch()
         try:
             for page in directory.manager.lsPages(directory.path, refresh=refresh):
                 if worker.is_cancelled:
                     return
                 made = entries(page, node)
                 everything.extend(made)
+                settle(len(made))  # here, where the objects are made: the event loop may be pages behind
                 spec = self.shown_spec
                 sort, _, hidden = spec
                 page_sorted = ordered(made, sort, hidden)
@@ -223,9 +246,14 @@ class Listing:
                     key = sort_key(sort)
                     in_order = key(paged[-1]) <= key(page_sorted[0])
                 paged.extend(page_sorted)
-                self.post_message(self.PageListed(node, generation, made, page_sorted, spec))
+                if batch.spec is not None and batch.spec != spec:
+                    self._post_batch(node, generation, batch)
+                batch.add(made, page_sorted, spec)
+                if time.monotonic() >= batch.due:
+                    self._post_batch(node, generation, batch)
             if worker.is_cancelled:
                 return
+            self._post_batch(node, generation, batch)
             spec = self.shown_spec
             sort, needle, hidden = spec
             # The whole level sorted here, not on the event loop (and not at all when the pages were in order).
@@ -246,6 +274,11 @@ class Listing:
             return
         self.post_message(self.ListingDone(node, generation, error_text))
 
+    def _post_batch(self, node: Entry, generation: int, batch: Batch) -> None:
+        if batch.page:
+            self.post_message(self.PageListed(node, generation, batch.page, batch.sorted, batch.spec))
+        batch.__init__(time.monotonic() + PAGE_INTERVAL)
+
     def on_listing_page_listed(self, event: PageListed) -> None:
         node, level = event.node, event.node.level
         if level is None or level.generation != event.generation:
@@ -262,7 +295,6 @@ class Listing:
             self.tree.set_marks([e for e in rows if e.artefact.abspath in keep], True)
         self.tree.append(node, rows)
         self.tree.refresh_node(node)
-        settle(len(event.page))
         if node.is_root:
             self._update_status()
 

@@ -26,6 +26,9 @@ from .storage_tree import MARK, StorageTree
 __all__ = ["Entry", "Pane", "PathBar", "StorageTree"]
 
 SORTS = ("name", "size", "time")
+#: Levels up to this many rows are filtered at each key; bigger ones once typing pauses FILTER_PAUSE.
+FILTER_AT_ONCE = 20_000
+FILTER_PAUSE = 0.08
 
 
 class Pane(Listing, Vertical):
@@ -39,6 +42,7 @@ class Pane(Listing, Vertical):
         self._initial = url
         self.directory: Directory | None = None
         self.filter_text = ""
+        self._filter_timer = None
         self._init_listing()
 
     def compose(self) -> ComposeResult:
@@ -253,9 +257,20 @@ class Pane(Listing, Vertical):
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value
         self._spec()
-        for node in self._open_levels():
-            self._refilter(node)  # in a worker: the box echoes the key at once
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        if sum(node.count for node in self._open_levels()) > FILTER_AT_ONCE:
+            # A big level: the job starts once typing pauses, so the box echoes each key first.
+            self._filter_timer = self.set_timer(FILTER_PAUSE, self._apply_filter)
+        else:
+            self._apply_filter()
         self._update_status()
+
+    def _apply_filter(self) -> None:
+        self._filter_timer = None
+        for node in self._open_levels():
+            self._refilter(node)  # in a worker
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
