@@ -8,6 +8,7 @@ opaque name, so a manager's config can be handed round without the secret.
 from __future__ import annotations
 
 import datetime
+import email.utils
 
 import threading
 
@@ -105,11 +106,14 @@ def parse_timestamp(value):
     """A response's time as an aware datetime: ``LastModified`` of a listing is ISO 8601, which
     ``datetime.fromisoformat`` reads with the one shared ``timezone.utc``. botocore's default
     (dateutil) made three tz objects per key: 400 bytes an entry held by every listed artefact,
-    and 5 % of a small download's CPU. Anything else (an HTTP date) goes to botocore's parser."""
+    and 5 % of a small download's CPU; an HTTP date goes to ``email.utils``. Anything else
+    (epoch seconds) goes to botocore's parser."""
     if isinstance(value, str):
         try:
+            if value.endswith("GMT"):  # a header's HTTP date (GetObject's Last-Modified): dateutil took 0.2 ms
+                return email.utils.parsedate_to_datetime(value)
             parsed = datetime.datetime.fromisoformat(value)
-        except ValueError:
+        except (ValueError, TypeError):
             pass
         else:
             return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=datetime.timezone.utc)
