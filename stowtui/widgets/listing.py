@@ -23,7 +23,7 @@ from ..managers import Artefact
 from ..managers.exceptions import StowError
 from ..messages import TrustAsked
 from ..text import visible
-from .rows import Cancelled, Entry, Spec, Totals, entries, in_pages, matching, ordered, release, sort_key
+from .rows import Cancelled, Entry, Spec, Totals, entries, in_pages, is_below, matching, ordered, release, sort_key
 from .storage_tree import StorageTree
 
 
@@ -191,24 +191,15 @@ class Listing:
             self._landing = (land, -1, here)
             return
         cursor = self.tree.cursor_node
-        if cursor is None or cursor is node:
-            return
-        parent = cursor.parent
-        while parent is not None and parent is not node:
-            parent = parent.parent
-        if parent is None:
-            return  # the cursor is elsewhere
+        if cursor is None or not is_below(cursor, node):
+            return  # the cursor is on ``node`` or elsewhere
         level = cursor.parent
         self._landing = (cursor.artefact.abspath, level.children.index(cursor), level.artefact.abspath)
 
     def _remember_marks(self, node: Entry) -> None:
         """Before ``node``'s rows are replaced: the marks below it, to put back on the same entries."""
-        for marked in self.tree.marked.values():
-            parent = marked.parent
-            while parent is not None and parent is not node:
-                parent = parent.parent
-            if parent is node:
-                self._keep_marks.add(marked.artefact.abspath)
+        self._keep_marks.update(marked.artefact.abspath for marked in self.tree.marked.values()
+                                if is_below(marked, node))
 
     def _wanted(self, node: Entry) -> frozenset[str]:
         """The URLs a listing of ``node`` is to find for the event loop: entries to open again, the landing."""
@@ -247,10 +238,10 @@ class Listing:
                     in_order = key(paged[-1]) <= key(page_sorted[0])
                 paged.extend(page_sorted)
                 if batch.spec is not None and batch.spec != spec:
-                    self._post_batch(node, generation, batch)
+                    batch = self._post_batch(node, generation, batch)
                 batch.add(made, page_sorted, spec)
                 if time.monotonic() >= batch.due:
-                    self._post_batch(node, generation, batch)
+                    batch = self._post_batch(node, generation, batch)
             if worker.is_cancelled:
                 return
             self._post_batch(node, generation, batch)
@@ -268,16 +259,21 @@ class Listing:
         except Exception as error:  # never a traceback: a message in the pane
             error_text = f"{type(error).__name__}: {error}"
         else:
-            found = {e.artefact.abspath.rstrip("/"): e for e in everything if e.artefact.abspath.rstrip("/") in wanted} \
-                if wanted else {}
+            found = {}
+            if wanted:
+                for entry in everything:
+                    url = entry.artefact.abspath.rstrip("/")
+                    if url in wanted:
+                        found[url] = entry
             self.post_message(self.ListingDone(node, generation, None, rows, spec, whole, Totals.of(rows), found))
             return
         self.post_message(self.ListingDone(node, generation, error_text))
 
-    def _post_batch(self, node: Entry, generation: int, batch: Batch) -> None:
+    def _post_batch(self, node: Entry, generation: int, batch: Batch) -> Batch:
+        """Send the pages held (if any); the next batch, due in PAGE_INTERVAL."""
         if batch.page:
             self.post_message(self.PageListed(node, generation, batch.page, batch.sorted, batch.spec))
-        batch.__init__(time.monotonic() + PAGE_INTERVAL)
+        return Batch(time.monotonic() + PAGE_INTERVAL)
 
     def on_listing_page_listed(self, event: PageListed) -> None:
         node, level = event.node, event.node.level

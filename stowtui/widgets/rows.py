@@ -117,9 +117,6 @@ class Totals:
                 size += getattr(artefact, "size", 0) or 0
         return cls(dirs, len(rows) - dirs, size)
 
-    def __add__(self, other: Totals) -> Totals:
-        return Totals(self.dirs + other.dirs, self.files + other.files, self.size + other.size)
-
 
 def entries(artefacts, parent: Entry) -> list[Entry]:
     """Rows for a page of ``parent``'s listing."""
@@ -215,14 +212,12 @@ def in_pages(rows: list[Entry], sort: str, hidden: bool, size: int = 1000, cance
 
 
 def matching(rows: list[Entry], needle: str, cancelled=None) -> list[Entry]:
-    """The rows whose name holds ``needle`` (lower case), in their order.
+    """The rows whose name holds ``needle`` (lower case), in their order, CHUNK rows between looks at ``cancelled``.
 
     As in mc, a filter is for files: directories stay, so an open one still shows what matches in it.
     """
     if not needle:
         return rows
-    if len(rows) <= CHUNK:
-        return [e for e in rows if needle in e.artefact.basename.lower() or isinstance(e.artefact, Directory)]
     found: list[Entry] = []
     for start in range(0, len(rows), CHUNK):
         _check(cancelled)
@@ -231,13 +226,12 @@ def matching(rows: list[Entry], needle: str, cancelled=None) -> list[Entry]:
     return found
 
 
-def view_rows(rows: list[Entry], spec: Spec) -> list[Entry]:
-    """The rows a level shows under ``spec`` (sort, lower-case filter, show hidden), in order.
-
-    Pure: run in thread workers over one page.
-    """
-    sort, needle, hidden = spec
-    return ordered(matching(rows, needle), sort, hidden)
+def is_below(entry: Entry, ancestor: Entry) -> bool:
+    """Whether ``entry`` is a row somewhere under ``ancestor``."""
+    parent = entry.parent
+    while parent is not None and parent is not ancestor:
+        parent = parent.parent
+    return parent is ancestor
 
 
 def span(entry: Entry) -> int:

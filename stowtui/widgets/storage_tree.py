@@ -15,7 +15,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import var
 from textual.scroll_view import ScrollView
@@ -510,12 +510,3 @@ class StorageTree(ScrollView, can_focus=True):
         if not region.contains(x, y):
             return None
         return self.get_node_at_line(y - region.y + int(self.scroll_offset.y))
-
-    def region_of(self, entry: Entry) -> Region | None:
-        """Where ``entry``'s row is on screen (None when scrolled away or not shown)."""
-        line = self.line_of(entry)
-        top = int(self.scroll_offset.y)
-        content = self.content_region
-        if line < top or line >= top + content.height:
-            return None
-        return Region(content.x, content.y + line - top, content.width, 1)

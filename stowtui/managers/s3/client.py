@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import email.utils
-
 import threading
 
 from .. import exceptions
