@@ -30,7 +30,7 @@ def main() -> int:
 
     from stowtui.jobs import JobQueue, JobState
     from stowtui.managers import registry
-    from stowtui.managers.s3.client import pool_connections
+    from stowtui.managers.connections import pool_connections
 
     registry.set_defaults("s3", endpoint_url=args.endpoint_url, max_pool_connections=pool_connections(args.workers))
     if args.startup:

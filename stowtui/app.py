@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from functools import partial
 
 from textual.app import App, SystemCommand
@@ -41,11 +42,21 @@ class StowApp(App):
         self.config_error = config_error  # why the config file was not used, said once at start
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._drawn)
         if self.config_error:
             self.notify(self.config_error, title="Config file", severity="error", timeout=15, markup=False)
         if self.banner:
             self.sub_title = self.banner
             self.notify(self.banner, title="Demo", timeout=8, markup=False)
+
+    def _drawn(self) -> None:
+        """The first screen is drawn: collect garbage again if ``cli.main`` paused it for the start.
+
+        What the start made is frozen first (``gc.freeze``), so no collection scans it again.
+        """
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen(self.left, self.right)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import tomllib
 from pathlib import Path
 
 import pytz
@@ -77,6 +76,8 @@ def config_path() -> Path:
 
 def parse(text: str, path: Path | None = None) -> Config:
     """A :class:`Config` from the file's text; :class:`ConfigError` on bad syntax or values."""
+    import tomllib  # here: a start-up without a config file does not need it
+
     where = str(path) if path else "config"
     try:
         raw = tomllib.loads(text)
@@ -119,7 +120,7 @@ def _locations(table, fail) -> dict[str, dict]:
     return found
 
 
-def _where_in_file(error: tomllib.TOMLDecodeError) -> str:
+def _where_in_file(error: ValueError) -> str:
     """``, line 4: Invalid value (column 8)``. Python 3.14 gives ``lineno``; before, only the message has it."""
     message = str(error)
     found = re.search(r" \(at line (\d+), column (\d+)\)$", message)

@@ -356,7 +356,7 @@ def test_a_queues_connections_are_reused_not_discarded(side, s3, caplog):
 
 
 def test_the_cli_sizes_the_connection_pool_to_the_workers():
-    from stowtui.managers.s3.client import POOL_CONNECTIONS, pool_connections
+    from stowtui.managers.connections import POOL_CONNECTIONS, pool_connections
 
     assert pool_connections(8) == POOL_CONNECTIONS >= 8
     assert pool_connections(200) >= 200

@@ -24,7 +24,7 @@ async def test_a_filter_typed_while_a_prefix_loads_takes_in_the_pages_that_come_
         await wait_for(pilot, lambda: len(root.children) == 1000, "the first page")
         assert root.data.state == "loading"
         assert "Listing… 1,000" in str(right.status.render())  # the running count
-        right.start_filter()
+        await right.start_filter()
         await pilot.press("k", "0", "2", "4")
         assert right.filter_box.value == "k024"
         await wait_for(pilot, lambda: root.level.view and not root.children, "the filter over the first page")
@@ -47,7 +47,7 @@ async def test_an_older_filter_answer_never_replaces_a_newer_one(tmp_path):
         screen = await ready(pilot)
         pane: Pane = screen.left
         root = pane.tree.root
-        pane.start_filter()
+        await pane.start_filter()
         await pilot.press("a")
         await wait_for(pilot, lambda: entry_names(root) == ["apple", "avocado", "banana"], "the filter a")
         older = root.level.view
@@ -117,7 +117,7 @@ async def test_expanding_and_collapsing_splice_rows_into_the_flat_list(tmp_path)
         assert visible_names(tree) == ["  a", "  b", "    two.txt", "  z.txt"]
         assert tree.cursor_node is b.children[0] and tree.cursor_line == 3
         assert "a/" in "".join(tree.render_line(i).text for i in range(tree.last_line + 1))
-        pane.start_filter()
+        await pane.start_filter()
         await pilot.press("t", "w")  # the filter is for files (directories stay), on every open level
         await wait_for(pilot, lambda: visible_names(tree) == ["  a", "  b", "    two.txt"], "the filter on open levels")
         await pilot.press("escape")

@@ -21,7 +21,6 @@ written; :func:`is_temporary` tells them apart.
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 
 from . import exceptions
@@ -37,7 +36,8 @@ class DestinationTaken(exceptions.ArtefactExists):
 
 def temporary_name() -> str:
     """A new temporary name for a write in progress."""
-    return f"{PART_PREFIX}{secrets.token_hex(6)}{PART_SUFFIX}"
+    # secrets.token_hex(6) is this, without importing hashlib into every start-up.
+    return f"{PART_PREFIX}{os.urandom(6).hex()}{PART_SUFFIX}"
 
 
 def is_temporary(name: str) -> bool:

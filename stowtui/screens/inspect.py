@@ -10,9 +10,10 @@ the disk.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import events, on, work
-from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
@@ -22,18 +23,21 @@ from ..managers.exceptions import StowError
 from ..managers.manager import SizeTotals
 from ..text import count, exact_size, human_size, visible
 from ..widgets.info_panel import InfoPanel
-from ..widgets.inspect_strip import InspectStrip
 from ..widgets.pane import Pane
-from ..widgets.preview import Preview
 from ..widgets.storage_tree import StorageTree
 from .dialogs import InputDialog
-from .versions import VersionsScreen
+
+if TYPE_CHECKING:
+    from ..widgets.inspect_strip import InspectStrip
+    from ..widgets.preview import Preview
 
 #: Seconds the cursor rests on an entry before the preview or info panel reads it.
 SETTLE = 0.15
 #: Below this many rows the preview and the info panel open in place of the other pane (mc's quick
 #: view), not under the panes: a strip under them would leave each pane a handful of rows.
 TALL = 32
+#: The keys that open the strips or write in them: off until the strips are mounted.
+STRIP_ACTIONS = frozenset({"toggle_preview", "toggle_info", "quick_view", "count_size"})
 PRESIGN_DEFAULT = 3600
 PRESIGN_MAX = 7 * 24 * 3600  # what SigV4 allows
 
@@ -73,21 +77,30 @@ class InspectingScreen(Screen):
     _count_generation: int = 0
     _count_shown: tuple[Pane | None, str] = (None, "")  # the pane counting, and what it shows
     _quick = False  # the preview/info show in place of the other pane (mc's quick view)
+    _strips = False  # the strips are mounted (MainScreen mounts them after the first frame)
 
-    # Composition (MainScreen.compose yields these) ---------------------
+    # Composition (MainScreen mounts these) -----------------------------
 
-    def compose_inspect(self) -> ComposeResult:
-        """The strip under the panes."""
-        yield InspectStrip(id="inspect", settle=SETTLE)
+    def make_strips(self) -> tuple[InspectStrip, InspectStrip]:
+        """The quick view, which goes between the two panes (it shows when one of them is hidden),
+        and the strip under the panes.
 
-    def compose_quick(self) -> ComposeResult:
-        """The quick view, composed between the two panes: it shows when one of them is hidden."""
-        yield InspectStrip(id="quick", settle=SETTLE)
+        They are mounted once the first frame is drawn: nothing of them shows until a key opens
+        them, and their widgets and modules (the preview's readers, DataTable) were a tenth of
+        the time to the first paint. Until then the keys that open them are off (``check_action``).
+        """
+        from ..widgets.inspect_strip import InspectStrip
+
+        return InspectStrip(id="quick", settle=SETTLE), InspectStrip(id="inspect", settle=SETTLE)
+
+    def strips_mounted(self) -> None:
+        self._strips = True
+        self._follow()
 
     @property
     def strip(self) -> InspectStrip:
         """Where the preview and the info panel show now: in place of the other pane, or under the panes."""
-        return self.query_one("#quick" if self._quick else "#inspect", InspectStrip)
+        return self.query_one("#quick" if self._quick else "#inspect")  # type: ignore[return-value]
 
     @property
     def quick_view_open(self) -> bool:
@@ -118,14 +131,15 @@ class InspectingScreen(Screen):
 
     @property
     def preview_open(self) -> bool:
-        return self.strip.preview_open
+        return self._strips and self.strip.preview_open
 
     @property
     def info_open(self) -> bool:
-        return self.strip.info_open
+        return self._strips and self.strip.info_open
 
     def _follow(self) -> None:
-        self.strip.follow(self.cursor_artefact())
+        if self._strips:
+            self.strip.follow(self.cursor_artefact())
 
     @on(StorageTree.NodeHighlighted)
     def _inspect_highlighted(self, event: StorageTree.NodeHighlighted) -> None:
@@ -187,6 +201,8 @@ class InspectingScreen(Screen):
         return worker is not None and not worker.is_finished and not worker.is_cancelled
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in STRIP_ACTIONS and not self._strips:
+            return False
         if action == "cancel_count":
             return self.counting  # otherwise Escape goes on to whoever else wants it
         return super().check_action(action, parameters)
@@ -299,4 +315,6 @@ class InspectingScreen(Screen):
         if not isinstance(artefact, File) or type(artefact.manager).versions is Manager.versions:
             self.notify("Versions are listed for objects in S3 buckets", severity="warning")
             return
+        from .versions import VersionsScreen  # a rare screen: its module is not part of the start-up
+
         self.app.push_screen(VersionsScreen(artefact, self.other_pane.url, self.copy_to))  # MainScreen.copy_to

@@ -38,7 +38,6 @@ from .marks import BINDINGS as MARK_BINDINGS
 from .marks import MarksMixin
 from .help import HelpScreen
 from .inspect import InspectingScreen
-from .viewer import ViewerScreen
 
 class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
     """Two panes side by side, a jobs panel and the footer."""
@@ -111,21 +110,32 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
         self._questions_lock = threading.Lock()
 
     def compose(self) -> ComposeResult:
+        # The preview/info strips and the footer come after the first frame (_mount_rest).
         with Horizontal(id="panes"):
             yield Pane(self._left, id="left")
-            yield from self.compose_quick()  # between the panes: it takes the place of whichever is hidden
             yield Pane(self._right, id="right")
-        yield from self.compose_inspect()
         yield JobsPanel(id="jobs")
         yield JobsSummary(lambda: self.jobs_panel.jobs, lambda: self.jobs_panel.display, id="jobs-summary")
         yield Static(id="drag-cue", markup=False)
-        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.left.tree.focus()
         self._last_pane = self.left
         self.jobs_panel.display = False
         self.drag_cue.display = False
+        self.call_after_refresh(self._mount_rest)
+
+    async def _mount_rest(self) -> None:
+        """Once the panes are drawn: the strips (see ``make_strips``) and the footer, where
+        ``compose`` would have put them."""
+        if not self.is_attached:
+            return  # the app ended first
+        quick, inspect = self.make_strips()
+        await self.query_one("#panes").mount(quick, after=self.left)  # takes the place of a hidden pane
+        await self.mount(inspect, after="#panes")
+        await self.mount(Footer(compact=True))
+        self.refresh_bindings()  # the footer shows the keys once told they are settled
+        self.strips_mounted()
 
     # Accessors ---------------------------------------------------------
 
@@ -194,8 +204,8 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
     def action_refresh(self) -> None:
         self.active_pane.refresh_directory()
 
-    def action_filter(self) -> None:
-        self.active_pane.start_filter()
+    async def action_filter(self) -> None:
+        await self.active_pane.start_filter()
 
     def action_cycle_sort(self) -> None:
         pane = self.active_pane
@@ -258,6 +268,8 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
     @on(StorageTree.Activated, "#tree")
     def _activated(self, event: StorageTree.Activated) -> None:
         """Enter on a file (its pane handles directories itself)."""
+        from .viewer import ViewerScreen  # a rare screen: its module (the preview's) is not part of the start-up
+
         self.app.push_screen(ViewerScreen(event.node.data.artefact))
 
     def action_not_here(self, key: str) -> None:
@@ -271,6 +283,8 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
         if selection.data.is_dir:
             self.notify("F3 views files: Enter opens a directory", severity="warning", timeout=3)
             return
+        from .viewer import ViewerScreen
+
         self.app.push_screen(ViewerScreen(selection.data.artefact))
 
     # Jobs --------------------------------------------------------------

@@ -47,8 +47,7 @@ class Pane(Listing, Vertical):
 
     def compose(self) -> ComposeResult:
         yield PathBar(id="path", classes="path-bar")
-        yield StorageTree(id="tree")
-        yield Input(placeholder="filter…", id="filter", classes="hidden")
+        yield StorageTree(id="tree")  # the filter box goes after it when first asked for (start_filter)
         yield Static(id="mini", classes="mini", markup=False)
         yield Static(id="status", classes="status", markup=False)
 
@@ -74,8 +73,10 @@ class Pane(Listing, Vertical):
         return self.query_one("#mini", Static)
 
     @property
-    def filter_box(self) -> Input:
-        return self.query_one("#filter", Input)
+    def filter_box(self) -> Input | None:
+        """The filter box, once ``/`` has made it."""
+        boxes = self.query("#filter").results(Input)
+        return next(boxes, None)
 
     @property
     def url(self) -> str:
@@ -247,8 +248,11 @@ class Pane(Listing, Vertical):
     def watch_show_hidden(self) -> None:
         self.watch_sort()
 
-    def start_filter(self) -> None:
+    async def start_filter(self) -> None:
         box = self.filter_box
+        if box is None:  # made on first use: one widget less (and its styles) at start-up
+            box = Input(placeholder="filter…", id="filter")
+            await self.mount(box, after=self.tree)
         box.remove_class("hidden")
         box.value = self.filter_text
         box.focus()
@@ -274,14 +278,14 @@ class Pane(Listing, Vertical):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
-        box = self.filter_box
+        box = event.input
         if not box.value:
             box.add_class("hidden")
         self.tree.focus()
 
     def on_key(self, event: events.Key) -> None:
         box = self.filter_box
-        if event.key == "escape" and box.has_focus:
+        if event.key == "escape" and box is not None and box.has_focus:
             box.value = ""
             box.add_class("hidden")
             self.tree.focus()

@@ -34,7 +34,8 @@ import weakref
 from .. import exceptions
 from ..manager import RemoteManager
 from ..urls import shown_text
-from .client import POOL_CONNECTIONS, credentials_name, named_credentials, new_client
+from ..connections import POOL_CONNECTIONS
+from .client import credentials_name, named_credentials, new_client
 from .inspection import InspectionMixin
 from .listing import ListingMixin
 from .transfers import TransfersMixin, Unreplaced
@@ -70,7 +71,7 @@ class S3(ListingMixin, TransfersMixin, InspectionMixin, RemoteManager):
         """``timeout``: seconds to wait for an answer to one request before
         trying again (default 8; ``client.READ_TIMEOUT``); for slow links.
         ``max_pool_connections``: connections kept open, at least the requests
-        in flight (``client.pool_connections(workers)``)."""
+        in flight (``connections.pool_connections(workers)``)."""
         super().__init__()
         if timeout is not None:
             if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < 3600:

@@ -34,14 +34,6 @@ READ_TIMEOUT = 8
 #: Attempts of one request in all, the first included.
 ATTEMPTS = 3
 
-#: Connections an S3 manager's client keeps open: one per request in flight, so
-#: a job queue's workers (each request holds one of its slots) plus the
-#: listings of the panes and planners never find the pool full (urllib3 would
-#: open another connection and throw it away after one request).
-POOL_CONNECTIONS = 64
-#: Connections beyond the workers' for listings and lookups.
-POOL_SPARE = 8
-
 
 #: Client options that save CPU on every request (on a loopback endpoint the
 #: client's CPU is wall time). Our own code builds every request's parameters,
@@ -55,11 +47,6 @@ LEAN = dict(
     parameter_validation=False,
     request_checksum_calculation="when_required",
 )
-
-
-def pool_connections(workers: int) -> int:
-    """The connection pool for a job queue of ``workers`` (``--workers``)."""
-    return max(POOL_CONNECTIONS, workers + POOL_SPARE)
 
 
 #: Explicit keys given to an S3 manager, by the opaque name ``toConfig`` uses for them.
