@@ -16,12 +16,20 @@ $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[$*]'
 	touch $@
 
+# The project's own bytecode, made again whenever a module changed: an editable install
+# is not compiled by pip, and with PYTHONDONTWRITEBYTECODE set (as on our machines)
+# Python would compile every changed module again at every start.
+SOURCES := $(shell find stowtui -name '*.py')
+$(VENV)/.compiled: $(SOURCES) | $(BIN)/python
+	$(BIN)/python -m compileall -q stowtui
+	touch $@
+
 venv: $(VENV)/.installed-test,demo
 
 test: $(VENV)/.installed-test   ## set up and run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-demo: $(VENV)/.installed-demo   ## set up and launch the app on an embedded S3 server
+demo: $(VENV)/.installed-demo $(VENV)/.compiled   ## set up and launch the app on an embedded S3 server
 	$(BIN)/stowtui --demo
 
 bench: $(VENV)/.installed-test,bench  ## rerun the benchmarks (see benchmarks/README.md)

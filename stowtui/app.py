@@ -10,7 +10,7 @@ from textual.binding import Binding
 
 from .config import Config
 from .jobs import JobQueue
-from .screens.dialogs import ConfirmDialog
+from .screens import dialogs
 from .screens.help import key_name
 from .screens.main import MainScreen
 from .text import count
@@ -20,7 +20,7 @@ from .widgets.jobs_panel import JobsPanel
 class StowApp(App):
     """Two panes, a jobs panel; every copy, move and delete runs on ``self.jobs``."""
 
-    CSS_PATH = ["app.tcss", "screens/dialogs.tcss"]
+    CSS_PATH = "app.tcss"  # the dialogs' and help's own (screens/dialogs.tcss) come with their screens
     TITLE = "stowtui"
     # Not a second Ctrl+P: App adds its own palette binding only when none runs command_palette,
     # so this one takes its place, to be called "Commands" (not "palette") in the footer and the help.
@@ -67,7 +67,7 @@ class StowApp(App):
         if not running:
             self.exit()
             return
-        if isinstance(self.screen, ConfirmDialog) and self.screen.id == "quit-question":
+        if isinstance(self.screen, dialogs.ConfirmDialog) and self.screen.id == "quit-question":
             return  # already asking
 
         def done(quit: bool | None) -> None:
@@ -75,7 +75,7 @@ class StowApp(App):
                 self.exit()  # on_unmount cancels every job: nothing is left half-written
 
         question = f"{count(len(running), 'job')} running — quit and cancel them?"
-        self.push_screen(ConfirmDialog(question, [], confirm="Quit", cancel="Stay", id="quit-question"), done)
+        self.push_screen(dialogs.ConfirmDialog(question, [], confirm="Quit", cancel="Stay", id="quit-question"), done)
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)

@@ -42,6 +42,7 @@ def key_name(key: str) -> str:
 
 
 class HelpScreen(ModalScreen):
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape,q,f1,question_mark", "app.pop_screen", "Close")]
 
     def __init__(self, bindings):

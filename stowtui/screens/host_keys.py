@@ -14,7 +14,7 @@ from textual.widget import Widget
 
 from ..messages import HostTrusted, TrustAsked
 from ..text import visible
-from .dialogs import ConfirmDialog
+from . import dialogs
 
 
 class HostKeysMixin:
@@ -31,7 +31,7 @@ class HostKeysMixin:
             if trusted:
                 self._trust(event.pane, error)
 
-        self.app.push_screen(ConfirmDialog(question, [], confirm="Trust", id="trust-host"), done)
+        self.app.push_screen(dialogs.ConfirmDialog(question, [], confirm="Trust", id="trust-host"), done)
 
     @work(thread=True, exit_on_error=False, group="trust-host")
     def _trust(self, pane: Widget, error) -> None:

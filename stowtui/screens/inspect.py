@@ -25,7 +25,7 @@ from ..text import count, exact_size, human_size, visible
 from ..widgets.info_panel import InfoPanel
 from ..widgets.pane import Pane
 from ..widgets.storage_tree import StorageTree
-from .dialogs import InputDialog
+from . import dialogs
 
 if TYPE_CHECKING:
     from ..widgets.inspect_strip import InspectStrip
@@ -292,7 +292,7 @@ class InspectingScreen(Screen):
             self._presign(artefact, seconds)
 
         prompt = f"A link anyone can use to download {visible(artefact.basename)}: valid for how many seconds?"
-        self.app.push_screen(InputDialog(prompt, str(PRESIGN_DEFAULT)), done)
+        self.app.push_screen(dialogs.InputDialog(prompt, str(PRESIGN_DEFAULT)), done)
 
     @work(thread=True, group="presign", exit_on_error=False)
     def _presign(self, artefact: File, seconds: int) -> None:

@@ -31,7 +31,7 @@ from ..widgets.jobs_panel import JobsPanel
 from ..widgets.jobs_summary import JobsSummary
 from ..widgets.pane import Pane
 from ..widgets.storage_tree import StorageTree
-from .dialogs import BookmarksDialog, ConfirmDialog, ConflictDialog, InputDialog, TransferDialog
+from . import dialogs
 from .drag import DragMixin, pane_of
 from .host_keys import HostKeysMixin
 from .marks import BINDINGS as MARK_BINDINGS
@@ -252,7 +252,7 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
                 pane.tree.focus()
 
         title = "Open a location (path or URL, e.g. s3://bucket/prefix/; Tab completes)"
-        self.app.push_screen(InputDialog(title, pane.url, complete=True), done)
+        self.app.push_screen(dialogs.InputDialog(title, pane.url, complete=True), done)
 
     def action_bookmarks(self) -> None:
         """mc's hotlist: jump the active pane to a saved location (stowtui/config.py holds them)."""
@@ -263,7 +263,7 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
                 pane.open(url)
                 pane.tree.focus()
 
-        self.app.push_screen(BookmarksDialog(self.app.config, pane.url), done)
+        self.app.push_screen(dialogs.BookmarksDialog(self.app.config, pane.url), done)
 
     @on(StorageTree.Activated, "#tree")
     def _activated(self, event: StorageTree.Activated) -> None:
@@ -314,7 +314,7 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
                     # The cursor of a pane showing the destination lands on the (first) copy.
                     self._landings[job.id] = destination.strip().rstrip("/") + "/" + sources[0].basename
 
-        self.app.push_screen(TransferDialog(kind, sources, target, policy=self.app.config.conflict), done)
+        self.app.push_screen(dialogs.TransferDialog(kind, sources, target, policy=self.app.config.conflict), done)
 
     def start_job(self, kind: str, sources: list[Artefact], destination: str | None = None,
                   policy: str = "ask") -> Job | None:
@@ -360,7 +360,7 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
             if not event.answer.done():
                 event.answer.set_result(decision or Decision("skip"))
 
-        self.app.push_screen(ConflictDialog(event.conflict), done)
+        self.app.push_screen(dialogs.ConflictDialog(event.conflict), done)
 
     def on_unmount(self) -> None:
         # The app is closing (and cancels every job): questions nobody will answer stop their jobs.
@@ -406,7 +406,7 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
                 pane.clear_marks()
 
         title = f"Delete {count(len(sources), 'item')}? This cannot be undone."
-        self.app.push_screen(ConfirmDialog(title, sources), done)
+        self.app.push_screen(dialogs.ConfirmDialog(title, sources), done)
 
     def action_mkdir(self) -> None:
         pane = self.active_pane
@@ -418,7 +418,7 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
             if name and pane.directory is not None:
                 self._mkdir(pane, pane.directory, name)
 
-        self.app.push_screen(InputDialog("New directory name", placeholder="name"), done)
+        self.app.push_screen(dialogs.InputDialog("New directory name", placeholder="name"), done)
 
     @work(thread=True, group="mkdir", exit_on_error=False)
     def _mkdir(self, pane: Pane, directory: Directory, name: str) -> None:
@@ -461,7 +461,7 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
             if job is not None:
                 self._landings[job.id] = target
 
-        self.app.push_screen(InputDialog("Rename to", artefact.basename), done)
+        self.app.push_screen(dialogs.InputDialog("Rename to", artefact.basename), done)
 
 
 def _reasons(reasons: list[str], most: int = 3) -> str:

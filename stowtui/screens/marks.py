@@ -11,7 +11,7 @@ import fnmatch
 from textual.binding import Binding
 
 from ..widgets.pane import Pane
-from .dialogs import InputDialog
+from . import dialogs
 
 BINDINGS = [
     Binding("asterisk", "invert_marks", "Invert marks", show=False, id="invert-marks"),
@@ -61,4 +61,4 @@ class MarksMixin:
             pane.tree.set_marks(nodes, marked)
             self.notify(f"{verb}ed {len(nodes):,} {'entry' if len(nodes) == 1 else 'entries'}", timeout=3)
 
-        self.app.push_screen(InputDialog(f"{verb} the entries matching (e.g. *.txt)", "*"), done)
+        self.app.push_screen(dialogs.InputDialog(f"{verb} the entries matching (e.g. *.txt)", "*"), done)

@@ -1,10 +1,25 @@
-"""Modal dialogs, one per module. Every name shown in them is plain text (see ``stowtui.text``); Escape cancels."""
+"""Modal dialogs, one per module. Every name shown in them is plain text (see ``stowtui.text``); Escape cancels.
 
-from .base import Dialog
-from .bookmarks import BookmarksDialog
-from .confirm import ConfirmDialog
-from .conflict import ConflictDialog
-from .input import InputDialog
-from .transfer import TransferDialog
+Each module is imported when its dialog is first asked for (``dialogs.InputDialog``), not at
+start-up: no dialog shows in the first frame.
+"""
 
-__all__ = ["BookmarksDialog", "ConfirmDialog", "ConflictDialog", "Dialog", "InputDialog", "TransferDialog"]
+import importlib
+
+_MODULES = {
+    "Dialog": "base",
+    "BookmarksDialog": "bookmarks",
+    "ConfirmDialog": "confirm",
+    "ConflictDialog": "conflict",
+    "InputDialog": "input",
+    "TransferDialog": "transfer",
+}
+
+__all__ = sorted(_MODULES)
+
+
+def __getattr__(name: str):
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)

@@ -37,6 +37,7 @@ def listing(artefacts: list[Artefact]) -> Text:
 class Dialog(ModalScreen):
     """A centred box under a title; Escape dismisses it with ``None``."""
 
+    CSS_PATH = "../dialogs.tcss"  # read when the first dialog or the help opens, not at start-up
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         # As in mc: Left/Right move between the buttons (an Input keeps them for its cursor).
