@@ -87,7 +87,7 @@ async def wait_entry(pilot, pane: Pane, name: str, present: bool = True, node=No
 
 
 async def ready(pilot):
-    """Both panes listed."""
+    """Both panes listed, and what the screen mounts after its first frame."""
     from stowtui.screens.main import MainScreen
 
     app = pilot.app
@@ -96,6 +96,7 @@ async def ready(pilot):
     screen = app.screen
     await wait_loaded(pilot, screen.left)
     await wait_loaded(pilot, screen.right)
+    await wait_for(pilot, lambda: screen.strips_ready, "the strips and the footer, mounted after the first frame")
     return screen
 
 

@@ -98,6 +98,11 @@ class InspectingScreen(Screen):
         self._follow()
 
     @property
+    def strips_ready(self) -> bool:
+        """The strips are mounted: the keys that open them work."""
+        return self._strips
+
+    @property
     def strip(self) -> InspectStrip:
         """Where the preview and the info panel show now: in place of the other pane, or under the panes."""
         return self.query_one("#quick" if self._quick else "#inspect")  # type: ignore[return-value]
