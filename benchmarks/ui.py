@@ -275,7 +275,7 @@ class Probe:
         await self.key(pilot, key, lambda: self.pane().tree.cursor_line != before)
 
     async def open_filter(self) -> None:
-        self.pane().start_filter()
+        await self.pane().start_filter()
         await self.seen(lambda: self.pane().filter_box.has_focus)
 
     # The case.

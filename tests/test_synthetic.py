@@ -62,3 +62,40 @@ def test_entries_are_looked_up_and_read_without_a_listing(synthetic):
     assert not manager.exists("/1000/entry-0001000.dat") and not manager.exists("/1000/other")
     with pytest.raises(exceptions.OperationNotPermitted, match="read-only"):
         manager.touch("/1000/new.txt")
+
+
+async def test_a_listing_worker_keeps_at_most_one_batch_waiting_for_a_busy_event_loop(synthetic, tmp_path, monkeypatch):
+    """A slow event loop gets fewer, bigger batches, not a queue of them for a key to wait behind."""
+    import time
+
+    from uikit import wait_for, wait_loaded
+
+    from stowtui.app import StowApp
+    from stowtui.widgets.listing import Listing
+
+    counts = {"posted": 0, "handled": 0, "most waiting": 0}
+    real_post, real_handle = Listing._post_batch, Listing.on_listing_page_listed
+
+    def post(pane, node, generation, batch):
+        if batch.page:
+            counts["posted"] += 1
+            counts["most waiting"] = max(counts["most waiting"], counts["posted"] - counts["handled"])
+        return real_post(pane, node, generation, batch)
+
+    def handle(pane, event):
+        counts["handled"] += 1
+        time.sleep(0.1)  # a loop busy for 100 ms per batch: the worker lists pages faster than that
+        real_handle(pane, event)
+
+    monkeypatch.setattr(Listing, "_post_batch", post)  # where the handler is defined: Textual calls it once
+    monkeypatch.setattr(Listing, "on_listing_page_listed", handle)
+    app = StowApp("synthetic:///100000", str(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("Pane#left"), "the panes")
+        pane = app.screen.left
+        await wait_for(pilot, lambda: pane.tree.root is not None, "the root row")
+        await wait_loaded(pilot, pane, timeout=60)
+        assert pane.tree.root.level.count == 100_000
+        assert [e.artefact.basename for e in pane.tree.rows[1:4]] == [synthetic.entry_name(i) for i in range(3)]
+    assert counts["most waiting"] <= 2  # the batch being handled, and the last one (sent whatever the loop does)
+    assert counts["posted"] < 100  # far fewer messages than pages

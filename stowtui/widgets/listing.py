@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import threading
 import time
 from functools import partial
 
@@ -54,13 +55,24 @@ PAGE_INTERVAL = 0.05
 
 
 class Batch:
-    """Pages a listing worker holds until PAGE_INTERVAL has passed (the first goes at once)."""
+    """Pages a listing worker holds until PAGE_INTERVAL has passed (the first goes at once) and
+    the event loop has taken in the batch before (``handled``).
 
-    def __init__(self, due: float = 0.0):
+    So at most one batch waits in the pane's queue: a key pressed while a level fills waits
+    behind one batch, not behind every page the worker listed while the loop was busy (the
+    batches grow instead, and there are fewer of them).
+    """
+
+    def __init__(self, due: float = 0.0, after: threading.Event | None = None):
         self.page: list[Entry] = []
         self.sorted: list[Entry] = []
         self.spec: Spec | None = None
         self.due = due
+        self.after = after  # set once the loop has taken in the previous batch
+        self.handled = threading.Event()
+
+    def ready(self) -> bool:
+        return time.monotonic() >= self.due and (self.after is None or self.after.is_set())
 
     def add(self, page: list[Entry], page_sorted: list[Entry], spec: Spec) -> None:
         self.page.extend(page)
@@ -81,13 +93,15 @@ class Listing:
         """A page of a level's listing, from the worker: ``page`` its rows as listed, ``sorted`` the
         visible ones sorted under ``spec`` (unfiltered)."""
 
-        def __init__(self, node: Entry, generation: int, page: list[Entry], sorted: list[Entry], spec: Spec):
+        def __init__(self, node: Entry, generation: int, page: list[Entry], sorted: list[Entry], spec: Spec,
+                     handled: threading.Event | None = None):
             super().__init__()
             self.node = node
             self.generation = generation
             self.page = page
             self.sorted = sorted
             self.spec = spec
+            self.handled = handled or threading.Event()  # set by the handler: the worker may send the next
 
     class ListingDone(Message, bubble=False):
         """A level's listing ended (``error`` says why, if it failed), from the worker.
@@ -240,7 +254,7 @@ class Listing:
                 if batch.spec is not None and batch.spec != spec:
                     batch = self._post_batch(node, generation, batch)
                 batch.add(made, page_sorted, spec)
-                if time.monotonic() >= batch.due:
+                if batch.ready():
                     batch = self._post_batch(node, generation, batch)
             if worker.is_cancelled:
                 return
@@ -271,11 +285,13 @@ class Listing:
 
     def _post_batch(self, node: Entry, generation: int, batch: Batch) -> Batch:
         """Send the pages held (if any); the next batch, due in PAGE_INTERVAL."""
-        if batch.page:
-            self.post_message(self.PageListed(node, generation, batch.page, batch.sorted, batch.spec))
-        return Batch(time.monotonic() + PAGE_INTERVAL)
+        if not batch.page:
+            return Batch(time.monotonic() + PAGE_INTERVAL, batch.after)
+        self.post_message(self.PageListed(node, generation, batch.page, batch.sorted, batch.spec, batch.handled))
+        return Batch(time.monotonic() + PAGE_INTERVAL, batch.handled)
 
     def on_listing_page_listed(self, event: PageListed) -> None:
+        event.handled.set()
         node, level = event.node, event.node.level
         if level is None or level.generation != event.generation:
             return  # an answer for a listing since replaced, or collapsed
