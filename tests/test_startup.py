@@ -9,22 +9,13 @@ from __future__ import annotations
 
 import gc
 
-import pytest
+from test_ui_features import two_dirs  # noqa: F401 (a fixture: l/a.txt and an empty r/)
+from uikit import ready, screen_lines, wait_for
 
 from stowtui.app import StowApp
 from stowtui.screens.main import MainScreen
-from uikit import ready, screen_lines, wait_for
 
 SIZE = (100, 30)
-
-
-@pytest.fixture
-def two_dirs(tmp_path):
-    left, right = tmp_path / "l", tmp_path / "r"
-    left.mkdir()
-    right.mkdir()
-    (left / "a.txt").write_bytes(b"alpha\n")
-    return left, right
 
 
 async def test_the_first_frame_has_the_panes_and_the_strips_and_footer_come_after(two_dirs, monkeypatch):
