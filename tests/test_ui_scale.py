@@ -3,6 +3,8 @@ a stale answer never replaces a newer one; marks survive sorting; expanding and 
 
 from __future__ import annotations
 
+import pytest
+
 from test_ui_listing import second_pages, seed_prefix
 from uikit import entry_names, ready, wait_for, wait_loaded
 
@@ -162,3 +164,22 @@ async def test_only_the_rows_on_screen_are_drawn(tmp_path):
         await wait_for(pilot, lambda: tree.cursor_line == 3000 and drawn, "the end drawn")
         assert tree.rows[-1] in drawn
         assert len(set(drawn)) <= tree.scrollable_content_region.height  # not the 3,000 others
+
+
+def test_a_listing_worker_sleeps_for_the_cpu_its_last_page_took(monkeypatch):
+    """A source that never waits leaves the event loop half the interpreter; one that waited pays nothing."""
+    from stowtui.widgets import listing
+
+    clock = {"cpu": 10.0}
+    slept = []
+    monkeypatch.setattr(listing.time, "thread_time", lambda: clock["cpu"])
+    monkeypatch.setattr(listing.time, "sleep", slept.append)
+
+    clock["cpu"] += 0.012  # a page built in 12 ms of the thread's CPU
+    started = listing.share_the_gil(10.0)
+    clock["cpu"] += 0.0001  # a page that mostly waited on the network: 0.1 ms of CPU
+    listing.share_the_gil(started)
+    clock["cpu"] += 2.0  # a huge page: the sleep is capped
+    listing.share_the_gil(started + 0.0001)
+
+    assert slept == [pytest.approx(0.012 * listing.YIELD_SHARE), 0.05]
