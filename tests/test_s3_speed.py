@@ -454,3 +454,37 @@ def test_a_download_by_the_engine_is_staged_once(side, s3, jobs, tmp_path, monke
     assert job.state is JobState.DONE, job.failures
     assert local.files("d") == tree
     assert sorted(placed) == sorted(os.path.join(local.url(), "d", name) for name in tree)
+
+
+def test_a_download_makes_its_folder_once_not_once_per_file(side, s3, jobs, tmp_path, monkeypatch):
+    """Client CPU: a folder that exists is looked at (one stat), not made again for each file."""
+    src = side("s3", "src")
+    tree = dict(list(TREE.items())[:5])
+    seed(src, tree, "d")
+    made = []
+    real_makedirs = os.makedirs
+    monkeypatch.setattr(os, "makedirs", lambda name, *a, **k: (made.append(os.fspath(name)),
+                                                               real_makedirs(name, *a, **k)))
+    local = LocalSide(tmp_path / "out")
+
+    job = finished(jobs.copy([src.url("d")], local.url()))
+
+    assert job.state is JobState.DONE, job.failures
+    assert local.files("d") == tree
+    assert made.count(os.path.join(local.url(), "d")) == 1
+
+
+def test_an_unbuffered_write_that_takes_part_of_a_chunk_is_finished():
+    from stowtui.managers.s3 import single
+
+    class Trickle:
+        def __init__(self):
+            self.data = bytearray()
+
+        def write(self, view):
+            self.data += bytes(view[:3])
+            return min(3, len(view))
+
+    handle = Trickle()
+    single._write_all(handle, b"0123456789")
+    assert bytes(handle.data) == b"0123456789"

@@ -29,7 +29,7 @@ from typing import Iterator
 
 from .. import exceptions, paths
 from ..artefacts import Artefact, Directory, File
-from ..fs import refuse_special, staged_write
+from ..fs import ensure_folder, refuse_special, staged_write
 from ..transfer import current_slots, is_staged
 from . import managed, single
 from .errors import s3_errors
@@ -169,14 +169,15 @@ class TransfersMixin(SourcesMixin):
             # engine's, in a folder it made) is written as it is.
             staging = contextlib.nullcontext(destination) if is_staged(destination) else None
             if staging is None:
-                folder = os.path.dirname(destination) or "."
-                if not os.path.isdir(folder):
-                    os.makedirs(folder, exist_ok=True)
+                ensure_folder(os.path.dirname(destination) or ".")
                 staging = staged_write(destination, replace=not no_replace)
             slots = current_slots()
+            small = source.size is not None and source.size < single.SINGLE_REQUEST_LIMIT
             with staging as staged:
-                with open(staged, "wb") as handle:
-                    if source.size is not None and source.size < single.SINGLE_REQUEST_LIMIT:
+                # A small body is written whole, chunk by chunk, straight to the file
+                # (unbuffered: no buffer to fill, and no lseek/ioctl when opening).
+                with open(staged, "wb", buffering=0 if small else -1) as handle:
+                    if small:
                         single.download(self.client, bucket, key, _version(source), handle, source.size,
                                         callback, cancel, slots, where=source.abspath)
                     else:
