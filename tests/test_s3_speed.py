@@ -488,3 +488,18 @@ def test_an_unbuffered_write_that_takes_part_of_a_chunk_is_finished():
     handle = Trickle()
     single._write_all(handle, b"0123456789")
     assert bytes(handle.data) == b"0123456789"
+
+
+def test_a_small_upload_reads_its_file_straight_and_still_refuses_a_fifo(tmp_path):
+    """fs.read_regular (the small upload's read, no buffered file object) checks the open file
+    again, so a FIFO put in a file's place after the caller looked is refused, not read."""
+    from stowtui.managers.fs import read_regular
+
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"x" * 70_000)
+    checks = []
+    assert read_regular(str(plain), 32_768, lambda: checks.append(1)) == b"x" * 70_000
+    assert len(checks) == 4  # before each read: three with bytes, one at the end
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(exceptions.ArtefactTypeError, match="named pipe"):
+        read_regular(str(tmp_path / "pipe"), 1024)

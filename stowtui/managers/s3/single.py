@@ -29,7 +29,7 @@ import hashlib
 import re
 
 from .. import exceptions
-from ..fs import open_regular
+from ..fs import read_regular
 
 MiB = 1024**2
 #: Objects below this go as one request; at and above it, s3transfer's multipart path.
@@ -131,16 +131,11 @@ def download(client, bucket: str, key: str, extra: dict, handle, size: int | Non
 
 
 def upload(client, bucket: str, key: str, source: str, callback=None, cancel=None, slots=None) -> None:
-    """Send the file ``source`` as one ``PutObject`` with ``Content-MD5``; see the module's notes."""
-    parts = []
-    with open_regular(source) as reader:
-        while True:
-            _cancelled(cancel, f"Upload of {source}")
-            chunk = reader.read(CHUNK)
-            if not chunk:
-                break
-            parts.append(chunk)
-    data = b"".join(parts)
+    """Send the file ``source`` as one ``PutObject`` with ``Content-MD5``; see the module's notes.
+
+    The caller has looked at ``source`` (a regular file: ``fs.refuse_special``).
+    """
+    data = read_regular(source, CHUNK, lambda: _cancelled(cancel, f"Upload of {source}"))
     digest = hashlib.md5(data, usedforsecurity=False)
     _cancelled(cancel, f"Upload of {source}")
     with slots if slots is not None else contextlib.nullcontext():

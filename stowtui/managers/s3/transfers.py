@@ -24,6 +24,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import os
+import stat
 import threading
 from typing import Iterator
 
@@ -205,14 +206,17 @@ class TransfersMixin(SourcesMixin):
 
     # Writing -----------------------------------------------------------
 
-    def _upload(self, source: str, destination: str, callback=None, cancel=None, no_replace=False) -> None:
+    def _upload(self, source: str, destination: str, callback=None, cancel=None, no_replace=False,
+                stats: os.stat_result | None = None) -> None:
+        """``stats``: ``os.stat(source)`` where the caller made it already."""
         bucket, key = self._split(destination)
         if not key:
             raise exceptions.InvalidPath(f"Cannot upload {source} to {self._abspath(destination)}: name a key inside a bucket")
         done = threading.Event()
         with s3_errors("upload", f"{source} to {self._abspath(destination)}"):
             key.encode("utf-8")
-            stats = os.stat(source)
+            if stats is None:
+                stats = os.stat(source)
             refuse_special(source, stats.st_mode)  # reading a FIFO would block for ever
             if cancel is not None and cancel.is_set():
                 raise exceptions.OperationCancelled(f"Upload of {source} was cancelled")
@@ -231,8 +235,12 @@ class TransfersMixin(SourcesMixin):
 
     def _put(self, source: str, destination: str, *, callback=None, cancel=None, no_replace=False):
         try:
-            if not os.path.isdir(source):
-                self._upload(source, destination, callback, cancel, no_replace)
+            try:
+                stats = os.stat(source)  # one stat, for isdir and for _upload
+            except OSError:
+                stats = None  # _upload says why, in its words
+            if stats is None or not stat.S_ISDIR(stats.st_mode):
+                self._upload(source, destination, callback, cancel, no_replace, stats)
                 return
             paths.upload_tree(source, destination, self._child,
                               lambda local, path: self._upload(local, path, callback, cancel, no_replace),
