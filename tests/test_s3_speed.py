@@ -503,26 +503,3 @@ def test_a_small_upload_reads_its_file_straight_and_still_refuses_a_fifo(tmp_pat
     os.mkfifo(tmp_path / "pipe")
     with pytest.raises(exceptions.ArtefactTypeError, match="named pipe"):
         read_regular(str(tmp_path / "pipe"), 1024)
-
-
-def test_a_big_upload_is_as_many_parts_as_slots_with_its_progress(side, s3, tmp_path):
-    """40 MiB with 2 workers: two parts (32 and 8 MiB) between Create and Complete, where
-    8 MiB parts made five; every byte reported once."""
-    from stowtui.managers.s3.managed import upload_part
-
-    assert upload_part(200 * MiB, 8) == 32 * MiB and upload_part(20 * MiB, 3) == 8 * MiB
-    local = LocalSide(tmp_path / "src")
-    data = os.urandom(40 * MiB)
-    local.write("big.bin", data)
-    dst = side("s3", "dst")
-    queue = JobQueue(workers=2)
-    s3.clear_counts()
-    try:
-        job = finished(queue.copy([local.url("big.bin")], dst.url(), conflict="overwrite"))
-    finally:
-        queue.shutdown()
-
-    assert job.state is JobState.DONE, job.failures
-    assert dst.read("big.bin") == data
-    assert s3.counts == {"CreateMultipartUpload": 1, "UploadPart": 2, "CompleteMultipartUpload": 1}
-    assert job.progress.bytes_done == len(data)

@@ -2,8 +2,8 @@
 
 A job queue of N workers has one :class:`~stowtui.managers.transfer.RequestSlots`
 of N; an S3 manager keeps one ``TransferManager`` per kind, part size and slots
-(an upload or a download in as few parts as its slots can run at once,
-:func:`upload_part` and :func:`download_part`). Its request threads
+(uploads go in 8 MiB parts; a download in as few ranged GETs as its slots can
+run at once, :func:`download_part`). Its request threads
 (``max_request_concurrency`` = N) each take a slot for the request they run,
 the body included, as the workers do for small files: so the queue's small and
 big files together never have more than N requests in flight.
@@ -23,7 +23,7 @@ import concurrent.futures
 MiB = 1024**2
 #: Request threads of a TransferManager not tied to a queue (a manager used directly).
 UNCOUNTED_CONCURRENCY = 16
-#: The smallest part of a multipart upload (aws-cli's size; see :func:`upload_part`).
+#: Parts of a multipart upload (aws-cli's size; measured no slower than bigger ones here).
 UPLOAD_PART = 8 * MiB
 #: The smallest and largest ranged GET of a big download (see :func:`download_part`).
 DOWNLOAD_PART_MIN = 8 * MiB
@@ -49,20 +49,6 @@ def download_part(size: int, concurrency: int) -> int:
     while part < DOWNLOAD_PART_MAX and -(-size // part) > concurrency:
         part *= 2
     return part
-
-
-def upload_part(size: int, concurrency: int) -> int:
-    """The part size of a multipart upload of ``size`` bytes: as :func:`download_part`,
-    at most as many parts as ``concurrency`` requests can send at once (8 to 64 MiB).
-
-    Every part is a request with its own checksum; parts beyond the requests that
-    can run at once only add those. A 200 MiB file with 8 slots is 7 parts of
-    32 MiB (9 requests in all) where 8 MiB parts made 25 (27 requests); measured
-    in-process on the loopback server, 4 alternating runs each: 1.01-1.81 s
-    (median 1.09) against 0.87-1.17 s (median 0.98), with less client CPU.
-    Files up to 8 parts of 8 MiB keep 8 MiB parts.
-    """
-    return download_part(size, concurrency)
 
 
 class _SlotPool(concurrent.futures.ThreadPoolExecutor):

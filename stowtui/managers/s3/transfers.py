@@ -6,8 +6,8 @@ Mixed into :class:`~stowtui.managers.s3.S3`, which gives ``client``,
 whole-body checks (:mod:`.single`); bigger ones go through a shared s3transfer
 ``TransferManager`` with byte callbacks (:mod:`.managed`), and a subscriber
 hands it what a listing already told (size, ETag), so it makes no HeadObject;
-a big upload or download is as few parts (ranged GETs) as the queue's slots
-can run at once (``managed.upload_part``, ``managed.download_part``).
+a big download is as few ranged GETs as the queue's slots can run at once
+(``managed.download_part``).
 Copies stay on the server: one ``CopyObject`` below :data:`COPY_OBJECT_LIMIT`,
 parts above. Every request counts against the job queue's request slots
 (``transfer.current_slots()``), so ``--workers N`` is N requests in flight.
@@ -227,8 +227,7 @@ class TransfersMixin(SourcesMixin):
                     return
                 # Each part carries a CRC the server checks (client.LEAN leaves
                 # checksums to us; s3transfer would add this one by default).
-                part = managed.upload_part(stats.st_size, managed.concurrency_of(slots))
-                future = self._transfer("io", slots, part).upload(
+                future = self._transfer("io", slots).upload(
                     source, bucket, key, extra_args={"ChecksumAlgorithm": "CRC32"},
                     subscribers=[_subscriber(None, None, callback, done)],
                 )
