@@ -454,3 +454,87 @@ def test_a_download_by_the_engine_is_staged_once(side, s3, jobs, tmp_path, monke
     assert job.state is JobState.DONE, job.failures
     assert local.files("d") == tree
     assert sorted(placed) == sorted(os.path.join(local.url(), "d", name) for name in tree)
+
+
+def test_a_download_makes_its_folder_once_not_once_per_file(side, s3, jobs, tmp_path, monkeypatch):
+    """Client CPU: a folder that exists is looked at (one stat), not made again for each file."""
+    src = side("s3", "src")
+    tree = dict(list(TREE.items())[:5])
+    seed(src, tree, "d")
+    made = []
+    real_makedirs = os.makedirs
+    monkeypatch.setattr(os, "makedirs", lambda name, *a, **k: (made.append(os.fspath(name)),
+                                                               real_makedirs(name, *a, **k)))
+    local = LocalSide(tmp_path / "out")
+
+    job = finished(jobs.copy([src.url("d")], local.url()))
+
+    assert job.state is JobState.DONE, job.failures
+    assert local.files("d") == tree
+    assert made.count(os.path.join(local.url(), "d")) == 1
+
+
+def test_an_unbuffered_write_that_takes_part_of_a_chunk_is_finished():
+    from stowtui.managers.s3 import single
+
+    class Trickle:
+        def __init__(self):
+            self.data = bytearray()
+
+        def write(self, view):
+            self.data += bytes(view[:3])
+            return min(3, len(view))
+
+    handle = Trickle()
+    single._write_all(handle, b"0123456789")
+    assert bytes(handle.data) == b"0123456789"
+
+
+def test_a_small_upload_reads_its_file_straight_and_still_refuses_a_fifo(tmp_path):
+    """fs.read_regular (the small upload's read, no buffered file object) checks the open file
+    again, so a FIFO put in a file's place after the caller looked is refused, not read."""
+    from stowtui.managers.fs import read_regular
+
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"x" * 70_000)
+    checks = []
+    assert read_regular(str(plain), 32_768, lambda: checks.append(1)) == b"x" * 70_000
+    assert len(checks) == 4  # before each read: three with bytes, one at the end
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(exceptions.ArtefactTypeError, match="named pipe"):
+        read_regular(str(tmp_path / "pipe"), 1024)
+
+
+def test_lean_response_headers_parse_exactly_as_botocores_own(s3m, s3, s3_client, bucket):
+    """client._lean_response_headers swaps the HeadersDict the parser reads for a leaner one:
+    every parsed field (metadata, content type, Expires, ETag, the HTTP headers) is the same
+    as a plain botocore client's, and the parser did see the lean kind."""
+    from stowtui.managers.s3 import client as client_module
+
+    s3_client.put_object(Bucket="bucket", Key="f.txt", Body=b"hello", ContentType="text/plain",
+                         Metadata={"Owner": "me", "x": "1"}, Expires="Wed, 21 Oct 2037 07:28:00 GMT",
+                         ContentDisposition="inline", CacheControl="no-cache")
+    seen = []
+    s3m.client.meta.events.register(  # as general as ours and later: runs after it
+        "before-parse.s3", lambda response_dict=None, **k: seen.append(type(response_dict["headers"])))
+
+    def comparable(response):
+        response = dict(response)
+        response.pop("Body", None)
+        metadata = response.pop("ResponseMetadata")
+        headers = {k: v for k, v in metadata["HTTPHeaders"].items()
+                   if k != "date" and "request" not in k and k != "x-amz-id-2"}  # per response
+        return response, headers
+
+    for call in ("get_object", "head_object"):
+        ours = getattr(s3m.client, call)(Bucket="bucket", Key="f.txt")
+        theirs = getattr(s3_client, call)(Bucket="bucket", Key="f.txt")
+        assert comparable(ours) == comparable(theirs)
+        assert ours["Metadata"] == {"owner": "me", "x": "1"} and ours["ContentType"] == "text/plain"
+    assert seen == [client_module.LeanHeaders] * 2  # what the parser reads, for both calls
+
+    headers = client_module.LeanHeaders({"Content-Type": "a", "X-Amz-Meta-K": "v"})
+    assert "content-TYPE" in headers and headers["CONTENT-type"] == "a" and "Etag" not in headers
+    assert headers.get("etag") is None and list(headers) == ["Content-Type", "X-Amz-Meta-K"]
+    del headers["content-type"]
+    assert len(headers) == 1 and dict(headers.items()) == {"X-Amz-Meta-K": "v"}

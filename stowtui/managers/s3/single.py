@@ -29,7 +29,7 @@ import hashlib
 import re
 
 from .. import exceptions
-from ..fs import open_regular
+from ..fs import read_regular
 
 MiB = 1024**2
 #: Objects below this go as one request; at and above it, s3transfer's multipart path.
@@ -74,17 +74,26 @@ def _cancelled(cancel, what: str) -> None:
         raise exceptions.OperationCancelled(f"{what} was cancelled")
 
 
+def _write_all(handle, chunk: bytes) -> None:
+    """Write all of ``chunk``: an unbuffered handle's ``write`` may take only part of it."""
+    view = memoryview(chunk)
+    while view:
+        view = view[handle.write(view):]
+
+
 def download(client, bucket: str, key: str, extra: dict, handle, size: int | None,
              callback=None, cancel=None, slots=None, where: str = "") -> None:
-    """Write the object into ``handle`` (from its start), checked whole; see the module's notes.
+    """Write the object into ``handle`` (new and empty, or rewound and emptied for another
+    attempt), checked whole; see the module's notes. ``handle`` may be unbuffered.
 
     ``size``: what the listing said (None: not checked). Raises ``BackendError``
     for a body that is whole but not the size listed (the object changed since).
     """
     retryable = _retryable()
     for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
-        handle.seek(0)
-        handle.truncate()
+        if attempt > 1:  # what came of the last attempt goes (a new handle is empty already)
+            handle.seek(0)
+            handle.truncate()
         written = 0
         try:
             with slots if slots is not None else contextlib.nullcontext():
@@ -94,7 +103,7 @@ def download(client, bucket: str, key: str, extra: dict, handle, size: int | Non
                 try:
                     for chunk in body.iter_chunks(CHUNK):  # raises if cut short of Content-Length
                         _cancelled(cancel, f"Download of {where}")
-                        handle.write(chunk)
+                        _write_all(handle, chunk)
                         digest.update(chunk)
                         written += len(chunk)
                         if callback is not None:
@@ -122,16 +131,11 @@ def download(client, bucket: str, key: str, extra: dict, handle, size: int | Non
 
 
 def upload(client, bucket: str, key: str, source: str, callback=None, cancel=None, slots=None) -> None:
-    """Send the file ``source`` as one ``PutObject`` with ``Content-MD5``; see the module's notes."""
-    parts = []
-    with open_regular(source) as reader:
-        while True:
-            _cancelled(cancel, f"Upload of {source}")
-            chunk = reader.read(CHUNK)
-            if not chunk:
-                break
-            parts.append(chunk)
-    data = b"".join(parts)
+    """Send the file ``source`` as one ``PutObject`` with ``Content-MD5``; see the module's notes.
+
+    The caller has looked at ``source`` (a regular file: ``fs.refuse_special``).
+    """
+    data = read_regular(source, CHUNK, lambda: _cancelled(cancel, f"Upload of {source}"))
     digest = hashlib.md5(data, usedforsecurity=False)
     _cancelled(cancel, f"Upload of {source}")
     with slots if slots is not None else contextlib.nullcontext():

@@ -24,12 +24,13 @@ from __future__ import annotations
 import collections
 import contextlib
 import os
+import stat
 import threading
 from typing import Iterator
 
 from .. import exceptions, paths
 from ..artefacts import Artefact, Directory, File
-from ..fs import refuse_special, staged_write
+from ..fs import ensure_folder, refuse_special, staged_write
 from ..transfer import current_slots, is_staged
 from . import managed, single
 from .errors import s3_errors
@@ -169,14 +170,15 @@ class TransfersMixin(SourcesMixin):
             # engine's, in a folder it made) is written as it is.
             staging = contextlib.nullcontext(destination) if is_staged(destination) else None
             if staging is None:
-                folder = os.path.dirname(destination) or "."
-                if not os.path.isdir(folder):
-                    os.makedirs(folder, exist_ok=True)
+                ensure_folder(os.path.dirname(destination) or ".")
                 staging = staged_write(destination, replace=not no_replace)
             slots = current_slots()
+            small = source.size is not None and source.size < single.SINGLE_REQUEST_LIMIT
             with staging as staged:
-                with open(staged, "wb") as handle:
-                    if source.size is not None and source.size < single.SINGLE_REQUEST_LIMIT:
+                # A small body is written whole, chunk by chunk, straight to the file
+                # (unbuffered: no buffer to fill, and no lseek/ioctl when opening).
+                with open(staged, "wb", buffering=0 if small else -1) as handle:
+                    if small:
                         single.download(self.client, bucket, key, _version(source), handle, source.size,
                                         callback, cancel, slots, where=source.abspath)
                     else:
@@ -204,14 +206,17 @@ class TransfersMixin(SourcesMixin):
 
     # Writing -----------------------------------------------------------
 
-    def _upload(self, source: str, destination: str, callback=None, cancel=None, no_replace=False) -> None:
+    def _upload(self, source: str, destination: str, callback=None, cancel=None, no_replace=False,
+                stats: os.stat_result | None = None) -> None:
+        """``stats``: ``os.stat(source)`` where the caller made it already."""
         bucket, key = self._split(destination)
         if not key:
             raise exceptions.InvalidPath(f"Cannot upload {source} to {self._abspath(destination)}: name a key inside a bucket")
         done = threading.Event()
         with s3_errors("upload", f"{source} to {self._abspath(destination)}"):
             key.encode("utf-8")
-            stats = os.stat(source)
+            if stats is None:
+                stats = os.stat(source)
             refuse_special(source, stats.st_mode)  # reading a FIFO would block for ever
             if cancel is not None and cancel.is_set():
                 raise exceptions.OperationCancelled(f"Upload of {source} was cancelled")
@@ -230,8 +235,12 @@ class TransfersMixin(SourcesMixin):
 
     def _put(self, source: str, destination: str, *, callback=None, cancel=None, no_replace=False):
         try:
-            if not os.path.isdir(source):
-                self._upload(source, destination, callback, cancel, no_replace)
+            try:
+                stats = os.stat(source)  # one stat, for isdir and for _upload
+            except OSError:
+                stats = None  # _upload says why, in its words
+            if stats is None or not stat.S_ISDIR(stats.st_mode):
+                self._upload(source, destination, callback, cancel, no_replace, stats)
                 return
             paths.upload_tree(source, destination, self._child,
                               lambda local, path: self._upload(local, path, callback, cancel, no_replace),
