@@ -99,7 +99,7 @@ def cpu() -> tuple[float, float]:
 def one_run(endpoint: str, source: str, destination: str, workers: int) -> tuple[float, float, float]:
     from stowtui.jobs import JobQueue, JobState
     from stowtui.managers import registry
-    from stowtui.managers.s3.client import pool_connections
+    from stowtui.managers.connections import pool_connections
 
     registry.forget_instances()
     registry.set_defaults("s3", endpoint_url=endpoint, max_pool_connections=pool_connections(workers))
