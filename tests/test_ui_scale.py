@@ -181,7 +181,7 @@ def test_a_listing_worker_sleeps_for_the_cpu_its_last_page_took(monkeypatch):
     listing.share_the_gil(started)
     clock["cpu"] += 2.0  # a huge page: the sleep is capped
     started = listing.share_the_gil(started + 0.0001)
-    clock["cpu"] += 0.012  # a small level (fewer rows than SHARE_AFTER) lists at full speed
-    listing.share_the_gil(started, listing.SHARE_AFTER - 1)
+    clock["cpu"] += 0.012  # a level of SHARE_AFTER rows or fewer lists at full speed
+    listing.share_the_gil(started, listing.SHARE_AFTER)
 
     assert slept == [pytest.approx(0.012 * listing.YIELD_SHARE), 0.05]

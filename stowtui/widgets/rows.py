@@ -107,14 +107,17 @@ class Totals:
         self.dirs, self.files, self.size = dirs, files, size
 
     @classmethod
-    def of(cls, rows: list[Entry]) -> Totals:
+    def of(cls, rows: list[Entry], cancelled=None) -> Totals:
+        """The totals of ``rows``, CHUNK rows between looks at ``cancelled`` (which may raise ``Cancelled``)."""
         dirs = size = 0
-        for entry in rows:
-            artefact = entry.artefact
-            if isinstance(artefact, Directory):
-                dirs += 1
-            else:
-                size += getattr(artefact, "size", 0) or 0
+        for start in range(0, len(rows), CHUNK):
+            _check(cancelled)
+            for entry in rows[start:start + CHUNK]:
+                artefact = entry.artefact
+                if isinstance(artefact, Directory):
+                    dirs += 1
+                else:
+                    size += getattr(artefact, "size", 0) or 0
         return cls(dirs, len(rows) - dirs, size)
 
 
