@@ -54,11 +54,14 @@ async def test_the_first_frame_has_the_panes_and_the_strips_and_footer_come_afte
 async def test_garbage_collection_paused_for_the_start_comes_back_after_the_first_frame(two_dirs):
     left, right = two_dirs
     gc.disable()  # as cli.main does
+    frozen_before = gc.get_freeze_count()
     try:
         app = StowApp(str(left), str(right))
         async with app.run_test(size=SIZE) as pilot:
             await ready(pilot)
             await wait_for(pilot, gc.isenabled, "collections back on")
+            assert gc.isenabled()
+            assert gc.get_freeze_count() > frozen_before  # what the start made is never scanned again
     finally:
         gc.enable()
         gc.unfreeze()
