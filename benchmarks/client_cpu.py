@@ -22,7 +22,6 @@ botocore's share alone.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import resource
 import shutil
@@ -41,6 +40,8 @@ os.environ.update(
 for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"):
     os.environ.pop(_name, None)
 
+from server_process import TransferServer  # noqa: E402  (no moto in this process)
+
 BUCKET = "bench"
 MAX_FILES, MAX_RUNS = 20_000, 20
 
@@ -53,40 +54,12 @@ def serve(connection) -> None:
     transfers.serve(connection)
 
 
-class Server:
-    """The client side of :func:`serve` (transfers.Server without importing transfers)."""
+class Server(TransferServer):
+    """The client side of transfers.py's server, run by :func:`serve`."""
 
-    def __enter__(self):
-        context = multiprocessing.get_context("spawn")
-        self._connection, theirs = context.Pipe()
-        self._process = context.Process(target=serve, args=(theirs,), daemon=True)
-        self._process.start()
-        self.endpoint_url = self._connection.recv()
-        return self
+    def __init__(self):
+        super().__init__(serve)
 
-    def __exit__(self, *exc):
-        self._ask("stop")
-        self._process.join(timeout=30)
-
-    def _ask(self, command, argument=None):
-        self._connection.send((command, argument))
-        return self._connection.recv()
-
-    def put(self, objects: dict) -> None:
-        self._ask("seed", objects)
-
-    def objects(self, prefix: str) -> dict:
-        return self._ask("objects", (prefix, False))
-
-    def delete(self, prefix: str) -> None:
-        self._ask("delete", prefix)
-
-    def clear_counts(self) -> None:
-        self._ask("clear")
-
-    @property
-    def counts(self) -> dict:
-        return self._ask("counts")
 
 DIRECTIONS = {"up": "local → S3", "down": "S3 → local", "s3": "S3 → S3"}
 

@@ -26,7 +26,6 @@ Markdown for benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import platform
 import resource
@@ -54,6 +53,7 @@ import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
 from s3server import S3Server  # noqa: E402
+from server_process import ServerProcess  # noqa: E402
 
 from stowtui import stow  # noqa: E402
 from stowtui.managers import registry  # noqa: E402
@@ -91,39 +91,16 @@ def serve(connection) -> None:
                 return
 
 
-class Server:
-    """The client side of a server process (``serve`` by default; other scripts pass their own)."""
+class Server(ServerProcess):
+    """The client side of :func:`serve` (other scripts pass their own server function)."""
 
     def __init__(self, target=None):
-        self._target = target or serve
-
-    def __enter__(self):
-        context = multiprocessing.get_context("spawn")
-        self._connection, theirs = context.Pipe()
-        self._process = context.Process(target=self._target, args=(theirs,), daemon=True)
-        self._process.start()
-        self.endpoint_url = self._connection.recv()
-        return self
-
-    def __exit__(self, *exc):
-        self._ask("stop")
-        self._process.join(timeout=30)
-
-    def _ask(self, command, argument=None):
-        self._connection.send((command, argument))
-        return self._connection.recv()
+        super().__init__(target or serve)
 
     def seed(self, keys: int) -> str:
         prefix = f"n{keys}/"
         self._ask("seed", (prefix, keys))
         return prefix
-
-    def clear_counts(self) -> None:
-        self._ask("clear")
-
-    @property
-    def counts(self) -> Counter:
-        return Counter(self._ask("counts"))
 
 
 # Each client: a function (endpoint, prefix, recursive) -> number of entries found.

@@ -54,6 +54,7 @@ for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_MAX
 
 import listing  # noqa: E402
 from listing import aws_command, machine  # noqa: E402
+from server_process import TransferServer  # noqa: E402
 from s3server import S3Server  # noqa: E402
 
 BUCKET = "bench"
@@ -100,22 +101,11 @@ def serve(connection) -> None:
                 return
 
 
-class Server(listing.Server):
-    """The client side of :func:`serve`: the listing benchmark's, with this script's commands."""
+class Server(TransferServer):
+    """The client side of :func:`serve`."""
 
     def __init__(self):
         super().__init__(serve)
-
-    def objects(self, prefix: str, md5: bool = False) -> dict:
-        return self._ask("objects", (prefix, md5))
-
-    def delete(self, prefix: str) -> None:
-        self._ask("delete", prefix)
-
-    def put(self, objects: dict) -> None:
-        self._ask("seed", objects)
-
-
 
 
 # The tools: each a function (endpoint, case, source, destination) -> command line.
