@@ -53,14 +53,25 @@ def refuse_special(path: str, mode: int) -> None:
         raise exceptions.ArtefactTypeError(f"Cannot copy {path}: it is a {kind}, not a regular file; not copied")
 
 
-def open_regular(path: str) -> IO[bytes]:
-    """Open a regular file for reading; a FIFO, socket or device is refused, never opened
-    (a non-blocking open, checked again on the open file, so no FIFO can block it)."""
-    refuse_special(path, os.stat(path).st_mode)
+def _open_checked(path: str) -> int:
+    """A descriptor on the regular file ``path``: opened non-blocking (no FIFO can block the
+    open) and checked again on the open file, then made blocking."""
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
         refuse_special(path, os.fstat(descriptor).st_mode)
         os.set_blocking(descriptor, True)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
+
+
+def open_regular(path: str) -> IO[bytes]:
+    """Open a regular file for reading; a FIFO, socket or device is refused, never opened
+    (a non-blocking open, checked again on the open file, so no FIFO can block it)."""
+    refuse_special(path, os.stat(path).st_mode)
+    descriptor = _open_checked(path)
+    try:
         return os.fdopen(descriptor, "rb")
     except BaseException:
         os.close(descriptor)
@@ -71,16 +82,13 @@ def read_regular(path: str, chunk: int, between=None) -> bytes:
     """All the bytes of a regular file, read straight from its descriptor.
 
     For a caller that has looked at ``path`` already (``os.stat`` and
-    :func:`refuse_special`): the open is non-blocking and the open file is
-    checked again, as :func:`open_regular` does, without its buffered file
-    object (which costs an ``fstat``, an ``ioctl`` and an ``lseek`` more per
-    file, and a read more). ``between()`` runs before each read of ``chunk``
-    bytes (a cancel check that raises).
+    :func:`refuse_special`): the open file is checked again, as :func:`open_regular`
+    does, without its buffered file object (which costs an ``fstat``, an ``ioctl`` and an
+    ``lseek`` more per file, and a read more). ``between()`` runs before each read of
+    ``chunk`` bytes (a cancel check that raises).
     """
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    descriptor = _open_checked(path)
     try:
-        refuse_special(path, os.fstat(descriptor).st_mode)
-        os.set_blocking(descriptor, True)
         parts = []
         while True:
             if between is not None:

@@ -263,7 +263,6 @@ class Listing:
         ``wanted``: URLs of entries to find in the listing (a pass here, not on the event loop).
         """
         worker = get_current_worker()
-        cancelled = partial(getattr, worker, "is_cancelled")
         everything: list[Entry] = []
         paged: list[Entry] = []  # each page sorted: often the whole level in order already (S3 keys are)
         by: tuple[str, bool] | None = None
@@ -297,8 +296,8 @@ class Listing:
             self._post_batch(node, generation, batch)
             spec = self.shown_spec
             sort, needle, hidden = spec
-            # The whole level sorted here, not on the event loop (and not at all when the pages were in order).
-            # The end of a big level: sorted (unless in order), filtered and counted, sharing the GIL.
+            # The whole level sorted here, not on the event loop (and not at all when the pages were
+            # in order), filtered and counted: a big level's end shares the GIL too.
             cancelled = pacer(worker, len(everything))
             whole = paged if in_order and by == (sort, hidden) else ordered(everything, sort, hidden, cancelled)
             rows = matching(whole, needle, cancelled)
