@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -212,6 +213,7 @@ class S3Server:
         self._server = None
         self._thread = None
         self.endpoint_url = None
+        self.delay = 0.0  # seconds each request waits before it is answered (see slow)
 
     # -- lifecycle -------------------------------------------------------
 
@@ -246,6 +248,7 @@ class S3Server:
             self._counts.clear()
             self._requests.clear()
             self._faults.clear()
+        self.delay = 0.0
 
     @property
     def backend(self):
@@ -298,6 +301,11 @@ class S3Server:
     def clear_faults(self):
         with self._lock:
             self._faults.clear()
+        self.delay = 0.0
+
+    def slow(self, seconds):
+        """Answer every request ``seconds`` late (until ``clear_faults``): a distant endpoint."""
+        self.delay = seconds
 
     def _take_fault(self, record):
         with self._lock:
@@ -333,6 +341,8 @@ class S3Server:
         # Flask routes keys with ``.+``, which stops at a newline; moto reads
         # the key itself from RAW_URI, so only the routing copy is patched.
         environ["PATH_INFO"] = environ.get("PATH_INFO", "").replace("\n", " ")
+        if self.delay:
+            time.sleep(self.delay)  # the endpoint's latency, as asked by slow()
         rule = self._take_fault(record)
         if rule is not None and rule.drop:
             _cut(environ)
