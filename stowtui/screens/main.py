@@ -29,10 +29,10 @@ from ..managers.exceptions import StowError
 from ..text import count, visible
 from ..widgets.jobs_panel import JobsPanel
 from ..widgets.jobs_summary import JobsSummary
-from ..widgets.pane import Pane
+from ..widgets.pane import Pane, pane_of
 from ..widgets.storage_tree import StorageTree
 from . import dialogs
-from .drag import DragMixin, pane_of
+from .drag import DragMixin
 from .host_keys import HostKeysMixin
 from .marks import BINDINGS as MARK_BINDINGS
 from .marks import MarksMixin
