@@ -5,11 +5,13 @@ from __future__ import annotations
 import gc
 from functools import partial
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
 from .config import Config
 from .jobs import JobQueue
+from .keys import EscapeDigits
 from .screens import dialogs
 from .screens.help import key_name
 from .screens.main import MainScreen
@@ -40,6 +42,16 @@ class StowApp(App):
         # The saved locations (stowtui/config.py); a Config() of defaults has no path and is never saved.
         self.config = config or Config()
         self.config_error = config_error  # why the config file was not used, said once at start
+        self.escape_digits = EscapeDigits()  # mc's Esc 5 = F5, for terminals that send no F-keys
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and isinstance(self.screen, MainScreen):
+            f_key = self.escape_digits.translate(event.key)
+            if f_key is not None:
+                event.stop()
+                self.simulate_key(f_key)
+                return
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._drawn)
