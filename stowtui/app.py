@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from functools import partial
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
@@ -12,6 +13,7 @@ from . import runs
 from .config import Config
 from .detach import DetachingDriver, Detacher
 from .jobs import JobQueue
+from .keys import EscapeDigits
 from .screens import dialogs
 from .screens.help import key_name
 from .screens.main import MainScreen
@@ -43,12 +45,22 @@ class StowApp(App):
         # The saved locations (stowtui/config.py); a Config() of defaults has no path and is never saved.
         self.config = config or Config()
         self.config_error = config_error  # why the config file was not used, said once at start
+        self.escape_digits = EscapeDigits()  # mc's Esc 5 = F5, for terminals that send no F-keys
         #: Detaches the app when its terminal goes away, its jobs going on (see detach.py).
         self.detacher = Detacher(self)
 
     @property
     def detached(self) -> bool:
         return self.detacher.detached
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and isinstance(self.screen, MainScreen):
+            f_key = self.escape_digits.translate(event.key)
+            if f_key is not None:
+                event.stop()
+                self.simulate_key(f_key)
+                return
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         self.detacher.install()

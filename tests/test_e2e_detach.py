@@ -42,7 +42,7 @@ def test_a_download_goes_on_after_sighup_and_the_next_start_shows_it(s3, work, t
     client.create_bucket(Bucket="far")
     for number in range(FILES):
         client.put_object(Bucket="far", Key=f"data/f{number:04}.bin", Body=b"x" * 1024)
-    s3.slow(0.05)  # each request answered 50 ms late: the job takes a few seconds
+    s3.link.delay = 0.05  # each request answered 50 ms late: the job takes a few seconds
     destination = work / "local"
     destination.mkdir()
     command = f"{STOWTUI} --endpoint-url {s3.endpoint_url} --path-style s3://far/ {destination}"
@@ -69,7 +69,7 @@ def test_a_download_goes_on_after_sighup_and_the_next_start_shows_it(s3, work, t
     assert record["jobs"][0]["files_done"] == FILES
 
     # The next start of the same user: the job, done, with its count.
-    s3.slow(0)
+    s3.link.delay = 0.0
     tmux.run("new-session", "-d", "-s", tmux.session, "-x", "120", "-y", "35", command, env=app_env())
     screen = tmux.wait(lambda s: "ran while you were away" in s, "the summary of the jobs run while away")
     assert "1 job ran while you were away: 1 done" in screen

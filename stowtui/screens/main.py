@@ -29,10 +29,10 @@ from ..managers.exceptions import StowError
 from ..text import count, visible
 from ..widgets.jobs_panel import JobsPanel
 from ..widgets.jobs_summary import JobsSummary
-from ..widgets.pane import Pane
+from ..widgets.pane import Pane, pane_of
 from ..widgets.storage_tree import StorageTree
 from . import dialogs
-from .drag import DragMixin, pane_of
+from .drag import DragMixin
 from .host_keys import HostKeysMixin
 from .marks import BINDINGS as MARK_BINDINGS
 from .marks import MarksMixin
@@ -44,6 +44,8 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
 
     BINDINGS = [
         Binding("tab", "switch_pane", "Switch pane", show=False, id="switch"),
+        Binding("ctrl+u", "swap_panes", "Swap panels", show=False, id="swap"),
+        Binding("ctrl+l", "redraw", "Redraw the screen", show=False, id="redraw"),
         Binding("f5,c", "copy", "Copy", key_display="F5", id="copy"),
         Binding("f6,m", "move", "Move", key_display="F6", id="move"),
         Binding("f7,n", "mkdir", "MkDir", key_display="F7", id="mkdir"),
@@ -197,6 +199,18 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
             return
         # Now, not with focus()'s call_later: keys read in the same batch as Tab are for the new pane.
         self.set_focus(self.other_pane.tree)
+
+    def action_swap_panes(self) -> None:
+        """mc's Ctrl+U: the left pane shows what the right one showed and the other way round."""
+        left, right = self.left, self.right
+        left_url, right_url = right.url, left.url
+        left.open(left_url)
+        right.open(right_url)
+        self.set_focus(self.other_pane.tree)  # the keys stay with the directory they were in
+
+    def action_redraw(self) -> None:
+        """mc's Ctrl+L: paint every cell again (whatever else wrote to the terminal goes)."""
+        self.refresh(self.region, repaint=True, layout=True)
 
     def action_up(self) -> None:
         self.active_pane.go_up()
