@@ -209,6 +209,7 @@ class S3Server:
         self._counts = Counter()
         self._requests = []
         self._faults = []
+        self._hooks = []
         self._server = None
         self._thread = None
         self.endpoint_url = None
@@ -246,6 +247,7 @@ class S3Server:
             self._counts.clear()
             self._requests.clear()
             self._faults.clear()
+            self._hooks.clear()
 
     @property
     def backend(self):
@@ -298,6 +300,30 @@ class S3Server:
     def clear_faults(self):
         with self._lock:
             self._faults.clear()
+            self._hooks.clear()
+
+    def when(self, op, run, key=None, times=1):
+        """Call ``run(record)`` once moto has answered a request for ``op`` (of ``key``,
+        if given), before the client reads the answer: another client's write landing
+        just after ours was served (a race made certain). ``times`` requests (None: every one).
+        Returns the hook; ``hook.hits`` counts the calls."""
+        hook = Fault(op, key, times=times)
+        hook.run = run
+        with self._lock:
+            self._hooks.append(hook)
+        return hook
+
+    def _take_hook(self, record):
+        with self._lock:
+            for hook in self._hooks:
+                if hook.matches(record):
+                    hook.hits += 1
+                    if hook.times is not None:
+                        hook.times -= 1
+                        if hook.times <= 0:
+                            self._hooks.remove(hook)
+                    return hook
+        return None
 
     def _take_fault(self, record):
         with self._lock:
@@ -346,6 +372,9 @@ class S3Server:
 
         body = self._app(environ, counting_start_response)
         limit = rule.after_bytes if rule is not None else None
+        hook = self._take_hook(record)
+        if hook is not None:  # moto has answered; the client has not read the answer yet
+            hook.run(record)
         return self._stream(environ, body, record, limit)
 
     def _stream(self, environ, body, record, limit):
