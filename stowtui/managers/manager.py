@@ -51,7 +51,7 @@ import os
 import posixpath
 import tempfile
 import urllib.parse
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator
 
 from . import exceptions
 from .artefacts import Artefact, Directory, File
@@ -78,6 +78,9 @@ class Manager(OperationsMixin, WritesMixin, InspectionDefaults, abc.ABC):
     IMPLICIT_DIRECTORIES = False
     #: Artefacts are files on this machine (``os.fspath(artefact)`` gives their path).
     IS_LOCAL = False
+    #: ``_lsPages`` gives one level in key order across its pages (S3: a directory
+    #: sorts as its name and ``/``), so :meth:`lsOrdered` needs only sort within a page.
+    LISTS_IN_KEY_ORDER = False
 
     def __new__(cls, *args, **kwargs):
         # The cache is set up here so that a plug-in whose __init__ forgets
@@ -432,6 +435,32 @@ class Manager(OperationsMixin, WritesMixin, InspectionDefaults, abc.ABC):
         ``refresh`` is accepted from older callers: every listing is taken again.
         """
         yield from self._collectPages(self._listable(self.normalise(path)))
+
+    def lsOrdered(self, path: str, key: Callable[[Artefact], str], page_size: int = 1000) -> Iterator[list[Artefact]]:
+        """One level, listed now, in pages sorted by ``key`` across the whole level (for comparisons).
+
+        Nothing is cached. A backend that lists in key order (``LISTS_IN_KEY_ORDER``,
+        with ``key`` that order) is passed through page by page, so a level of a
+        million keys is never held whole; any other level is listed, then sorted.
+        A directory that is not there lists as nothing where directories exist
+        only through their contents; elsewhere it raises ``ArtefactNotFound``.
+        """
+        path = self.normalise(path)
+
+        def children(page):
+            return [a for a in page if a is not None and a.path != path]
+
+        if self.LISTS_IN_KEY_ORDER:
+            for page in self._lsPages(path):
+                found = children(page)
+                if found:
+                    found.sort(key=key)
+                    yield found
+            return
+        level = [a for page in self._lsPages(path) for a in children(page)]
+        level.sort(key=key)
+        for start in range(0, len(level), page_size):
+            yield level[start:start + page_size]
 
     def walk(self, path: str) -> Iterator[Artefact]:
         """Every artefact below a directory, listed now, each directory before its contents."""

@@ -12,12 +12,10 @@ import dataclasses
 
 from rich.text import Text
 from textual import events
-from textual.css.query import NoMatches
-from textual.widget import Widget
 
 from ..managers import Artefact
 from ..text import visible
-from ..widgets.pane import Pane
+from ..widgets.pane import Pane, pane_of
 
 DRAG_THRESHOLD = 1
 
@@ -92,13 +90,3 @@ class DragMixin:
         else:
             target = target_pane.url
         self.open_transfer("copy", drag.sources, target, source_pane=drag.pane)
-
-
-def pane_of(widget: Widget | None) -> Pane | None:
-    """The pane a widget is part of (or is), if any."""
-    if widget is None or isinstance(widget, Pane):
-        return widget
-    try:
-        return widget.query_ancestor(Pane)
-    except NoMatches:
-        return None

@@ -29,10 +29,10 @@ from ..managers.exceptions import StowError
 from ..text import count, visible
 from ..widgets.jobs_panel import JobsPanel
 from ..widgets.jobs_summary import JobsSummary
-from ..widgets.pane import Pane
+from ..widgets.pane import Pane, pane_of
 from ..widgets.storage_tree import StorageTree
 from . import dialogs
-from .drag import DragMixin, pane_of
+from .drag import DragMixin
 from .host_keys import HostKeysMixin
 from .marks import BINDINGS as MARK_BINDINGS
 from .marks import MarksMixin
@@ -44,6 +44,8 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
 
     BINDINGS = [
         Binding("tab", "switch_pane", "Switch pane", show=False, id="switch"),
+        Binding("ctrl+u", "swap_panes", "Swap panels", show=False, id="swap"),
+        Binding("ctrl+l", "redraw", "Redraw the screen", show=False, id="redraw"),
         Binding("f5,c", "copy", "Copy", key_display="F5", id="copy"),
         Binding("f6,m", "move", "Move", key_display="F6", id="move"),
         Binding("f7,n", "mkdir", "MkDir", key_display="F7", id="mkdir"),
@@ -198,6 +200,18 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
         # Now, not with focus()'s call_later: keys read in the same batch as Tab are for the new pane.
         self.set_focus(self.other_pane.tree)
 
+    def action_swap_panes(self) -> None:
+        """mc's Ctrl+U: the left pane shows what the right one showed and the other way round."""
+        left, right = self.left, self.right
+        left_url, right_url = right.url, left.url
+        left.open(left_url)
+        right.open(right_url)
+        self.set_focus(self.other_pane.tree)  # the keys stay with the directory they were in
+
+    def action_redraw(self) -> None:
+        """mc's Ctrl+L: paint every cell again (whatever else wrote to the terminal goes)."""
+        self.refresh(self.region, repaint=True, layout=True)
+
     def action_up(self) -> None:
         self.active_pane.go_up()
 
@@ -341,8 +355,20 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
         self.jobs_panel.add_job(job, rerun=lambda: self._launch(kind, make))
         return job
 
+    def show_job(self, job) -> None:
+        """Show a job started elsewhere (a detached run's, see runs.py) in the jobs panel."""
+        if not self._seen_a_job:
+            self._seen_a_job = True
+            self._show_jobs(True)
+        self.jobs_panel.add_job(job)
+
     def _ask(self, conflict: Conflict) -> Decision:
-        """The jobs' ``ask`` callback, on a job's planning thread: put the question, wait for the answer."""
+        """The jobs' ``ask`` callback, on a job's planning thread: put the question, wait for the answer.
+
+        Once the app has detached (its terminal gone) nobody can answer: the file is skipped.
+        """
+        if getattr(self.app, "detached", False):
+            return Decision("skip")
         answer: Future = Future()
         with self._questions_lock:
             self._questions.add(answer)
@@ -367,9 +393,11 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
         # The dialog is modal, so nothing else can cancel a job while its question is open.
         with self._questions_lock:
             waiting = list(self._questions)
+        # Detached (the terminal went away, the jobs go on): those files are skipped instead.
+        answer_now = Decision("skip") if getattr(self.app, "detached", False) else Decision("cancel")
         for answer in waiting:
             if not answer.done():
-                answer.set_result(Decision("cancel"))
+                answer.set_result(answer_now)
 
     def refresh_panes(self, url: str, land: str | None = None) -> None:
         """Something changed at ``url``: every pane showing it lists it again (the cursor to ``land``)."""

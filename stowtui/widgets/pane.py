@@ -11,19 +11,21 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from .. import managers
 from ..managers import Artefact, Directory
 from ..managers.exceptions import StowError
 from ..text import count, fit, human_size, short_time, size_words, visible
-from .listing import Listing, _same
+from .listing import Loader, _same
 from .path_bar import PathBar
 from .rows import Entry
 from .storage_tree import MARK, StorageTree
 
-__all__ = ["Entry", "Pane", "PathBar", "StorageTree"]
+__all__ = ["Entry", "Pane", "PathBar", "StorageTree", "pane_of"]
 
 SORTS = ("name", "size", "time")
 #: Levels up to this many rows are filtered at each key; bigger ones once typing pauses FILTER_PAUSE.
@@ -31,8 +33,8 @@ FILTER_AT_ONCE = 20_000
 FILTER_PAUSE = 0.08
 
 
-class Pane(Listing, Vertical):
-    """A path bar, the rows and a status line over one manager directory."""
+class Pane(Vertical):
+    """A path bar, the rows and a status line over one manager directory; ``loader`` fills the rows."""
 
     sort = reactive("name")
     show_hidden = reactive(False)
@@ -43,7 +45,7 @@ class Pane(Listing, Vertical):
         self.directory: Directory | None = None
         self.filter_text = ""
         self._filter_timer = None
-        self._init_listing()
+        self.loader = Loader(self)
 
     def compose(self) -> ComposeResult:
         yield PathBar(id="path", classes="path-bar")
@@ -112,9 +114,9 @@ class Pane(Listing, Vertical):
         self.path_bar.location = directory.abspath
         tree = self.tree
         self.workers.cancel_node(self)  # every listing of the old directory (the pane runs nothing else)
-        self._keep_marks.clear()
+        self.loader.forget_marks()
         tree.reset(Entry(directory))
-        self._load(tree.root, refresh=True, land=land)
+        self.loader.load(tree.root, refresh=True, land=land)
 
     def go_up(self) -> None:
         if self.directory is None:
@@ -125,7 +127,7 @@ class Pane(Listing, Vertical):
             return
         self.open(Directory(manager, manager.dirname(path)), land=self.directory.abspath)
 
-    def _update_status(self) -> None:
+    def update_status(self) -> None:
         """The status line from counts kept as rows change (nothing here walks the entries)."""
         entry = self.tree.root
         if entry is None:
@@ -176,7 +178,7 @@ class Pane(Listing, Vertical):
         """
         tree = self.tree
         if url is None:
-            self._load(tree.root, refresh=True, land=land)
+            self.loader.load(tree.root, refresh=True, land=land)
             return
         target = url.rstrip("/")
         parent, _, name = target.rpartition("/")
@@ -188,7 +190,7 @@ class Pane(Listing, Vertical):
                 here == parent and node.state == "loaded"
                 and not any(c.artefact.basename == name for c in node.level.listing)
             ):
-                self._load(node, refresh=True, land=land if land and _same(_parent_url(land), here) else None)
+                self.loader.load(node, refresh=True, land=land if land and _same(_parent_url(land), here) else None)
 
     def _open_levels(self) -> list[Entry]:
         """The root and every directory open below it (an open one's own open ones after it)."""
@@ -205,7 +207,23 @@ class Pane(Listing, Vertical):
     def _expanded(self, event: StorageTree.NodeExpanded) -> None:
         entry = event.node
         if entry.is_dir and entry.state != "loading":
-            self._load(event.node, refresh=True)  # expanded again: listed again (it may have changed)
+            self.loader.load(event.node, refresh=True)  # expanded again: listed again (it may have changed)
+
+    @on(Loader.PageListed)
+    def _page_listed(self, event: Loader.PageListed) -> None:
+        self.loader.page_listed(event)
+
+    @on(Loader.ListingDone)
+    def _listing_done(self, event: Loader.ListingDone) -> None:
+        self.loader.listing_done(event)
+
+    @on(Loader.ViewReady)
+    def _view_ready(self, event: Loader.ViewReady) -> None:
+        self.loader.view_ready(event)
+
+    @on(Loader.TotalsReady)
+    def _totals_ready(self, event: Loader.TotalsReady) -> None:
+        self.loader.totals_ready(event)
 
     @on(StorageTree.NodeHighlighted, "#tree")
     def _highlighted(self) -> None:
@@ -213,14 +231,14 @@ class Pane(Listing, Vertical):
 
     @on(StorageTree.MarksChanged, "#tree")
     def _marks_changed(self) -> None:
-        self._update_status()
+        self.update_status()
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.update_mini)
 
     @on(StorageTree.NodeCollapsed, "#tree")
     def _collapsed(self, event: StorageTree.NodeCollapsed) -> None:
-        self.workers.cancel_group(self, self._group(event.node))  # stop a listing nobody waits for
+        self.workers.cancel_group(self, self.loader.group(event.node))  # stop a listing nobody waits for
 
     @on(StorageTree.UpRequested, "#tree")
     def _up(self) -> None:
@@ -239,11 +257,11 @@ class Pane(Listing, Vertical):
             self.open(node.artefact)
 
     def watch_sort(self) -> None:
-        self._spec()
+        self.loader.spec()
         if self.is_mounted and self.directory is not None:
             for node in self._open_levels():
-                self._refilter(node)
-            self._update_status()
+                self.loader.refilter(node)
+            self.update_status()
 
     def watch_show_hidden(self) -> None:
         self.watch_sort()
@@ -260,7 +278,7 @@ class Pane(Listing, Vertical):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value
-        self._spec()
+        self.loader.spec()
         if self._filter_timer is not None:
             self._filter_timer.stop()
             self._filter_timer = None
@@ -269,12 +287,12 @@ class Pane(Listing, Vertical):
             self._filter_timer = self.set_timer(FILTER_PAUSE, self._apply_filter)
         else:
             self._apply_filter()
-        self._update_status()
+        self.update_status()
 
     def _apply_filter(self) -> None:
         self._filter_timer = None
         for node in self._open_levels():
-            self._refilter(node)  # in a worker
+            self.loader.refilter(node)  # in a worker
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
@@ -290,6 +308,16 @@ class Pane(Listing, Vertical):
             box.add_class("hidden")
             self.tree.focus()
             event.stop()
+
+
+def pane_of(widget: Widget | None) -> Pane | None:
+    """The pane a widget is part of (or is), if any."""
+    if widget is None or isinstance(widget, Pane):
+        return widget
+    try:
+        return widget.query_ancestor(Pane)
+    except NoMatches:
+        return None
 
 
 def _parent_url(url: str) -> str:
