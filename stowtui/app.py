@@ -9,7 +9,9 @@ from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
+from . import runs
 from .config import Config
+from .detach import DetachingDriver, Detacher
 from .jobs import JobQueue
 from .keys import EscapeDigits
 from .messages import HostTrusted, TrustAsked
@@ -36,7 +38,8 @@ class StowApp(App):
 
     def __init__(self, left: str, right: str, jobs: JobQueue | None = None, banner: str | None = None,
                  config: Config | None = None, config_error: str | None = None):
-        super().__init__()
+        # The Linux driver, telling the app when its terminal is gone (detach.py); tests run headless.
+        super().__init__(driver_class=DetachingDriver)
         self.left, self.right = left, right
         self.jobs = jobs or JobQueue()
         self.banner = banner  # said once at start (the demo's own S3 endpoint)
@@ -44,6 +47,12 @@ class StowApp(App):
         self.config = config or Config()
         self.config_error = config_error  # why the config file was not used, said once at start
         self.escape_digits = EscapeDigits()  # mc's Esc 5 = F5, for terminals that send no F-keys
+        #: Detaches the app when its terminal goes away, its jobs going on (see detach.py).
+        self.detacher = Detacher(self)
+
+    @property
+    def detached(self) -> bool:
+        return self.detacher.detached
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and isinstance(self.screen, MainScreen):
@@ -55,7 +64,9 @@ class StowApp(App):
         await super().on_event(event)
 
     def on_mount(self) -> None:
+        self.detacher.install()
         self.call_after_refresh(self._drawn)
+        self.call_after_refresh(self.reattach)
         if self.config_error:
             self.notify(self.config_error, title="Config file", severity="error", timeout=15, markup=False)
         if self.banner:
@@ -70,6 +81,35 @@ class StowApp(App):
         if not gc.isenabled():
             gc.freeze()
             gc.enable()
+
+    def reattach(self) -> None:
+        """Show the jobs of runs that went on after their terminal went away (runs.py)."""
+        try:
+            found = runs.read_runs()
+        except OSError as error:
+            self.notify(f"Jobs of earlier sessions cannot be shown: {error}", severity="warning", markup=False)
+            return
+        screen = self.screen
+        if not found or not isinstance(screen, MainScreen):
+            return
+        ended, live = [], []
+        for run in found:
+            jobs = [runs.RemoteJob(run, record) for record in run.record.get("jobs", [])]
+            (ended if run.ended else live).extend(jobs)
+            for job in jobs:
+                screen.show_job(job)
+            if run.ended:
+                run.forget()  # shown now, not again
+            else:
+                jobs and jobs[-1].add_done_callback(lambda job, run=run: run.forget())
+        if ended:
+            states = [job.state.value for job in ended]
+            counts = ", ".join(f"{states.count(s)} {s}" for s in ("done", "failed", "cancelled") if s in states)
+            self.notify(f"{count(len(ended), 'job')} ran while you were away: {counts}",
+                        title="Jobs", severity="error" if "failed" in states else "information", timeout=15)
+        if live:
+            self.notify(f"{count(len(live), 'job')} of an earlier session still running: shown in the jobs panel",
+                        title="Jobs", timeout=10)
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen(self.left, self.right)
@@ -139,4 +179,5 @@ class StowApp(App):
                     yield SystemCommand(f"Jobs panel: {binding.description}", f"Keys: J, then {keys}", run)
 
     def on_unmount(self) -> None:
-        self.jobs.shutdown(cancel=True)
+        if not self.detached:  # detached: the jobs go on (cli.main waits for them)
+            self.jobs.shutdown(cancel=True)

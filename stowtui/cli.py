@@ -129,8 +129,10 @@ def _main(argv: list[str] | None) -> int:
 
     try:
         banner = f"S3 endpoint {server.endpoint_url}, bucket {server.url}" if server is not None else None
-        StowApp(left, right, jobs=JobQueue(workers=workers), banner=banner, config=config,
-                config_error=problem).run()
+        app = StowApp(left, right, jobs=JobQueue(workers=workers), banner=banner, config=config,
+                      config_error=problem)
+        app.run()
+        app.detacher.wait()  # the terminal went away with jobs running: they end first
     finally:
         if server is not None:
             server.stop()

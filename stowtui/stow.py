@@ -38,7 +38,7 @@ __all__ = [
     "Artefact", "Directory", "File", "Manager", "LocalManager", "RemoteManager", "exceptions",
     "artefact", "ls", "exists", "isdir", "isfile", "getsize", "getmtime", "get", "put", "cp", "mv", "rm",
     "mkdir", "touch", "localise", "open", "join", "dirname", "basename", "splitext", "connect", "available",
-    "set_defaults", "location", "url",
+    "set_defaults", "location", "url", "sync",
 ]
 
 
@@ -266,3 +266,27 @@ def open(target: Artefact | str, mode: str = "r", **kwargs) -> IO:  # noqa: A001
     copy, written back when it is closed."""
     manager, path = location(target)
     return manager.open(path, mode, **kwargs)
+
+
+def sync(source: Artefact | str, destination: Artefact | str, *, delete: bool = False,
+         check_modified_times: bool = True, artefact_comparator: Callable[[File, File], bool] | None = None,
+         overwrite: bool = False) -> None:
+    """Make ``destination`` hold what ``source`` holds, sending only what is missing or different there.
+
+    A file is sent when it is missing at the destination or differs: with
+    ``check_modified_times`` (stow's rule) when the source was modified after
+    the destination (a newer destination is kept); otherwise by size, or by
+    ETag where both sides are S3 objects of one part; ``artefact_comparator(source,
+    destination)`` returning True means "the same" and replaces those checks.
+    Decisions come from the two listings, level by level: no file is
+    downloaded or looked up to compare. A destination that does not exist is
+    created.
+
+    ``delete``: what exists only at the destination is deleted, after every
+    copy succeeded, and never when a listing could not be completed.
+    ``overwrite``: a file where the source has a directory (or a directory
+    where it has a file) is replaced; without it, refused.
+    """
+    job = default_queue().sync(source, destination, delete=delete, check_modified_times=check_modified_times,
+                               artefact_comparator=artefact_comparator, overwrite=overwrite)
+    _wait(job)

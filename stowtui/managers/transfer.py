@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import os
 import tempfile
 import threading
@@ -27,6 +28,43 @@ from typing import Iterator
 from . import exceptions
 from .artefacts import File
 from .manager import LocalManager, Manager
+
+@dataclasses.dataclass(frozen=True)
+class SourceState:
+    """What a move read of its source: the source may go only while it is still this.
+
+    S3 gives ``size`` and ``etag`` (of the listing or the GET); local disk and SFTP
+    ``size``, ``mtime_ns`` and (local) ``inode``. A field that is None is not compared.
+    """
+
+    size: int | None = None
+    etag: str | None = None
+    mtime_ns: int | None = None
+    inode: int | None = None
+
+    @classmethod
+    def of(cls, artefact) -> SourceState:
+        """The state an artefact shows (from the listing or lookup that made it)."""
+        modified = getattr(artefact, "_modified", None)
+        if modified is not None and not isinstance(modified, (int, float)):
+            modified = modified.timestamp()
+        return cls(getattr(artefact, "size", None), getattr(artefact, "etag", None) or None,
+                   None if modified is None else round(modified * 1e9), None)
+
+    def differs(self, now: SourceState | None) -> bool:
+        """Whether ``now`` (None: nothing there) is not the state this one recorded."""
+        if now is None:
+            return True
+        return any(
+            mine is not None and theirs is not None and mine != theirs
+            for mine, theirs in zip(dataclasses.astuple(self), dataclasses.astuple(now))
+        )
+
+
+def changed(url: str) -> exceptions.SourceChanged:
+    """The sentence of a move whose source changed while it was copied."""
+    return exceptions.SourceChanged(f"{url} changed during the copy; kept at the source")
+
 
 _no_replace: contextvars.ContextVar[bool] = contextvars.ContextVar("stowtui_no_replace", default=False)
 

@@ -650,8 +650,20 @@ class MainScreen(Screen):
         self.jobs_panel.add_job(job, rerun=lambda: self._launch(kind, make))
         return job
 
+    def show_job(self, job) -> None:
+        """Show a job started elsewhere (a detached run's, see runs.py) in the jobs panel."""
+        if not self._seen_a_job:
+            self._seen_a_job = True
+            self._show_jobs(True)
+        self.jobs_panel.add_job(job)
+
     def _ask(self, conflict: Conflict) -> Decision:
-        """The jobs' ``ask`` callback, on a job's planning thread: put the question, wait for the answer."""
+        """The jobs' ``ask`` callback, on a job's planning thread: put the question, wait for the answer.
+
+        Once the app has detached (its terminal gone) nobody can answer: the file is skipped.
+        """
+        if getattr(self.app, "detached", False):
+            return Decision("skip")
         answer: Future = Future()
         with self._questions_lock:
             self._questions.add(answer)
@@ -676,9 +688,11 @@ class MainScreen(Screen):
         # The dialog is modal, so nothing else can cancel a job while its question is open.
         with self._questions_lock:
             waiting = list(self._questions)
+        # Detached (the terminal went away, the jobs go on): those files are skipped instead.
+        answer_now = Decision("skip") if getattr(self.app, "detached", False) else Decision("cancel")
         for answer in waiting:
             if not answer.done():
-                answer.set_result(Decision("cancel"))
+                answer.set_result(answer_now)
 
     def refresh_panes(self, url: str, land: str | None = None) -> None:
         """Something changed at ``url``: every pane showing it lists it again (the cursor to ``land``)."""
