@@ -165,3 +165,17 @@ def other_device(tmp_path):
     root = tempfile.mkdtemp(dir="/dev/shm", prefix="stowtui-test-")
     yield pathlib.Path(root)
     shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_folder_marker_holding_bytes_is_kept_by_a_move_to_disk(s3, s3_client, bucket, jobs, tmp_path):
+    for key, body in {"p/a.txt": b"a", "p/m/": b"fourteen bytes", "p/m/b.txt": b"b"}.items():
+        s3_client.put_object(Bucket="bucket", Key=key, Body=body)
+
+    job = finished(jobs.move(["s3://bucket/p"], str(tmp_path)))
+
+    assert job.state is JobState.DONE, job.failures
+    assert (tmp_path / "p" / "a.txt").read_bytes() == b"a" and (tmp_path / "p" / "m" / "b.txt").read_bytes() == b"b"
+    assert s3_client.get_object(Bucket="bucket", Key="p/m/")["Body"].read() == b"fourteen bytes"
+    assert [k["Key"] for k in s3_client.list_objects_v2(Bucket="bucket")["Contents"]] == ["p/m/"]
+    assert any("folder marker holding 14 bytes" in s.reason and "kept at the source" in s.reason
+               for s in job.skipped), job.skipped
