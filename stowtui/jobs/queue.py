@@ -23,6 +23,7 @@ import time
 from typing import Callable, Sequence
 
 from ..managers import Artefact, location
+from ..managers.connections import WORKERS
 from ..managers.transfer import RequestSlots
 from . import directories
 from .ledger import Ledger
@@ -269,15 +270,16 @@ class Job:
 
 
 class JobQueue:
-    """Jobs sharing one thread pool of ``workers`` threads, and ``workers`` requests in flight.
+    """Jobs sharing one thread pool of ``workers`` threads, and at most ``workers`` requests in flight.
 
     The workers make the requests of small files themselves; big files go
     through the managers' multipart machinery, whose request threads take their
     slots from the same :class:`RequestSlots`: so ``workers`` bounds the
-    requests in flight for all of the queue's jobs together.
+    requests in flight for all of the queue's jobs together (and the slots
+    allow fewer while the server answers ``SlowDown``).
     """
 
-    def __init__(self, workers: int = 8, max_pending: int | None = None, reservations: Reservations | None = None):
+    def __init__(self, workers: int = WORKERS, max_pending: int | None = None, reservations: Reservations | None = None):
         self.workers = workers
         self.slots = RequestSlots(workers)
         self.max_pending = max_pending or workers * 4
