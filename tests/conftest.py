@@ -51,6 +51,15 @@ def aws_credentials():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_state(tmp_path_factory):
+    """The journal and the registry of detached runs in temporary directories, never the user's own."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("XDG_STATE_HOME", "XDG_RUNTIME_DIR"):
+            mp.setenv(name, str(tmp_path_factory.mktemp(name.lower())))
+        yield
+
+
 @pytest.fixture(scope="session")
 def s3_server(aws_credentials):
     """One loopback S3Server for the whole session."""

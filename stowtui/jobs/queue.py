@@ -23,10 +23,11 @@ import time
 from typing import Callable, Sequence
 
 from ..managers import Artefact, location
+from ..managers.connections import WORKERS
 from ..managers.transfer import RequestSlots
 from . import directories
 from .ledger import Ledger
-from .model import POLICIES, Conflict, Decision, Failure, JobState, Progress, Skipped, Target, as_source
+from .model import POLICIES, Conflict, Decision, Failure, JobState, Progress, Skipped, Target, as_artefact, as_source
 from .planner import Planner
 from .reservations import RESERVATIONS, Reservations
 
@@ -49,6 +50,7 @@ class Job:
         ask: Callable[[Conflict], Decision] | None = None,
         title: str | None = None,
         merge: bool = True,
+        planner: Callable[[Ledger, Callable, Callable[[], None]], object] | None = None,
     ):
         if conflict not in POLICIES:
             raise ValueError(f"Unknown conflict policy {conflict!r}; use one of {', '.join(POLICIES)}")
@@ -62,7 +64,11 @@ class Job:
         self._merge = merge
         self._ledger = Ledger(kind, conflict, queue.reservations, queue.slots)
         self._lock = self._ledger.lock
-        self._planner = Planner(self._ledger, self._submit, conflict, ask, merge)
+        #: ``planner(ledger, submit, drain)``: another plan than a copy's (a sync's), run the same way.
+        self._planner = (planner(self._ledger, self._submit, self._drain) if planner is not None
+                         else Planner(self._ledger, self._submit, conflict, ask, merge))
+        self._idle = threading.Condition(self._lock)
+        self._plan_with = planner
         self._finished = threading.Event()
         self._state = JobState.PLANNING
         self._planning = True
@@ -152,6 +158,9 @@ class Job:
             targets = list(self._ledger.failed_targets)
         if not targets:
             return None
+        if self._plan_with is not None:  # a sync: planned again, from what both sides hold now
+            return self._queue._start(Job(self._queue, self.kind, [], self.conflict, title=f"Retry: {self.title}",
+                                          planner=self._plan_with))
         job = Job(self._queue, self.kind, [], self.conflict, self._ask, title=f"Retry: {self.title}", merge=self._merge)
         job._targets = directories.adopt(job._ledger, targets) if self.kind != "delete" else targets
         return self._queue._start(job)
@@ -213,7 +222,15 @@ class Job:
             self._slots.release()
             with self._lock:
                 self._outstanding -= 1
+                if not self._outstanding:
+                    self._idle.notify_all()
             self._finish_if_idle()
+
+    def _drain(self) -> None:
+        """Wait (on the planning thread) until every task submitted so far is over, or the job is cancelled."""
+        with self._idle:
+            while self._outstanding and not self.cancelled:
+                self._idle.wait(0.2)
 
     def _finish_if_idle(self) -> None:
         self._end()
@@ -253,15 +270,16 @@ class Job:
 
 
 class JobQueue:
-    """Jobs sharing one thread pool of ``workers`` threads, and ``workers`` requests in flight.
+    """Jobs sharing one thread pool of ``workers`` threads, and at most ``workers`` requests in flight.
 
     The workers make the requests of small files themselves; big files go
     through the managers' multipart machinery, whose request threads take their
     slots from the same :class:`RequestSlots`: so ``workers`` bounds the
-    requests in flight for all of the queue's jobs together.
+    requests in flight for all of the queue's jobs together (and the slots
+    allow fewer while the server answers ``SlowDown``).
     """
 
-    def __init__(self, workers: int = 8, max_pending: int | None = None, reservations: Reservations | None = None):
+    def __init__(self, workers: int = WORKERS, max_pending: int | None = None, reservations: Reservations | None = None):
         self.workers = workers
         self.slots = RequestSlots(workers)
         self.max_pending = max_pending or workers * 4
@@ -334,6 +352,20 @@ class JobQueue:
         verb = "move" if move else "copy"
         job = Job(self, verb, [Target(artefact, manager, path)], conflict, ask,
                   title=self._title(verb.title(), [source], destination), merge=overwrite)
+        return self._start(job)
+
+    def sync(self, source, destination, *, delete: bool = False, check_modified_times: bool = True,
+             artefact_comparator=None, overwrite: bool = False) -> Job:
+        """Make ``destination`` hold what ``source`` holds (see :mod:`.sync`): missing and
+        different files are sent; ``delete``: what is only at the destination goes, after them."""
+        from .sync import SyncOptions, SyncPlanner
+
+        artefact = as_artefact(source)  # the caller's thread: a missing source is its error
+        manager, path = location(destination)
+        options = SyncOptions(delete, check_modified_times, artefact_comparator, overwrite)
+        job = Job(self, "sync", [], "overwrite", title=self._title("Sync", [source], destination),
+                  planner=lambda ledger, submit, drain: SyncPlanner(ledger, submit, drain, artefact, manager, path,
+                                                                    options))
         return self._start(job)
 
     def shutdown(self, cancel: bool = True) -> None:

@@ -51,6 +51,10 @@ class BackendError(StowError, OSError):
     """The storage backend failed (network, server error, full disk...)."""
 
 
+class SourceChanged(BackendError):
+    """A moved file changed (or went) while it was copied: it is kept at its source."""
+
+
 class BackendTimeout(BackendError, TimeoutError):
     """The storage backend did not answer in time."""
 

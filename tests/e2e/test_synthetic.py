@@ -71,24 +71,24 @@ async def test_a_listing_worker_keeps_at_most_one_batch_waiting_for_a_busy_event
     from uikit import wait_for, wait_loaded
 
     from stowtui.app import StowApp
-    from stowtui.widgets.listing import Listing
+    from stowtui.widgets.listing import Loader
 
     counts = {"posted": 0, "handled": 0, "most waiting": 0}
-    real_post, real_handle = Listing._post_batch, Listing.on_listing_page_listed
+    real_post, real_handle = Loader._post_batch, Loader.page_listed
 
-    def post(pane, node, generation, batch):
+    def post(loader, node, generation, batch):
         if batch.page:
             counts["posted"] += 1
             counts["most waiting"] = max(counts["most waiting"], counts["posted"] - counts["handled"])
-        return real_post(pane, node, generation, batch)
+        return real_post(loader, node, generation, batch)
 
-    def handle(pane, event):
+    def handle(loader, event):
         counts["handled"] += 1
         time.sleep(0.1)  # a loop busy for 100 ms per batch: the worker lists pages faster than that
-        real_handle(pane, event)
+        real_handle(loader, event)
 
-    monkeypatch.setattr(Listing, "_post_batch", post)  # where the handler is defined: Textual calls it once
-    monkeypatch.setattr(Listing, "on_listing_page_listed", handle)
+    monkeypatch.setattr(Loader, "_post_batch", post)
+    monkeypatch.setattr(Loader, "page_listed", handle)
     app = StowApp("synthetic:///100000", str(tmp_path))
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.screen.query("Pane#left"), "the panes")

@@ -9,6 +9,7 @@ from test_ui_listing import second_pages, seed_prefix
 from uikit import entry_names, ready, wait_for, wait_loaded
 
 from stowtui.app import StowApp
+from stowtui.widgets.listing import Loader
 from stowtui.widgets.pane import Pane
 
 SIZE = (120, 40)
@@ -58,7 +59,7 @@ async def test_an_older_filter_answer_never_replaces_a_newer_one(tmp_path):
         assert root.level.view > older
         # The answer to the older filter, coming late: dropped.
         stale = list(root.level.listing)
-        pane.post_message(Pane.ViewReady(root, root.level.generation, older, stale[:1], ("name", "a", False), stale, 5,
+        pane.post_message(Loader.ViewReady(root, root.level.generation, older, stale[:1], ("name", "a", False), stale, 5,
                                          False))
         await pilot.pause()
         await pilot.pause()

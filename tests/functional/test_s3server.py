@@ -266,3 +266,54 @@ def test_reset_empties_state(s3, s3_client, bucket):
 def test_mock_s3_is_in_process(mock_s3):
     mock_s3.create_bucket(Bucket=BUCKET)
     assert [b["Name"] for b in mock_s3.list_buckets()["Buckets"]] == [BUCKET]
+
+
+def test_in_flight_is_one_for_requests_one_after_another(s3, s3_client, bucket):
+    s3.throttle_above(1)
+    for i in range(3):
+        s3_client.put_object(Bucket=bucket, Key=f"k{i}", Body=b"x")
+    assert [(r.in_flight, r.status) for r in s3.requests] == [(1, 200)] * 3
+
+
+def test_throttle_above_answers_slowdown(s3, bucket):
+    s3.throttle_above(0)  # every request arrives above it
+    no_retry = client_for(s3, total_max_attempts=1, mode="standard")
+    with pytest.raises(ClientError) as info:
+        no_retry.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert info.value.response["Error"]["Code"] == "SlowDown"
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+    s3.throttle_above(None)
+    no_retry.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert [r.status for r in s3.requests] == [503, 200]
+
+
+def test_requests_held_by_the_link_delay_are_counted_in_flight(s3, bucket):
+    import threading
+
+    s3.link.delay = 0.3  # each request waits there while the others arrive
+    client = client_for(s3)
+    start = threading.Barrier(4)
+
+    def head():
+        start.wait()
+        client.head_bucket(Bucket=bucket)
+
+    threads = [threading.Thread(target=head) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert max(r.in_flight for r in s3.requests) > 1
+    assert s3.counts == Counter(HeadBucket=4)
+    s3_client_after = client_for(s3)
+    s3.link.delay = 0
+    s3_client_after.head_bucket(Bucket=bucket)
+    assert s3.requests[-1].in_flight == 1  # every one of them was counted out again
+
+
+def test_bandwidth_cap_passes_bodies_whole_both_ways(s3, s3_client, bucket):
+    s3.link.bandwidth = 64 * 1024**2
+    data = bytes(range(256)) * 4096  # 1 MiB: four slices of the link
+    s3_client.put_object(Bucket=bucket, Key="k", Body=data)
+    assert s3_client.get_object(Bucket=bucket, Key="k")["Body"].read() == data
+    assert [r.bytes_sent for r in s3.requests if r.op == "GetObject"] == [len(data)]

@@ -119,3 +119,13 @@ def test_short_time_this_year_and_before():
 )
 def test_duration(seconds, shown):
     assert duration(seconds) == shown
+
+
+def test_cut_middle_keeps_both_ends_so_names_differing_at_the_end_stay_apart():
+    from stowtui.text import cut_middle
+
+    west = cut_middle("quarterly_report_final_version_2026_eu_west.csv", 16)
+    east = cut_middle("quarterly_report_final_version_2026_us_east.csv", 16)
+    assert west == "quarterl~est.csv" and east == "quarterl~ast.csv"
+    assert cut_middle("short.txt", 16) == "short.txt"
+    assert cut_middle("日本語のファイル名です.txt", 10) == "日本~.txt"  # wide characters count two cells
