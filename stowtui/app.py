@@ -14,6 +14,7 @@ from .config import Config
 from .detach import DetachingDriver, Detacher
 from .jobs import JobQueue
 from .keys import EscapeDigits
+from .managers.redact import redact
 from .messages import HostTrusted, TrustAsked
 from .screens import dialogs
 from .screens.help import key_name
@@ -49,6 +50,10 @@ class StowApp(App):
         self.escape_digits = EscapeDigits()  # mc's Esc 5 = F5, for terminals that send no F-keys
         #: Detaches the app when its terminal goes away, its jobs going on (see detach.py).
         self.detacher = Detacher(self)
+
+    def notify(self, message: str, *, title: str = "", **options) -> None:
+        """Every notification of the app (screens' and widgets' go through here): never a URL's password."""
+        super().notify(redact(str(message)), title=redact(title), **options)
 
     @property
     def detached(self) -> bool:
