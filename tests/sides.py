@@ -22,7 +22,7 @@ import pytest
 # markup, URL-special characters and a newline.
 AWKWARD = ["ünï ファイル 😀.txt", "with space.txt", "[red]x", "#1", "100%", "new\nline"]
 
-# The six-file tree of issue 3: nested directories and an empty one.
+# The six-file tree: nested directories and an empty one.
 SIX = {
     "a.txt": b"alpha",
     "b.bin": bytes(range(256)) * 4,

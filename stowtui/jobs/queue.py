@@ -24,6 +24,7 @@ from typing import Callable, Sequence
 
 from ..managers import Artefact, location
 from ..managers.connections import WORKERS
+from ..managers.redact import redact
 from ..managers.transfer import RequestSlots
 from . import directories
 from .ledger import Ledger
@@ -318,7 +319,7 @@ class JobQueue:
         where = ""
         if destination is not None:
             where = " to " + (destination.abspath if isinstance(destination, Artefact) else str(destination))
-        return f"{verb} {what}{where}"
+        return redact(f"{verb} {what}{where}")  # a URL's password is never shown
 
     def copy(self, sources, destination_dir, conflict: str = "skip", ask=None) -> Job:
         """Copy each source into ``destination_dir`` under its own name."""

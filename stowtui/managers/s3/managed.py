@@ -13,7 +13,7 @@ s3transfer has no public hook for this: its request executor is built inside
 submission and disk-writing threads, which must not wait for slots (a part
 waiting on the disk thread would then hold a slot the disk thread waits for).
 :func:`transfer_manager` swaps the request executor's pool alone;
-``tests/test_s3_speed.py`` checks every request is made under a slot.
+``tests/functional/test_s3_speed.py`` checks every request is made under a slot.
 """
 
 from __future__ import annotations

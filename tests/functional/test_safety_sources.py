@@ -125,3 +125,57 @@ def test_an_sftp_file_appended_to_during_its_download_is_kept(remote, tmp_path, 
     assert remote.read("big.bin") == b"x" * (3 * 1024 * 1024) + b"appended"
     # The download read to the end of the file, not to the size it had when opened.
     assert dst.read("big.bin") == remote.read("big.bin")
+
+
+def test_a_move_over_a_directory_that_fails_halfway_keeps_what_it_moved(stow, tmp_path, other_device):
+    """Across file systems (tmpfs to disk), one item that cannot be moved (a broken
+    link): the files moved before it are kept, the old directory too."""
+    src = LocalSide(other_device / "src")
+    good = {f"f{i}.txt": f"good {i}".encode() for i in range(5)}
+    for name, data in good.items():
+        src.write(name, data)
+    os.symlink("/nonexistent/target", src.url("broken"))
+    dst = LocalSide(tmp_path / "dst")
+    dst.write("d/old.txt", b"old")
+
+    with pytest.raises(Exception) as raised:
+        stow.mv(src.url(), dst.url("d"), overwrite=True)
+
+    assert "broken symbolic link" in str(raised.value) and "is kept in" in str(raised.value)
+    assert dst.read("d/old.txt") == b"old"  # not replaced
+    found = {}
+    for root, _, names in os.walk(tmp_path):
+        for name in names:
+            found.setdefault(name, open(os.path.join(root, name), "rb").read())
+    for name, data in good.items():  # every file at its source or complete somewhere in the destination
+        assert src.read(name) == data or found.get(name) == data, f"{name} is lost"
+    assert os.path.islink(src.url("broken"))
+
+
+@pytest.fixture
+def other_device(tmp_path):
+    """A fresh directory on /dev/shm (tmpfs) where that is another device than ``tmp_path``."""
+    import pathlib
+    import shutil
+    import tempfile
+
+    if not (os.path.isdir("/dev/shm") and os.stat("/dev/shm").st_dev != os.stat(tmp_path).st_dev):
+        yield tmp_path / "other"
+        return
+    root = tempfile.mkdtemp(dir="/dev/shm", prefix="stowtui-test-")
+    yield pathlib.Path(root)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_folder_marker_holding_bytes_is_kept_by_a_move_to_disk(s3, s3_client, bucket, jobs, tmp_path):
+    for key, body in {"p/a.txt": b"a", "p/m/": b"fourteen bytes", "p/m/b.txt": b"b"}.items():
+        s3_client.put_object(Bucket="bucket", Key=key, Body=body)
+
+    job = finished(jobs.move(["s3://bucket/p"], str(tmp_path)))
+
+    assert job.state is JobState.DONE, job.failures
+    assert (tmp_path / "p" / "a.txt").read_bytes() == b"a" and (tmp_path / "p" / "m" / "b.txt").read_bytes() == b"b"
+    assert s3_client.get_object(Bucket="bucket", Key="p/m/")["Body"].read() == b"fourteen bytes"
+    assert [k["Key"] for k in s3_client.list_objects_v2(Bucket="bucket")["Contents"]] == ["p/m/"]
+    assert any("folder marker holding 14 bytes" in s.reason and "kept at the source" in s.reason
+               for s in job.skipped), job.skipped
