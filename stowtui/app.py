@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from functools import partial
 
-from textual import events
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
@@ -14,10 +14,12 @@ from .config import Config
 from .detach import DetachingDriver, Detacher
 from .jobs import JobQueue
 from .keys import EscapeDigits
+from .managers.redact import redact
+from .messages import HostTrusted, TrustAsked
 from .screens import dialogs
 from .screens.help import key_name
 from .screens.main import MainScreen
-from .text import count
+from .text import count, visible
 from .widgets.jobs_panel import JobsPanel
 
 
@@ -48,6 +50,10 @@ class StowApp(App):
         self.escape_digits = EscapeDigits()  # mc's Esc 5 = F5, for terminals that send no F-keys
         #: Detaches the app when its terminal goes away, its jobs going on (see detach.py).
         self.detacher = Detacher(self)
+
+    def notify(self, message: str, *, title: str = "", **options) -> None:
+        """Every notification of the app (screens' and widgets' go through here): never a URL's password."""
+        super().notify(redact(str(message)), title=redact(title), **options)
 
     @property
     def detached(self) -> bool:
@@ -128,6 +134,39 @@ class StowApp(App):
 
         question = f"{count(len(running), 'job')} running — quit and cancel them?"
         self.push_screen(dialogs.ConfirmDialog(question, [], confirm="Quit", cancel="Stay", id="quit-question"), done)
+
+    # An unknown SSH host key ------------------------------------------------
+    # The storage layer refuses it (``UnknownHostKey``); the pane whose listing was refused posts
+    # ``TrustAsked``. The app shows the host and the key's fingerprint and, on "Trust", adds the key
+    # to the user's known_hosts (as ssh asks "yes/no") in a worker; then the pane lists again.
+
+    @on(TrustAsked)
+    def _trust_asked(self, event: TrustAsked) -> None:
+        error = event.error
+        question = (f"The host key of {visible(error.host)} port {error.port} is not known:\n"
+                    f"{error.key_type} {error.fingerprint}\n"
+                    "Trust it and connect? It is added to your known_hosts, as ssh does.")
+
+        def done(trusted: bool | None) -> None:
+            if trusted:
+                self._trust(event.pane, error)
+
+        self.push_screen(dialogs.ConfirmDialog(question, [], confirm="Trust", id="trust-host"), done)
+
+    @work(thread=True, exit_on_error=False, group="trust-host")
+    def _trust(self, pane, error) -> None:
+        try:
+            where = error.trust()
+        except OSError as problem:
+            self.notify(f"Cannot write known_hosts: {problem}", title="Host key not saved",
+                        severity="error", markup=False)
+            return
+        self.post_message(HostTrusted(pane, where))
+
+    @on(HostTrusted)
+    def _host_trusted(self, event: HostTrusted) -> None:
+        self.notify(f"Host key added to {visible(event.where)}", title="Trusted", markup=False)
+        event.pane.refresh_directory()
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)

@@ -54,10 +54,11 @@ def transfer(source, manager, path, callback=None, cancel=None):
     original_transfer(source, manager, path, callback, cancel)
 
 
-def verify(source, manager, path):
-    original_verify(source, manager, path)
+def verify(*args, **kwargs):
+    found = original_verify(*args, **kwargs)
     if step == "verified" and reached():
         die()
+    return found
 
 
 submit_file = planning.Planner._submit_file
@@ -78,5 +79,5 @@ if os.environ.get("CRASHVICTIM_ENDPOINT"):
 queue = JobQueue(workers=4, journal=True)
 job = (queue.move if kind == "move" else queue.copy)([source], destination, conflict="ask")
 job.wait(60)
-print("the job ended before the crash", job.state, flush=True)
+print("the job ended before the crash", job.state, [f.reason for f in job.failures][:3], flush=True)
 sys.exit(3)

@@ -11,6 +11,7 @@ import threading
 from typing import TYPE_CHECKING, Iterator
 
 from ..managers import Artefact, Manager, exceptions
+from ..managers.redact import redact
 from ..managers.transfer import RequestSlots
 from .journal import Journal, key
 from .model import Failure, Skipped, Target
@@ -65,7 +66,7 @@ class Ledger:
 
     def fail(self, source: str, destination: str | None, error: BaseException, target=None) -> None:
         """Record that ``source`` did not make it; ``target`` is what a retry does again."""
-        reason = str(error) if isinstance(error, exceptions.StowError) else f"{type(error).__name__}: {error}"
+        reason = redact(str(error) if isinstance(error, exceptions.StowError) else f"{type(error).__name__}: {error}")
         with self.lock:
             if self.abandoned:
                 return
@@ -77,7 +78,7 @@ class Ledger:
     def skip(self, source: str, destination: str | None, reason: str) -> None:
         """Record that ``source`` was left where it is on purpose, and why."""
         with self.lock:
-            self.skipped.append(Skipped(source, destination, reason))
+            self.skipped.append(Skipped(source, destination, redact(reason)))
             self.meter.files_skipped += 1
 
     def release(self, target, wrote: bool = True) -> None:

@@ -468,8 +468,13 @@ class Planner:
             directories.count_child(ledger, parent)
             if getattr(artefact, "marker", False) and not manager.IMPLICIT_DIRECTORIES:
                 # A ``folder/`` key with a body marks its folder (made with the walk):
-                # its bytes have nowhere to go outside a key store.
-                directories.child_done(ledger, parent, ok=True)
+                # its bytes have nowhere to go outside a key store. A move keeps it
+                # (and so its folder) at the source, and says so.
+                if ledger.kind == "move" and artefact.size:
+                    ledger.skip(artefact.abspath, None,
+                                f"{artefact.abspath} is a folder marker holding {artefact.size:,} bytes, which a "
+                                f"folder of {manager.url(parent.target)} cannot hold; kept at the source")
+                directories.child_done(ledger, parent, ok=not (ledger.kind == "move" and artefact.size))
                 continue
             refused = self._refusal(root, parent, artefact, child_path)
             if refused is not None:

@@ -24,6 +24,8 @@ import time
 from typing import Callable, Sequence
 
 from ..managers import Artefact, location
+from ..managers.connections import WORKERS
+from ..managers.redact import redact
 from ..managers.transfer import RequestSlots
 from . import directories, journal
 from .ledger import Ledger
@@ -297,15 +299,16 @@ class Job:
 
 
 class JobQueue:
-    """Jobs sharing one thread pool of ``workers`` threads, and ``workers`` requests in flight.
+    """Jobs sharing one thread pool of ``workers`` threads, and at most ``workers`` requests in flight.
 
     The workers make the requests of small files themselves; big files go
     through the managers' multipart machinery, whose request threads take their
     slots from the same :class:`RequestSlots`: so ``workers`` bounds the
-    requests in flight for all of the queue's jobs together.
+    requests in flight for all of the queue's jobs together (and the slots
+    allow fewer while the server answers ``SlowDown``).
     """
 
-    def __init__(self, workers: int = 8, max_pending: int | None = None, reservations: Reservations | None = None,
+    def __init__(self, workers: int = WORKERS, max_pending: int | None = None, reservations: Reservations | None = None,
                  journal: bool = False):
         self.workers = workers
         #: Copy and move jobs keep a journal (jobs/journal.py), so that a crash can be resumed.
@@ -354,7 +357,7 @@ class JobQueue:
         where = ""
         if destination is not None:
             where = " to " + (destination.abspath if isinstance(destination, Artefact) else str(destination))
-        return f"{verb} {what}{where}"
+        return redact(f"{verb} {what}{where}")  # a URL's password is never shown
 
     def copy(self, sources, destination_dir, conflict: str = "skip", ask=None) -> Job:
         """Copy each source into ``destination_dir`` under its own name."""

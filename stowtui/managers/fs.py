@@ -448,6 +448,30 @@ class FS(LocalManager):
                 os.unlink(abspath)
         self._forget(artefact.path)
 
+    def _sourceState(self, source: Artefact):
+        """Size, time (ns) and inode of the file now (one ``lstat``), before a move reads it."""
+        from .transfer import SourceState
+
+        abspath = self._abspath(source.path)
+        with os_errors("look at", abspath):
+            stats = os.lstat(abspath)
+        return SourceState(stats.st_size, None, stats.st_mtime_ns, stats.st_ino)
+
+    def _rmIfUnchanged(self, source: Artefact, state) -> None:
+        """A fresh ``lstat`` compared with ``state`` immediately before the unlink."""
+        from .transfer import SourceState, changed
+
+        abspath = self._abspath(source.path)
+        try:
+            stats = os.lstat(abspath)
+        except FileNotFoundError:
+            raise changed(abspath) from None
+        now = SourceState(stats.st_size, None, stats.st_mtime_ns, stats.st_ino)
+        if state.differs(now) or stat.S_ISDIR(stats.st_mode):
+            raise changed(abspath)
+        with os_errors("delete", abspath):
+            os.unlink(abspath)
+
     def _mkdir(self, managerPath: str) -> None:
         abspath = self._abspath(managerPath)
         with os_errors("create directory", abspath):

@@ -197,6 +197,30 @@ class Manager(OperationsMixin, WritesMixin, InspectionDefaults, abc.ABC):
         """Move by renaming, if this manager can do it in one cheap step; False otherwise."""
         return False
 
+    def _sourceState(self, source: Artefact):
+        """What a move is about to read of ``source`` (a ``transfer.SourceState``).
+
+        This default takes what the artefact shows (its listing's size, ETag and
+        time), with no request: a source changed after that listing differs from it.
+        """
+        from .transfer import SourceState
+
+        return SourceState.of(source)
+
+    def _rmIfUnchanged(self, source: Artefact, state) -> None:
+        """Delete the file ``source`` only if it is still ``state`` (``transfer.SourceState``);
+        else raise ``exceptions.SourceChanged`` and delete nothing.
+
+        This default looks again (one lookup) just before an unconditional ``_rm``;
+        a manager that can make the delete itself conditional does (S3: ``IfMatch``).
+        """
+        from .transfer import SourceState, changed
+
+        found = self._identifyPath(source.path)
+        if found is None or state.differs(SourceState.of(found)):
+            raise changed(source.abspath)
+        self._rm(source)
+
     def _lsPages(self, directory: str) -> Iterator[list[Artefact]]:
         """List one level page by page (default: one page from ``_ls``).
 
@@ -462,6 +486,18 @@ class Manager(OperationsMixin, WritesMixin, InspectionDefaults, abc.ABC):
                 os.makedirs(parent, exist_ok=True)
         self._get(artefact, local_dest)
         return None
+
+    def source_state(self, source: Artefact):
+        """What a move is about to read of a file (``transfer.SourceState``), for ``remove_if_unchanged``."""
+        return self._sourceState(source)
+
+    def remove_if_unchanged(self, source: Artefact, state) -> None:
+        """Delete a moved file only if it is still what was copied (``state``, from ``source_state``);
+        a file that changed meanwhile stays, with ``exceptions.SourceChanged``."""
+        try:
+            self._rmIfUnchanged(source, state)
+        finally:
+            self._forget(source.path)
 
     @abc.abstractmethod
     def localise(self, path: str):

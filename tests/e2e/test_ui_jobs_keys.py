@@ -1,4 +1,4 @@
-"""Jobs the way an mc user over SSH expects them (issue 12, items 1–4): quitting asks while jobs run,
+"""Jobs the way an mc user over SSH expects them: quitting asks while jobs run,
 the keyboard reaches the jobs panel, progress says only what is known, the focus stays on a pane."""
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import pytest
 from stowtui.jobs import JobQueue, JobState, journal, tasks
 from stowtui.managers import paths
 
-VICTIM = os.path.join(os.path.dirname(__file__), "crashvictim.py")
+VICTIM = os.path.join(os.path.dirname(os.path.dirname(__file__)), "crashvictim.py")
 FILES = 24
 
 
