@@ -1,6 +1,7 @@
 """Shared pytest fixtures for the stowtui test suite."""
 
 import os
+import pathlib
 
 import boto3
 import pytest
@@ -203,12 +204,13 @@ def mock_stow(mock_s3):
 # ---------------------------------------------------------------------------
 
 _KINDS = ("unit", "functional", "e2e")
+_TESTS = pathlib.Path(__file__).parent
 
 
 def pytest_collection_modifyitems(config, items):
     astray = set()
     for item in items:
-        kind = item.path.parent.name
+        kind = item.path.relative_to(_TESTS).parts[0]
         if kind in _KINDS:
             item.add_marker(kind)
         else:

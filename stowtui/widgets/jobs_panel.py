@@ -13,6 +13,8 @@ says what became of the files (done, skipped, failed).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from typing import Callable
 
 from rich.text import Text
@@ -155,12 +157,11 @@ class JobsPanel(VerticalScroll):
         Binding("escape,tab", "leave", "Back to panes", key_display="Esc"),
     ]
 
+    @dataclass
     class JobFinished(Message):
         """A job ended (done, failed or cancelled): posted from the engine's thread, bubbles to the screen."""
 
-        def __init__(self, job: Job):
-            super().__init__()
-            self.job = job
+        job: Job
 
     class Left(Message):
         """Escape or Tab: the keyboard goes back to the panes."""

@@ -10,6 +10,8 @@ speak (``root``, ``cursor_node``, ``NodeExpanded``…), with ``Entry`` standing 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import fnmatch
 
 from rich.cells import cell_len
@@ -83,21 +85,21 @@ class StorageTree(ScrollView, can_focus=True):
     cursor_line = var(-1, always_update=True)
     hover_line = var(-1)
 
+    @dataclass
     class TreeMessage(Message):
         """A message about the list (``control`` is the list, for ``@on(..., "#tree")``)."""
 
-        def __init__(self, tree: StorageTree):
-            super().__init__()
-            self.tree = tree
+        tree: StorageTree
 
         @property
         def control(self) -> StorageTree:
             return self.tree
 
+    @dataclass
     class NodeMessage(TreeMessage):
-        def __init__(self, tree: StorageTree, node: Entry):
-            super().__init__(tree)
-            self.node = node
+        """A message about one row, ``node``."""
+
+        node: Entry
 
     class Activated(NodeMessage):
         """Enter or a double click on an entry."""
