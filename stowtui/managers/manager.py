@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import io
 import os
 import posixpath
 import tempfile
@@ -540,14 +539,17 @@ class LocalManager(Manager):
             self._forget(path)
 
     def open(self, path: str, mode: str = "r", **kwargs) -> IO:
-        """The real file, opened with ``io.open`` (directories above it are made for writing)."""
+        """The real file, opened as ``io.open`` does (directories above it are made for writing);
+        only a regular file: a FIFO, socket or device is refused, never blocked on."""
+        from .fs import open_file
+
         path = self.normalise(path)
         local = self._abspath(path)
         with os_errors("open", local):
             if any(m in mode for m in "wax+"):
                 os.makedirs(os.path.dirname(local) or ".", exist_ok=True)
                 self._forget(path)
-            return io.open(local, mode, **kwargs)
+            return open_file(local, mode, **kwargs)
 
     @contextlib.contextmanager
     def staging(self, path: str, no_replace: bool = False) -> Iterator[str]:
