@@ -147,6 +147,28 @@ def fit(text: Text, width: int) -> Text:
     return text
 
 
+def cut_middle(shown: str, width: int) -> str:
+    """``shown`` in ``width`` cells, cut in the middle with ``~`` as mc does: both ends stay visible,
+    so ``report_…_eu_west.csv`` and ``report_…_us_east.csv`` are told apart."""
+    if cell_len(shown) <= width:
+        return shown
+    if width <= 1:
+        return "~"[:width]
+    head_room = (width - 1 + 1) // 2  # the start gets the odd cell
+    tail_room = width - 1 - head_room
+    head = ""
+    for char in shown:
+        if cell_len(head + char) > head_room:
+            break
+        head += char
+    tail = ""
+    for char in reversed(shown):
+        if cell_len(char + tail) > tail_room:
+            break
+        tail = char + tail
+    return head + "~" + tail
+
+
 def keep_end(shown: str, width: int) -> str:
     """``…`` and as much of the end of ``shown`` as fits in ``width`` cells (a path keeps its last names).
 

@@ -47,12 +47,11 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import io
 import os
 import posixpath
 import tempfile
 import urllib.parse
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator
 
 from . import exceptions
 from .artefacts import Artefact, Directory, File
@@ -89,6 +88,9 @@ class Manager(abc.ABC):
     IMPLICIT_DIRECTORIES = False
     #: Artefacts are files on this machine (``os.fspath(artefact)`` gives their path).
     IS_LOCAL = False
+    #: ``_lsPages`` gives one level in key order across its pages (S3: a directory
+    #: sorts as its name and ``/``), so :meth:`lsOrdered` needs only sort within a page.
+    LISTS_IN_KEY_ORDER = False
 
     def __new__(cls, *args, **kwargs):
         # The cache is set up here so that a plug-in whose __init__ forgets
@@ -204,6 +206,30 @@ class Manager(abc.ABC):
     def _rename(self, source: Artefact, destination: str, no_replace: bool = False) -> bool:
         """Move by renaming, if this manager can do it in one cheap step; False otherwise."""
         return False
+
+    def _sourceState(self, source: Artefact):
+        """What a move is about to read of ``source`` (a ``transfer.SourceState``).
+
+        This default takes what the artefact shows (its listing's size, ETag and
+        time), with no request: a source changed after that listing differs from it.
+        """
+        from .transfer import SourceState
+
+        return SourceState.of(source)
+
+    def _rmIfUnchanged(self, source: Artefact, state) -> None:
+        """Delete the file ``source`` only if it is still ``state`` (``transfer.SourceState``);
+        else raise ``exceptions.SourceChanged`` and delete nothing.
+
+        This default looks again (one lookup) just before an unconditional ``_rm``;
+        a manager that can make the delete itself conditional does (S3: ``IfMatch``).
+        """
+        from .transfer import SourceState, changed
+
+        found = self._identifyPath(source.path)
+        if found is None or state.differs(SourceState.of(found)):
+            raise changed(source.abspath)
+        self._rm(source)
 
     def _lsPages(self, directory: str) -> Iterator[list[Artefact]]:
         """List one level page by page (default: one page from ``_ls``).
@@ -420,6 +446,32 @@ class Manager(abc.ABC):
         """
         yield from self._collectPages(self._listable(self.normalise(path)))
 
+    def lsOrdered(self, path: str, key: Callable[[Artefact], str], page_size: int = 1000) -> Iterator[list[Artefact]]:
+        """One level, listed now, in pages sorted by ``key`` across the whole level (for comparisons).
+
+        Nothing is cached. A backend that lists in key order (``LISTS_IN_KEY_ORDER``,
+        with ``key`` that order) is passed through page by page, so a level of a
+        million keys is never held whole; any other level is listed, then sorted.
+        A directory that is not there lists as nothing where directories exist
+        only through their contents; elsewhere it raises ``ArtefactNotFound``.
+        """
+        path = self.normalise(path)
+
+        def children(page):
+            return [a for a in page if a is not None and a.path != path]
+
+        if self.LISTS_IN_KEY_ORDER:
+            for page in self._lsPages(path):
+                found = children(page)
+                if found:
+                    found.sort(key=key)
+                    yield found
+            return
+        level = [a for page in self._lsPages(path) for a in children(page)]
+        level.sort(key=key)
+        for start in range(0, len(level), page_size):
+            yield level[start:start + page_size]
+
     def walk(self, path: str) -> Iterator[Artefact]:
         """Every artefact below a directory, listed now, each directory before its contents."""
         yield from self._walk(self._listable(self.normalise(path)))
@@ -444,6 +496,18 @@ class Manager(abc.ABC):
                 os.makedirs(parent, exist_ok=True)
         self._get(artefact, local_dest)
         return None
+
+    def source_state(self, source: Artefact):
+        """What a move is about to read of a file (``transfer.SourceState``), for ``remove_if_unchanged``."""
+        return self._sourceState(source)
+
+    def remove_if_unchanged(self, source: Artefact, state) -> None:
+        """Delete a moved file only if it is still what was copied (``state``, from ``source_state``);
+        a file that changed meanwhile stays, with ``exceptions.SourceChanged``."""
+        try:
+            self._rmIfUnchanged(source, state)
+        finally:
+            self._forget(source.path)
 
     @abc.abstractmethod
     def localise(self, path: str):
@@ -719,14 +783,17 @@ class LocalManager(Manager):
             self._forget(path)
 
     def open(self, path: str, mode: str = "r", **kwargs) -> IO:
-        """The real file, opened with ``io.open`` (directories above it are made for writing)."""
+        """The real file, opened as ``io.open`` does (directories above it are made for writing);
+        only a regular file: a FIFO, socket or device is refused, never blocked on."""
+        from .fs import open_file
+
         path = self.normalise(path)
         local = self._abspath(path)
         with os_errors("open", local):
             if any(m in mode for m in "wax+"):
                 os.makedirs(os.path.dirname(local) or ".", exist_ok=True)
                 self._forget(path)
-            return io.open(local, mode, **kwargs)
+            return open_file(local, mode, **kwargs)
 
     @contextlib.contextmanager
     def staging(self, path: str, no_replace: bool = False) -> Iterator[str]:

@@ -52,6 +52,7 @@ class S3(ListingMixin, TransfersMixin, InspectionMixin, RemoteManager):
     SUPPORTS_TRANSFER_OPTIONS = True
     SUPPORTS_NO_REPLACE = True  # IfNoneMatch: "*" on uploads and copies
     IMPLICIT_DIRECTORIES = True
+    LISTS_IN_KEY_ORDER = True  # ListObjectsV2: UTF-8 key order, a common prefix as its key
 
     def __init__(
         self,

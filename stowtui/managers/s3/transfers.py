@@ -349,6 +349,37 @@ class TransfersMixin(SourcesMixin):
                     self.client.delete_bucket(Bucket=bucket)
         self._forget(artefact.path)
 
+    def _sourceState(self, source: Artefact):
+        """The listing's size and ETag (no request); a HeadObject where the artefact has no ETag."""
+        from ..transfer import SourceState
+
+        state = SourceState(source.size, source.etag or None)
+        if state.etag is None:
+            bucket, key = self._split(source.path)
+            with s3_errors("look at", source.abspath):
+                head = self.client.head_object(Bucket=bucket, Key=key, **_version(source))
+            state = SourceState(head.get("ContentLength"), head.get("ETag"))
+        return state
+
+    def _rmIfUnchanged(self, source: Artefact, state) -> None:
+        """``DeleteObject`` with ``IfMatch=<ETag copied>``: S3 refuses it (412) if the key changed since."""
+        import botocore.exceptions as bce
+
+        from ..transfer import changed
+
+        bucket, key = self._split(source.path)
+        # A version is never rewritten: it is deleted by its id alone.
+        condition = {"IfMatch": state.etag} if state.etag and not _version(source) else {}
+        with s3_errors("delete", source.abspath):
+            try:
+                self.client.delete_object(Bucket=bucket, Key=key, **condition, **_version(source))
+            except bce.ClientError as error:
+                code = error.response.get("Error", {}).get("Code")
+                if code in ("PreconditionFailed", "ConditionalRequestConflict"):
+                    raise changed(source.abspath) from error
+                if code not in ("NoSuchKey", "404"):  # gone already: nothing of ours to delete
+                    raise
+
     def _rmdir(self, directory: Directory) -> None:
         bucket, key = self._split(directory.path)
         with s3_errors("remove directory", directory.abspath):

@@ -1,0 +1,36 @@
+"""mc's keys that are more than a binding: Esc followed by a digit is that F-key.
+
+Terminals reached over SSH often send no F-keys; mc reads Esc then 1…9, 0 as F1…F10.
+A terminal that sends the two at once gives Textual ``alt+5``; typed one after the other
+they come as ``escape`` then ``5``, which counts when the digit follows within ESCAPE_WAIT.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+#: "5" → "f5", "0" → "f10" (mc's Esc 0 is F10).
+F_KEYS = {str(digit): f"f{digit or 10}" for digit in range(10)}
+ESCAPE_WAIT = 1.0  # seconds a digit may follow Esc and still make an F-key (mc waits about as long)
+
+
+class EscapeDigits:
+    """Turns Esc + digit into an F-key: ``translate`` is given every key of the main screen."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self._clock = clock
+        self._escaped_at: float | None = None
+
+    def translate(self, key: str) -> str | None:
+        """The F-key ``key`` completes (``f5``), or None when it is a key of its own."""
+        if key.startswith("alt+") and key[4:] in F_KEYS:
+            self._escaped_at = None
+            return F_KEYS[key[4:]]
+        if key == "escape":
+            self._escaped_at = self._clock()
+            return None
+        escaped_at, self._escaped_at = self._escaped_at, None
+        if key in F_KEYS and escaped_at is not None and self._clock() - escaped_at <= ESCAPE_WAIT:
+            return F_KEYS[key]
+        return None
