@@ -143,6 +143,13 @@ class Job:
         self._end(JobState.CANCELLED)
 
     @property
+    def tasks_made(self) -> int:
+        """Files handed to the pool and not yet over: at most the queue's ``max_pending``,
+        however many the job holds (its tasks are made as the workers take them)."""
+        with self._lock:
+            return self._outstanding
+
+    @property
     def cancelled(self) -> bool:
         return self._ledger.cancelled
 
@@ -245,11 +252,11 @@ class Job:
         try:
             task(self._ledger, target)
         finally:
-            self._slots.release()
-            with self._lock:
+            with self._lock:  # counted out before its place is free: tasks_made stays within max_pending
                 self._outstanding -= 1
                 if not self._outstanding:
                     self._idle.notify_all()
+            self._slots.release()
             self._finish_if_idle()
 
     def _drain(self) -> None:

@@ -40,6 +40,8 @@ def test_a_throttled_upload_finishes_with_fewer_requests_in_flight(side, s3, tmp
     assert throttled  # the queue did go above what the server takes
     assert len(puts) == len(TREE) + len(throttled)  # each throttled request was sent again, once
     assert queue.slots.cuts >= 1 and queue.slots.allowed < RequestSlots.START
-    # It began with up to START in flight; by the end it kept within about what the server takes.
+    # It began with up to START (8) in flight; by the end it kept to about what the server
+    # takes (the window grows back by one a round, and a request is counted out a moment
+    # after its answer).
     assert max(r.in_flight for r in puts[:RequestSlots.START]) > 2
-    assert max(r.in_flight for r in puts[-30:]) <= 3
+    assert max(r.in_flight for r in puts[-30:]) <= 4 < RequestSlots.START

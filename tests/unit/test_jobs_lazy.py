@@ -23,8 +23,7 @@ def test_a_big_jobs_tasks_are_made_as_the_workers_take_them(tmp_path, monkeypatc
     original = tasks.transfer
 
     def made_ahead():
-        progress = job.progress
-        return progress.files_total - progress.files_done  # made and not yet over
+        return job.tasks_made  # made and not yet over
 
     def transfer(source, manager, path, callback=None, cancel=None):
         # The first files wait until the planner has filled the queue (an eager planner
