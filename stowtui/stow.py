@@ -32,13 +32,13 @@ from .managers.manager import LocalManager, Manager, RemoteManager
 from .managers.urls import as_text, basename, dirname, join, shown_text, splitext
 from .managers.registry import available, connect, location, set_defaults
 from .managers.replace import Tree, local_tree, obstacle, refusal, replacing, tree
-from .managers.writes import split_removals
+from .managers.manager import split_removals
 
 __all__ = [
     "Artefact", "Directory", "File", "Manager", "LocalManager", "RemoteManager", "exceptions",
     "artefact", "ls", "exists", "isdir", "isfile", "getsize", "getmtime", "get", "put", "cp", "mv", "rm",
     "mkdir", "touch", "localise", "open", "join", "dirname", "basename", "splitext", "connect", "available",
-    "set_defaults", "location", "url",
+    "set_defaults", "location", "url", "sync",
 ]
 
 
@@ -135,7 +135,7 @@ def get(source: Artefact | str, local_dest: str | os.PathLike | None = None) -> 
 
 
 def _write(manager: Manager, path: str, overwrite: bool, source_is_dir: bool, keep: Callable[[], Tree] | None,
-           write: Callable[[str, bool], None]) -> Artefact:
+           write: Callable[[str, bool], None], moving: bool = False) -> Artefact:
     """Write a new artefact at ``path``: ``write(target, merge)`` does it.
 
     Files in the way are written over. A directory in the way (or, on local
@@ -149,7 +149,7 @@ def _write(manager: Manager, path: str, overwrite: bool, source_is_dir: bool, ke
     elif not overwrite:
         raise refusal(blocker)
     else:
-        with replacing(manager, path, keep) as target:
+        with replacing(manager, path, keep, moving) as target:
             write(target, target == path)  # S3 writes in place, over the old keys
     found = manager.identify(path)  # what was written, of the kind written (S3 may hold both at one name)
     for artefact in found:
@@ -205,7 +205,7 @@ def _run(source, destination, move: bool, overwrite: bool) -> Artefact:
         _wait(default_queue().transfer(src, place, move=move, overwrite=merge))
 
     keep = (lambda: tree(src.manager, src.path)) if is_dir else None
-    return _write(manager, path, overwrite, is_dir, keep, write)
+    return _write(manager, path, overwrite, is_dir, keep, write, moving=move)
 
 
 def cp(source: Artefact | str, destination: Artefact | str, overwrite: bool = False) -> Artefact:
@@ -266,3 +266,27 @@ def open(target: Artefact | str, mode: str = "r", **kwargs) -> IO:  # noqa: A001
     copy, written back when it is closed."""
     manager, path = location(target)
     return manager.open(path, mode, **kwargs)
+
+
+def sync(source: Artefact | str, destination: Artefact | str, *, delete: bool = False,
+         check_modified_times: bool = True, artefact_comparator: Callable[[File, File], bool] | None = None,
+         overwrite: bool = False) -> None:
+    """Make ``destination`` hold what ``source`` holds, sending only what is missing or different there.
+
+    A file is sent when it is missing at the destination or differs: with
+    ``check_modified_times`` (stow's rule) when the source was modified after
+    the destination (a newer destination is kept); otherwise by size, or by
+    ETag where both sides are S3 objects of one part; ``artefact_comparator(source,
+    destination)`` returning True means "the same" and replaces those checks.
+    Decisions come from the two listings, level by level: no file is
+    downloaded or looked up to compare. A destination that does not exist is
+    created.
+
+    ``delete``: what exists only at the destination is deleted, after every
+    copy succeeded, and never when a listing could not be completed.
+    ``overwrite``: a file where the source has a directory (or a directory
+    where it has a file) is replaced; without it, refused.
+    """
+    job = default_queue().sync(source, destination, delete=delete, check_modified_times=check_modified_times,
+                               artefact_comparator=artefact_comparator, overwrite=overwrite)
+    _wait(job)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -155,6 +156,8 @@ class Record:
     range: str | None
     status: int | None = None
     bytes_sent: int = 0
+    #: Requests in flight when this one arrived, itself included.
+    in_flight: int = 0
 
 
 @dataclass
@@ -180,6 +183,65 @@ class Fault:
                 or (record.key is not None and self.key_contains in record.key)
             )
         )
+
+
+class Link:
+    """What the wire between client and server adds: ``delay`` seconds before each
+    request is answered (a region's time to first byte) and, when ``bandwidth`` is
+    set, at most that many bytes a second of bodies, both ways, shared by every
+    connection (one link)."""
+
+    #: Bytes paced at a time.
+    SLICE = 256 * 1024
+
+    def __init__(self):
+        self.delay = 0.0
+        self.bandwidth: float | None = None
+        self._lock = threading.Lock()
+        self._free_at = 0.0
+
+    def pace(self, size: int) -> None:
+        """Wait until ``size`` more bytes have had their turn on the link."""
+        if not self.bandwidth or size <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            self._free_at = max(now, self._free_at) + size / self.bandwidth
+            until = self._free_at
+        pause = until - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+
+    def slices(self, chunk: bytes):
+        """``chunk`` in pieces, each sent in its turn."""
+        if not self.bandwidth:
+            yield chunk
+            return
+        for start in range(0, len(chunk), self.SLICE):
+            piece = chunk[start:start + self.SLICE]
+            self.pace(len(piece))
+            yield piece
+
+
+class _PacedInput:
+    """A request's body read at the link's pace."""
+
+    def __init__(self, stream, link):
+        self._stream = stream
+        self._link = link
+
+    def read(self, size=-1):
+        data = self._stream.read(size)
+        self._link.pace(len(data))
+        return data
+
+    def readline(self, size=-1):
+        data = self._stream.readline(size)
+        self._link.pace(len(data))
+        return data
+
+    def __iter__(self):
+        return iter(self.readline, b"")
 
 
 class _QuietHandler(MotoRequestHandler):
@@ -209,6 +271,11 @@ class S3Server:
         self._counts = Counter()
         self._requests = []
         self._faults = []
+        self._hooks = []
+        self._in_flight = 0
+        self._throttle_above: int | None = None
+        #: The link's delay and bandwidth (none by default: plain loopback).
+        self.link = Link()
         self._server = None
         self._thread = None
         self.endpoint_url = None
@@ -246,6 +313,9 @@ class S3Server:
             self._counts.clear()
             self._requests.clear()
             self._faults.clear()
+            self._hooks.clear()
+            self._throttle_above = None
+        self.link = Link()
 
     @property
     def backend(self):
@@ -298,6 +368,37 @@ class S3Server:
     def clear_faults(self):
         with self._lock:
             self._faults.clear()
+            self._hooks.clear()
+            self._throttle_above = None
+
+    def when(self, op, run, key=None, times=1):
+        """Call ``run(record)`` once moto has answered a request for ``op`` (of ``key``,
+        if given), before the client reads the answer: another client's write landing
+        just after ours was served (a race made certain). ``times`` requests (None: every one).
+        Returns the hook; ``hook.hits`` counts the calls."""
+        hook = Fault(op, key, times=times)
+        hook.run = run
+        with self._lock:
+            self._hooks.append(hook)
+        return hook
+
+    def _take_hook(self, record):
+        with self._lock:
+            for hook in self._hooks:
+                if hook.matches(record):
+                    hook.hits += 1
+                    if hook.times is not None:
+                        hook.times -= 1
+                        if hook.times <= 0:
+                            self._hooks.remove(hook)
+                    return hook
+        return None
+
+    def throttle_above(self, limit: int | None) -> None:
+        """Answer ``503 SlowDown`` to a request that arrives while ``limit`` others are
+        in flight (as S3 does to a client sending more than a prefix takes); None: never."""
+        with self._lock:
+            self._throttle_above = limit
 
     def _take_fault(self, record):
         with self._lock:
@@ -330,38 +431,63 @@ class S3Server:
         with self._lock:
             self._counts[record.op] += 1
             self._requests.append(record)
-        # Flask routes keys with ``.+``, which stops at a newline; moto reads
-        # the key itself from RAW_URI, so only the routing copy is patched.
-        environ["PATH_INFO"] = environ.get("PATH_INFO", "").replace("\n", " ")
-        rule = self._take_fault(record)
-        if rule is not None and rule.drop:
-            _cut(environ)
-        if rule is not None and rule.after_bytes is None:
-            return self._error(environ, start_response, record, rule)
+            self._in_flight += 1
+            record.in_flight = self._in_flight
+            throttled = self._throttle_above is not None and record.in_flight > self._throttle_above
+        try:
+            link = self.link
+            if link.delay:
+                time.sleep(link.delay)
+            if link.bandwidth:
+                environ["wsgi.input"] = _PacedInput(environ["wsgi.input"], link)
+            # Flask routes keys with ``.+``, which stops at a newline; moto reads
+            # the key itself from RAW_URI, so only the routing copy is patched.
+            environ["PATH_INFO"] = environ.get("PATH_INFO", "").replace("\n", " ")
+            if throttled:
+                rule = Fault(status=503, code="SlowDown")
+            else:
+                rule = self._take_fault(record)
+            if rule is not None and rule.drop:
+                _cut(environ)
+            if rule is not None and rule.after_bytes is None:
+                body = self._error(environ, start_response, record, rule)
+            else:
 
-        def counting_start_response(status, headers, exc_info=None):
-            with self._lock:
-                record.status = int(status.split(None, 1)[0])
-            return start_response(status, headers, exc_info)
+                def counting_start_response(status, headers, exc_info=None):
+                    with self._lock:
+                        record.status = int(status.split(None, 1)[0])
+                    return start_response(status, headers, exc_info)
 
-        body = self._app(environ, counting_start_response)
-        limit = rule.after_bytes if rule is not None else None
-        return self._stream(environ, body, record, limit)
+                body = self._app(environ, counting_start_response)
+                hook = self._take_hook(record)
+                if hook is not None:  # moto has answered; the client has not read the answer yet
+                    hook.run(record)
+            limit = rule.after_bytes if rule is not None else None
+        except BaseException:
+            self._done()
+            raise
+        return self._stream(environ, body, record, limit, link)
 
-    def _stream(self, environ, body, record, limit):
-        """Yield the body, counting bytes; cut the connection after ``limit``."""
+    def _done(self):
+        with self._lock:
+            self._in_flight -= 1
+
+    def _stream(self, environ, body, record, limit, link):
+        """Yield the body at the link's pace, counting bytes; cut the connection after ``limit``."""
         try:
             for chunk in body:
                 if limit is not None:
                     chunk = chunk[: max(0, limit - record.bytes_sent)]
-                with self._lock:
-                    record.bytes_sent += len(chunk)
-                yield chunk
+                for piece in link.slices(chunk):
+                    with self._lock:
+                        record.bytes_sent += len(piece)
+                    yield piece
                 if limit is not None and record.bytes_sent >= limit:
                     break
             if limit is not None:
                 _cut(environ)
         finally:
+            self._done()
             if hasattr(body, "close"):
                 body.close()
 
@@ -379,8 +505,7 @@ class S3Server:
         if record.method == "HEAD":
             payload = b""
         with self._lock:
-            record.status = rule.status
-            record.bytes_sent = len(payload)
+            record.status = rule.status  # its bytes are counted as _stream sends them
         start_response(
             f"{rule.status} Injected",
             [

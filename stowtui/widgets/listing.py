@@ -14,8 +14,9 @@ import gc
 import itertools
 import threading
 import time
+from dataclasses import dataclass, field
 from functools import partial
-from typing import Callable
+from typing import Any, Callable, Protocol
 
 from rich.text import Text
 from textual.message import Message
@@ -114,48 +115,63 @@ class Batch:
         self.spec = spec
 
 
-class Listing:
-    """For ``Pane``: the listing of its rows. Needs ``tree``, ``status``, ``sort``, ``show_hidden``,
-    ``filter_text`` and ``_update_status``."""
+class Owner(Protocol):
+    """What a ``Loader`` needs of the widget that owns it (``Pane``)."""
 
     tree: StorageTree
     sort: str
     show_hidden: bool
     filter_text: str
 
+    @property
+    def status(self) -> Any: ...
+
+    def update_status(self) -> None: ...
+
+    def run_worker(self, work: Callable[[], None], **options: Any) -> Any: ...
+
+    def post_message(self, message: Message) -> bool: ...
+
+
+class Loader:
+    """A pane's listings, filters and sorts: the thread workers and what their answers change.
+
+    The pane owns one (``pane.loader``) and hands it its messages (``Loader.PageListed`` ...,
+    posted to the pane by the workers). It reads the pane's ``tree``, ``status``, ``sort``,
+    ``show_hidden`` and ``filter_text`` and calls ``pane.update_status``.
+    """
+
+    @dataclass
     class PageListed(Message, bubble=False):
         """A page of a level's listing, from the worker: ``page`` its rows as listed, ``sorted`` the
-        visible ones sorted under ``spec`` (unfiltered)."""
+        visible ones sorted under ``spec`` (unfiltered); ``handled`` is set by the handler: the worker
+        may send the next."""
 
-        def __init__(self, node: Entry, generation: int, page: list[Entry], sorted: list[Entry], spec: Spec,
-                     handled: threading.Event | None = None):
-            super().__init__()
-            self.node = node
-            self.generation = generation
-            self.page = page
-            self.sorted = sorted
-            self.spec = spec
-            self.handled = handled or threading.Event()  # set by the handler: the worker may send the next
+        node: Entry
+        generation: int
+        page: list[Entry]
+        sorted: list[Entry]
+        spec: Spec
+        handled: threading.Event = field(default_factory=threading.Event)
 
+    @dataclass
     class ListingDone(Message, bubble=False):
         """A level's listing ended (``error`` says why, if it failed), from the worker.
 
-        ``rows``: the whole level as shown under ``spec``; ``whole``: all of it sorted, unfiltered.
+        ``rows``: the whole level as shown under ``spec``; ``whole``: all of it sorted, unfiltered;
+        ``found``: entries asked for by URL (no trailing /).
         """
 
-        def __init__(self, node: Entry, generation: int, error: str | None, rows: list[Entry] | None = None,
-                     spec: Spec | None = None, whole: list[Entry] | None = None, totals: Totals | None = None,
-                     found: dict[str, Entry] | None = None):
-            super().__init__()
-            self.node = node
-            self.generation = generation
-            self.error = error
-            self.rows = rows
-            self.spec = spec
-            self.whole = whole
-            self.totals = totals
-            self.found = found or {}  # entries asked for by URL (no trailing /)
+        node: Entry
+        generation: int
+        error: str | None
+        rows: list[Entry] | None = None
+        spec: Spec | None = None
+        whole: list[Entry] | None = None
+        totals: Totals | None = None
+        found: dict[str, Entry] = field(default_factory=dict)
 
+    @dataclass
     class ViewReady(Message, bubble=False):
         """A level's rows under ``spec`` (job ``view``), from a worker: ``rows`` shown, made from ``base``.
 
@@ -163,29 +179,26 @@ class Listing:
         when the sort changed); once loaded, the whole level sorted.
         """
 
-        def __init__(self, node: Entry, generation: int, view: int, rows: list[Entry], spec: Spec,
-                     base: list[Entry], upto: int, rebuilt: bool):
-            super().__init__()
-            self.node = node
-            self.generation = generation
-            self.view = view
-            self.rows = rows
-            self.spec = spec
-            self.base = base
-            self.upto = upto
-            self.rebuilt = rebuilt
+        node: Entry
+        generation: int
+        view: int
+        rows: list[Entry]
+        spec: Spec
+        base: list[Entry]
+        upto: int
+        rebuilt: bool
 
+    @dataclass
     class TotalsReady(Message, bubble=False):
         """What the rows of a view add up to (the status line's counts), from the same worker, after its rows."""
 
-        def __init__(self, node: Entry, generation: int, view: int, totals: Totals):
-            super().__init__()
-            self.node = node
-            self.generation = generation
-            self.view = view
-            self.totals = totals
+        node: Entry
+        generation: int
+        view: int
+        totals: Totals
 
-    def _init_listing(self) -> None:
+    def __init__(self, pane: Owner):
+        self.pane = pane
         self._generations = itertools.count(1)
         self._views = itertools.count(1)
         #: URLs of entries marked before their level was listed again: marked again as they come back.
@@ -194,15 +207,25 @@ class Listing:
         self._landing: tuple[str, int, str] | None = None
         self.shown_spec: Spec = ("name", "", False)
 
-    def _spec(self) -> Spec:
+    @property
+    def tree(self) -> StorageTree:
+        return self.pane.tree
+
+    def spec(self) -> Spec:
         """What levels show now, on the event loop (workers read ``shown_spec``, set from this)."""
-        spec = (self.sort, self.filter_text.lower(), self.show_hidden)
+        pane = self.pane
+        spec = (pane.sort, pane.filter_text.lower(), pane.show_hidden)
         self.shown_spec = spec  # one tuple, replaced whole: a worker reads it without touching the widget
         return spec
 
+    def forget_marks(self) -> None:
+        """The pane shows another directory: marks kept for a listing again are let go."""
+        self._keep_marks.clear()
+
     # Listing -----------------------------------------------------------
 
-    def _load(self, node: Entry, refresh: bool = False, land: str | None = None) -> None:
+    def load(self, node: Entry, refresh: bool = False, land: str | None = None) -> None:
+        """List ``node``'s level (again), in a thread worker; ``land``: the URL to put the cursor on."""
         level = node.level
         if level is None:
             return
@@ -216,20 +239,21 @@ class Listing:
         level.count = 0
         level.error = None
         level.totals = Totals()
-        level.paged_by = (self.sort, self.show_hidden)
+        level.paged_by = (self.pane.sort, self.pane.show_hidden)
         level.view = next(self._views)  # a filter or sort job of the old listing is answered to nobody
         self.tree.refresh_node(node)
         # One listing per level: a new one cancels the one before (exclusive), and the group lets
         # a collapse cancel it. Workers of a group are per pane.
-        self.run_worker(
+        self.pane.run_worker(
             partial(self._list, node, node.artefact, level.generation, refresh, self._wanted(node)),
-            group=self._group(node), description=node.artefact.abspath,
+            group=self.group(node), description=node.artefact.abspath,
             thread=True, exclusive=True, exit_on_error=False,
         )
-        self.status.update(Text(f"Listing {visible(node.artefact.abspath)}…"))
+        self.pane.status.update(Text(f"Listing {visible(node.artefact.abspath)}…"))
 
     @staticmethod
-    def _group(node: Entry) -> str:
+    def group(node: Entry) -> str:
+        """The worker group of ``node``'s listing (a collapse cancels it)."""
         return f"list:{id(node)}"
 
     def _remember_cursor(self, node: Entry, land: str | None) -> None:
@@ -307,7 +331,7 @@ class Listing:
         except StowError as error:
             error_text = str(error)
             if callable(getattr(error, "trust", None)):  # an unknown SSH host key: the user may trust it
-                self.post_message(TrustAsked(self, error))
+                self.pane.post_message(TrustAsked(self.pane, error))
         except Exception as error:  # never a traceback: a message in the pane
             error_text = f"{type(error).__name__}: {error}"
         else:
@@ -317,23 +341,23 @@ class Listing:
                     url = entry.artefact.abspath.rstrip("/")
                     if url in wanted:
                         found[url] = entry
-            self.post_message(self.ListingDone(node, generation, None, rows, spec, whole, totals, found))
+            self.pane.post_message(self.ListingDone(node, generation, None, rows, spec, whole, totals, found))
             return
-        self.post_message(self.ListingDone(node, generation, error_text))
+        self.pane.post_message(self.ListingDone(node, generation, error_text))
 
     def _post_batch(self, node: Entry, generation: int, batch: Batch) -> Batch:
         """Send the pages held (if any); the next batch, due in PAGE_INTERVAL."""
         if not batch.page:
             return Batch(time.monotonic() + PAGE_INTERVAL, batch.after)
-        self.post_message(self.PageListed(node, generation, batch.page, batch.sorted, batch.spec, batch.handled))
+        self.pane.post_message(self.PageListed(node, generation, batch.page, batch.sorted, batch.spec, batch.handled))
         return Batch(time.monotonic() + PAGE_INTERVAL, batch.handled)
 
-    def on_listing_page_listed(self, event: PageListed) -> None:
+    def page_listed(self, event: PageListed) -> None:
         event.handled.set()
         node, level = event.node, event.node.level
         if level is None or level.generation != event.generation:
             return  # an answer for a listing since replaced, or collapsed
-        sort, needle, hidden = self._spec()
+        sort, needle, hidden = self.spec()
         page_sorted = event.sorted if (event.spec[0], event.spec[2]) == (sort, hidden) else ordered(event.page, sort, hidden)
         level.count += len(event.page)
         level.listing.extend(event.page)
@@ -346,9 +370,9 @@ class Listing:
         self.tree.append(node, rows)
         self.tree.refresh_node(node)
         if node.is_root:
-            self._update_status()
+            self.pane.update_status()
 
-    def on_listing_listing_done(self, event: ListingDone) -> None:
+    def listing_done(self, event: ListingDone) -> None:
         node, level = event.node, event.node.level
         if level is None or level.generation != event.generation:
             return
@@ -358,12 +382,12 @@ class Listing:
         if not event.error:
             sort, _, hidden = event.spec
             level.ordered = ((sort, hidden), event.whole)
-            if event.spec == self._spec():
+            if event.spec == self.spec():
                 level.view = next(self._views)  # this answer covers the whole level: any job's is older
                 level.totals = event.totals
                 self.tree.show(node, event.rows)
             else:
-                self._refilter(node)  # the filter changed while the last page came: answered by a job
+                self.refilter(node)  # the filter changed while the last page came: answered by a job
         self._keep_marks.clear()  # the level is whole again: marks from before are back on their entries
         self.tree.refresh_node(node)
         for url in level.reopen:
@@ -371,7 +395,7 @@ class Listing:
             if child is not None and child in level.shown:
                 self.tree.expand(child)  # listed afresh too (see Pane._expanded)
         self._land(node, event.found)
-        self._update_status()
+        self.pane.update_status()
 
     def _land(self, node: Entry, found: dict[str, Entry]) -> None:
         """Put the cursor where it was (or on the entry asked for), else on the next entry, else the first.
@@ -396,7 +420,7 @@ class Listing:
 
     # Filter and sort ---------------------------------------------------
 
-    def _refilter(self, node: Entry) -> None:
+    def refilter(self, node: Entry) -> None:
         """Filter and sort a level again, in a thread worker.
 
         While the level loads, the job filters its pages as they were sorted (page by page,
@@ -408,7 +432,7 @@ class Listing:
         level = node.level
         if level is None or level.state not in ("loading", "loaded"):
             return
-        spec = self._spec()
+        spec = self.spec()
         level.view = next(self._views)
         if level.state == "loading":
             if level.paged_by != (spec[0], spec[2]):
@@ -420,7 +444,7 @@ class Listing:
             cached = level.ordered[1] if level.ordered and level.ordered[0] == (spec[0], spec[2]) else None
             job = partial(self._view_job, node, level.generation, level.view, spec, level.listing,
                           len(level.listing), cached, len(cached) if cached is not None else 0, whole=True)
-        self.run_worker(job, group=f"view:{id(node)}", description="filter", thread=True, exclusive=True,
+        self.pane.run_worker(job, group=f"view:{id(node)}", description="filter", thread=True, exclusive=True,
                         exit_on_error=False)
 
     def _view_job(self, node: Entry, generation: int, view: int, spec: Spec, listing: list[Entry], upto: int,
@@ -445,15 +469,15 @@ class Listing:
             return
         if worker.is_cancelled:
             return
-        self.post_message(self.ViewReady(node, generation, view, rows, spec, base, upto, rebuilt))
+        self.pane.post_message(self.ViewReady(node, generation, view, rows, spec, base, upto, rebuilt))
         try:
             totals = Totals.of(rows, cancelled)
         except Cancelled:
             return
         if not worker.is_cancelled:
-            self.post_message(self.TotalsReady(node, generation, view, totals))
+            self.pane.post_message(self.TotalsReady(node, generation, view, totals))
 
-    def on_listing_view_ready(self, event: ViewReady) -> None:
+    def view_ready(self, event: ViewReady) -> None:
         node, level = event.node, event.node.level
         if level is None or level.generation != event.generation or level.view != event.view:
             return  # a newer filter, sort or listing came since
@@ -470,14 +494,14 @@ class Listing:
             if later:
                 rows = rows + matching(later, needle)
         self.tree.show(node, rows)
-        self._update_status()
+        self.pane.update_status()
 
-    def on_listing_totals_ready(self, event: TotalsReady) -> None:
+    def totals_ready(self, event: TotalsReady) -> None:
         level = event.node.level
         if level is None or level.generation != event.generation or level.view != event.view:
             return
         level.totals = event.totals  # while a level loads the status counts pages instead: pages since do not matter
-        self._update_status()
+        self.pane.update_status()
 
 
 def _same(a: str, b: str) -> bool:

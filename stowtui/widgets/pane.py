@@ -1,29 +1,37 @@
 """A pane: a path bar, the rows of one directory of any manager (``StorageTree``), a status line.
 
-The rows come from thread workers (``listing.py``): listings page by page, filters and
-sorts over whole levels. Widgets never touch boto3 or the filesystem: only managers.
+The rows come from thread workers its ``Loader`` runs (``listing.py``): listings page by page,
+filters and sorts over whole levels. A size count runs here too, in the status line. Widgets
+never touch boto3 or the filesystem: only managers.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.cells import cell_len
 from rich.text import Text
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
+from textual.css.query import NoMatches
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Input, Static
+from textual.worker import Worker, get_current_worker
 
 from .. import managers
 from ..managers import Artefact, Directory
 from ..managers.exceptions import StowError
-from ..text import count, fit, human_size, short_time, size_words, visible
-from .listing import Listing, _same
+from ..managers.manager import SizeTotals
+from ..text import count, exact_size, fit, human_size, short_time, size_words, visible
+from .listing import Loader, _same
 from .path_bar import PathBar
 from .rows import Entry
 from .storage_tree import MARK, StorageTree
 
-__all__ = ["Entry", "Pane", "PathBar", "StorageTree"]
+__all__ = ["Entry", "Pane", "PathBar", "StorageTree", "pane_of"]
 
 SORTS = ("name", "size", "time")
 #: Levels up to this many rows are filtered at each key; bigger ones once typing pauses FILTER_PAUSE.
@@ -31,11 +39,19 @@ FILTER_AT_ONCE = 20_000
 FILTER_PAUSE = 0.08
 
 
-class Pane(Listing, Vertical):
-    """A path bar, the rows and a status line over one manager directory."""
+class Pane(Vertical):
+    """A path bar, the rows and a status line over one manager directory; ``loader`` fills the rows."""
 
     sort = reactive("name")
     show_hidden = reactive(False)
+
+    @dataclass
+    class Counted(Message):
+        """A running total of a size count (from the worker), or why it failed (``error``)."""
+
+        generation: int
+        totals: SizeTotals | None
+        error: str | None = None
 
     def __init__(self, url: str, *, id: str | None = None):
         super().__init__(id=id, classes="pane")
@@ -43,7 +59,10 @@ class Pane(Listing, Vertical):
         self.directory: Directory | None = None
         self.filter_text = ""
         self._filter_timer = None
-        self._init_listing()
+        self.loader = Loader(self)
+        self.count_worker: Worker | None = None  # the size count (``count_size``)
+        self._count_generation = 0  # answers of a count stopped since are dropped
+        self._count_summary = ""  # the status line of the count, to say "(stopped)" after
 
     def compose(self) -> ComposeResult:
         yield PathBar(id="path", classes="path-bar")
@@ -112,10 +131,12 @@ class Pane(Listing, Vertical):
         self.directory = directory
         self.path_bar.location = directory.abspath
         tree = self.tree
-        self.workers.cancel_node(self)  # every listing of the old directory (the pane runs nothing else)
-        self._keep_marks.clear()
+        for worker in list(self.workers):  # every listing of the old directory; a size count goes on
+            if worker.node is self and worker is not self.count_worker:
+                worker.cancel()
+        self.loader.forget_marks()
         tree.reset(Entry(directory))
-        self._load(tree.root, refresh=True, land=land)
+        self.loader.load(tree.root, refresh=True, land=land)
 
     def go_up(self) -> None:
         if self.directory is None:
@@ -126,7 +147,7 @@ class Pane(Listing, Vertical):
             return
         self.open(Directory(manager, manager.dirname(path)), land=self.directory.abspath)
 
-    def _update_status(self) -> None:
+    def update_status(self) -> None:
         """The status line from counts kept as rows change (nothing here walks the entries)."""
         entry = self.tree.root
         if entry is None:
@@ -177,7 +198,7 @@ class Pane(Listing, Vertical):
         """
         tree = self.tree
         if url is None:
-            self._load(tree.root, refresh=True, land=land)
+            self.loader.load(tree.root, refresh=True, land=land)
             return
         target = url.rstrip("/")
         parent, _, name = target.rpartition("/")
@@ -189,7 +210,7 @@ class Pane(Listing, Vertical):
                 here == parent and node.state == "loaded"
                 and not any(c.artefact.basename == name for c in node.level.listing)
             ):
-                self._load(node, refresh=True, land=land if land and _same(_parent_url(land), here) else None)
+                self.loader.load(node, refresh=True, land=land if land and _same(_parent_url(land), here) else None)
 
     def _open_levels(self) -> list[Entry]:
         """The root and every directory open below it (an open one's own open ones after it)."""
@@ -200,13 +221,111 @@ class Pane(Listing, Vertical):
             stack.extend(node.level.open if node.level is not None else ())
         return found
 
+    # Drag and drop -----------------------------------------------------
+
+    def drag_sources(self, x: int, y: int) -> list[Artefact]:
+        """What a drag begun at screen cell (x, y) carries: the marked entries when it began on one of
+        them, else the entry there; nothing off the entries (or on the directory's own row)."""
+        tree = self.tree
+        node = tree.node_at_screen(x, y)
+        if node is None or node.is_root:
+            return []
+        if node.id in tree.marked:
+            return [entry.artefact for entry in tree.marked.values()]
+        return [node.artefact]
+
+    def drop_target(self, x: int, y: int) -> str:
+        """Where entries dropped at screen cell (x, y) go: the directory row there, else the pane's directory."""
+        node = self.tree.node_at_screen(x, y)
+        if node is not None and node.is_dir:
+            return node.artefact.abspath
+        return self.url
+
+    # Size count --------------------------------------------------------
+
+    @property
+    def counting(self) -> bool:
+        worker = self.count_worker
+        return worker is not None and not worker.is_finished and not worker.is_cancelled
+
+    def count_size(self) -> None:
+        """Count what the directory under the cursor (else the pane's) holds, all the way down, in a
+        worker: running totals in the status line."""
+        node = self.tree.cursor_node
+        artefact = node.artefact if node is not None else None
+        if not isinstance(artefact, Directory):
+            artefact = self.directory
+        if artefact is None:
+            return
+        self._count_generation += 1
+        self._count_summary = f"Σ {visible(artefact.abspath)}: nothing counted yet"
+        self.status.update(Text(f"Σ {visible(artefact.abspath)}: counting… (Esc or z stops)"))
+        self.count_worker = self._count(artefact, self._count_generation)
+
+    def cancel_count(self) -> bool:
+        """Stop the size count, if one runs (the status line says so); whether one did."""
+        worker = self.count_worker
+        if worker is None or not self.counting:
+            return False
+        worker.cancel()
+        self._count_generation += 1  # answers still on their way are dropped
+        if self._count_summary:
+            self.status.update(Text(self._count_summary + "  (stopped)"))
+        return True
+
+    @work(thread=True, exclusive=True, group="count", exit_on_error=False)
+    def _count(self, directory: Artefact, generation: int) -> None:
+        worker = get_current_worker()
+        try:
+            for totals in directory.manager.du(directory.path):
+                if worker.is_cancelled:
+                    return  # the generator is closed: no further listing request
+                self.post_message(self.Counted(generation, totals))
+        except StowError as error:
+            self.post_message(self.Counted(generation, None, str(error)))
+        except Exception as error:  # never a traceback
+            self.post_message(self.Counted(generation, None, f"{type(error).__name__}: {error}"))
+
+    @on(Counted)
+    def _counted(self, event: Counted) -> None:
+        """A running total in the status line (and on to the screen, for the info panel)."""
+        if event.generation != self._count_generation:
+            event.stop()
+            return
+        if event.error is not None:
+            self._count_summary = ""
+            self.status.update(Text("⚠ " + visible(event.error), style="red"))
+            self.notify(event.error, title="Cannot count the size", severity="error", markup=False)
+            return
+        totals = event.totals
+        summary = self._count_summary = size_summary(totals)
+        self.status.update(Text(summary + ("" if totals.done else "  counting… (Esc or z stops)")))
+        if totals.done:
+            self.notify(summary, title="Size", markup=False)
+
     # Events ------------------------------------------------------------
 
     @on(StorageTree.NodeExpanded, "#tree")
     def _expanded(self, event: StorageTree.NodeExpanded) -> None:
         entry = event.node
         if entry.is_dir and entry.state != "loading":
-            self._load(event.node, refresh=True)  # expanded again: listed again (it may have changed)
+            self.loader.load(event.node, refresh=True)  # expanded again: listed again (it may have changed)
+
+    @on(Loader.PageListed)
+    def _page_listed(self, event: Loader.PageListed) -> None:
+        self.loader.page_listed(event)
+
+    @on(Loader.ListingDone)
+    def _listing_done(self, event: Loader.ListingDone) -> None:
+        self.loader.listing_done(event)
+
+    @on(Loader.ViewReady)
+    def _view_ready(self, event: Loader.ViewReady) -> None:
+        self.loader.view_ready(event)
+
+    @on(Loader.TotalsReady)
+    def _totals_ready(self, event: Loader.TotalsReady) -> None:
+        self.loader.totals_ready(event)
 
     @on(StorageTree.NodeHighlighted, "#tree")
     def _highlighted(self) -> None:
@@ -214,7 +333,7 @@ class Pane(Listing, Vertical):
 
     @on(StorageTree.MarksChanged, "#tree")
     def _marks_changed(self) -> None:
-        self._update_status()
+        self.update_status()
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.update_mini)
@@ -236,7 +355,7 @@ class Pane(Listing, Vertical):
 
     @on(StorageTree.NodeCollapsed, "#tree")
     def _collapsed(self, event: StorageTree.NodeCollapsed) -> None:
-        self.workers.cancel_group(self, self._group(event.node))  # stop a listing nobody waits for
+        self.workers.cancel_group(self, self.loader.group(event.node))  # stop a listing nobody waits for
 
     @on(StorageTree.UpRequested, "#tree")
     def _up(self) -> None:
@@ -255,11 +374,11 @@ class Pane(Listing, Vertical):
             self.open(node.artefact)
 
     def watch_sort(self) -> None:
-        self._spec()
+        self.loader.spec()
         if self.is_mounted and self.directory is not None:
             for node in self._open_levels():
-                self._refilter(node)
-            self._update_status()
+                self.loader.refilter(node)
+            self.update_status()
 
     def watch_show_hidden(self) -> None:
         self.watch_sort()
@@ -276,7 +395,7 @@ class Pane(Listing, Vertical):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value
-        self._spec()
+        self.loader.spec()
         if self._filter_timer is not None:
             self._filter_timer.stop()
             self._filter_timer = None
@@ -285,12 +404,12 @@ class Pane(Listing, Vertical):
             self._filter_timer = self.set_timer(FILTER_PAUSE, self._apply_filter)
         else:
             self._apply_filter()
-        self._update_status()
+        self.update_status()
 
     def _apply_filter(self) -> None:
         self._filter_timer = None
         for node in self._open_levels():
-            self._refilter(node)  # in a worker
+            self.loader.refilter(node)  # in a worker
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
@@ -306,6 +425,27 @@ class Pane(Listing, Vertical):
             box.add_class("hidden")
             self.tree.focus()
             event.stop()
+
+
+def size_summary(totals: SizeTotals) -> str:
+    """A size count in one line: objects and bytes, then by storage class when there is more than STANDARD."""
+    text = f"Σ {visible(totals.url)}: {count(totals.objects, 'object')}, {exact_size(totals.bytes, short_first=True)}"
+    if len(totals.by_class) > 1 or (totals.by_class and "STANDARD" not in totals.by_class):
+        text += " · " + ", ".join(f"{visible(name)} {objects:,}/{human_size(size)}"
+                                  for name, (objects, size) in sorted(totals.by_class.items()))
+    if totals.skipped:
+        text += f" · {totals.skipped} unreadable"
+    return text
+
+
+def pane_of(widget: Widget | None) -> Pane | None:
+    """The pane a widget is part of (or is), if any."""
+    if widget is None or isinstance(widget, Pane):
+        return widget
+    try:
+        return widget.query_ancestor(Pane)
+    except NoMatches:
+        return None
 
 
 def _parent_url(url: str) -> str:

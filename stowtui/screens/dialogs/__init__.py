@@ -12,6 +12,7 @@ _MODULES = {
     "ConfirmDialog": "confirm",
     "ConflictDialog": "conflict",
     "InputDialog": "input",
+    "ResumeDialog": "resume",
     "TransferDialog": "transfer",
 }
 

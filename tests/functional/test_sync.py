@@ -1,0 +1,135 @@
+"""stow.sync between a local folder and an S3 prefix, against the loopback server.
+
+Every request is counted: a sync decides from the two listings alone (no
+GetObject, no HeadObject per file), sends only what is missing or different,
+and deletes (``delete=True``) only what is at the destination alone.
+"""
+
+import datetime
+import os
+from collections import Counter
+
+import pytest
+
+OLD = datetime.datetime(2021, 1, 1, tzinfo=datetime.timezone.utc)  # the remote copies' time
+BEFORE = datetime.datetime(2020, 1, 1).timestamp()  # local files not changed since
+AFTER = datetime.datetime(2022, 1, 1).timestamp()  # local files changed since
+
+
+def body(i: int, changed: bool = False) -> bytes:
+    return (b"changed %d " % i * 3) if changed else (b"file %d" % i)
+
+
+@pytest.fixture
+def hundred(tmp_path, s3, seed):
+    """A folder of 100 files and s3://bucket/mirror/: 10 differ, 5 missing, 3 extra (remote times in 2021)."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for i in range(100):
+        changed = i < 10
+        path = folder / f"f{i:03d}.txt"
+        path.write_bytes(body(i, changed))
+        stamp = AFTER if changed else BEFORE
+        os.utime(path, (stamp, stamp))
+    remote = {f"mirror/f{i:03d}.txt": body(i) for i in range(100) if not 10 <= i < 15}
+    remote.update({f"mirror/extra{i}.txt": b"extra" for i in range(3)})
+    seed("bucket", remote)
+    for key in remote:
+        s3.backend.get_object("bucket", key).last_modified = OLD.replace(tzinfo=None)
+    s3.clear_counts()
+    return folder
+
+
+def remote_files(s3, prefix="mirror/"):
+    bucket = s3.backend.buckets["bucket"]
+    return {key[len(prefix):]: bucket.keys[key].value for key in bucket.keys.keys() if key.startswith(prefix)}
+
+
+def local_files(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_sync_sends_exactly_the_15_missing_or_different_files_and_reads_none(stow, s3, hundred):
+    stow.sync(str(hundred), "s3://bucket/mirror")
+
+    # The destination's lookup and its one level's listing; 15 uploads; no GET, HEAD or delete.
+    assert s3.counts == Counter(PutObject=15, ListObjectsV2=2)
+    files = remote_files(s3)
+    assert {name for name in files if name.startswith("extra")} == {"extra0.txt", "extra1.txt", "extra2.txt"}
+    assert files["f003.txt"] == body(3, changed=True) and files["f012.txt"] == body(12)
+
+
+def test_sync_with_delete_then_removes_the_3_extra_and_sends_nothing(stow, s3, hundred):
+    stow.sync(str(hundred), "s3://bucket/mirror")
+    s3.clear_counts()
+
+    stow.sync(str(hundred), "s3://bucket/mirror", delete=True)
+
+    assert s3.counts == Counter(ListObjectsV2=2, DeleteObject=3)
+    assert remote_files(s3) == local_files(hundred)
+
+
+def test_sync_of_an_up_to_date_tree_sends_nothing_but_its_listings(stow, s3, seed, tmp_path):
+    folder = tmp_path / "tree"
+    for rel in ("a.txt", "sub/b.txt", "sub/deeper/c.txt"):
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(rel.encode())
+        os.utime(path, (BEFORE, BEFORE))
+    seed("bucket", {f"copy/{rel}": rel.encode() for rel in ("a.txt", "sub/b.txt", "sub/deeper/c.txt")})
+    s3.clear_counts()
+
+    stow.sync(str(folder), "s3://bucket/copy", delete=True)
+
+    # The destination's lookup, then one listing per level (3 levels): nothing else.
+    assert s3.counts == Counter(ListObjectsV2=4)
+
+
+def test_a_listing_that_fails_deletes_nothing(stow, s3, hundred):
+    s3.fail(op="ListObjectsV2", status=500, times=20)
+
+    with pytest.raises(stow.exceptions.StowError):
+        stow.sync(str(hundred), "s3://bucket/mirror", delete=True)
+
+    assert s3.counts["DeleteObject"] == 0 and s3.counts["DeleteObjects"] == 0
+    assert len(remote_files(s3)) == 98
+
+
+def test_a_failed_copy_deletes_nothing(stow, s3, hundred):
+    s3.fail(op="PutObject", key="mirror/f003.txt", status=500, times=50)
+
+    with pytest.raises(stow.exceptions.StowError):
+        stow.sync(str(hundred), "s3://bucket/mirror", delete=True)
+
+    assert s3.counts["DeleteObject"] == 0 and s3.counts["DeleteObjects"] == 0
+    assert "extra0.txt" in remote_files(s3)
+
+
+def test_sync_into_a_destination_that_does_not_exist_creates_it(stow, tmp_path):
+    source = tmp_path / "source"
+    (source / "inner").mkdir(parents=True)
+    (source / "inner" / "hello.txt").write_bytes(b"hi")
+
+    stow.sync(str(source), str(tmp_path / "new" / "place"))
+
+    assert (tmp_path / "new" / "place" / "inner" / "hello.txt").read_bytes() == b"hi"
+
+
+def test_check_modified_times_off_compares_by_size_and_the_comparator_decides_when_given(stow, tmp_path):
+    source, destination = tmp_path / "s", tmp_path / "d"
+    source.mkdir(), destination.mkdir()
+    (source / "a").write_bytes(b"new!")
+    (destination / "a").write_bytes(b"old")  # newer, but of another size
+    (source / "b").write_bytes(b"same")
+    (destination / "b").write_bytes(b"SAME")
+    for name in "ab":
+        os.utime(source / name, (BEFORE, BEFORE))
+
+    stow.sync(str(source), str(destination))
+    assert (destination / "a").read_bytes() == b"old"  # the destination is newer: kept
+
+    stow.sync(str(source), str(destination), check_modified_times=False)
+    assert (destination / "a").read_bytes() == b"new!" and (destination / "b").read_bytes() == b"SAME"
+
+    stow.sync(str(source), str(destination), artefact_comparator=lambda one, other: False)
+    assert (destination / "b").read_bytes() == b"same"
