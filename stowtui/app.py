@@ -11,7 +11,7 @@ from textual.binding import Binding
 
 from .config import Config
 from .jobs import JobQueue
-from .keys import EscapeDigits
+from .keys import Chords, EscapeDigits
 from .screens import dialogs
 from .screens.help import key_name
 from .screens.main import MainScreen
@@ -43,6 +43,7 @@ class StowApp(App):
         self.config = config or Config()
         self.config_error = config_error  # why the config file was not used, said once at start
         self.escape_digits = EscapeDigits()  # mc's Esc 5 = F5, for terminals that send no F-keys
+        self.chords = Chords()  # mc's Ctrl+X D
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and isinstance(self.screen, MainScreen):
@@ -50,6 +51,12 @@ class StowApp(App):
             if f_key is not None:
                 event.stop()
                 self.simulate_key(f_key)
+                return
+            taken, action = self.chords.translate(event.key)
+            if taken:
+                event.stop()
+                if action is not None:
+                    await self.screen.run_action(action)
                 return
         await super().on_event(event)
 

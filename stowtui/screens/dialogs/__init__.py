@@ -9,9 +9,11 @@ import importlib
 _MODULES = {
     "Dialog": "base",
     "BookmarksDialog": "bookmarks",
+    "ChoiceDialog": "choice",
     "ConfirmDialog": "confirm",
     "ConflictDialog": "conflict",
     "InputDialog": "input",
+    "SyncDialog": "sync",
     "TransferDialog": "transfer",
 }
 
