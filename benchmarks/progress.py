@@ -10,7 +10,7 @@ run it prints the wall time (from the call to the end of ``job.wait()``) and
 the average throughput it makes; the rates the job reported while the bytes
 moved (smallest, median, largest) and the largest ETA; and the rate reported
 once done, against the wall-clock average. These are the figures
-tests/test_jobs_progress.py used to assert (a rate between 1e5 and 1e11 B/s
+tests/functional/test_jobs_progress.py used to assert (a rate between 1e5 and 1e11 B/s
 and an ETA under 600 s while moving; a final rate within a factor of 3 of the
 wall-clock average): the last columns say whether each run still meets them.
 """

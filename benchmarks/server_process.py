@@ -53,3 +53,12 @@ class TransferServer(ServerProcess):
 
     def put(self, objects: dict) -> None:
         self._ask("seed", objects)
+
+    def link(self, delay: float, bandwidth: float | None = None) -> None:
+        """Every request answered ``delay`` seconds late; bodies at most ``bandwidth`` bytes a second."""
+        self._ask("link", (delay, bandwidth))
+
+    @property
+    def in_flight(self) -> int:
+        """The most requests the server had in flight at once since the counts were cleared."""
+        return self._ask("in_flight")

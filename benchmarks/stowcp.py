@@ -4,7 +4,7 @@
     python benchmarks/stowcp.py --startup    (imports and one S3 client, nothing copied)
 
 Copies SOURCE (a file or a directory, local or s3://) into DESTINATION_DIR
-under its own name with the app's engine (``JobQueue(workers=N).copy``),
+under its own name with the app's engine (``JobQueue(workers=N).copy``, N by default JobQueue's),
 exactly as F5 does; start-up (Python, botocore, the client) is part of its time.
 The conflict policy is "overwrite" unless ``--conflict`` says otherwise: what
 ``aws s3 cp``, ``s5cmd cp`` and ``rclone copy`` do (none of them skips or asks),
@@ -21,7 +21,7 @@ import sys
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--endpoint-url")
-    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--workers", type=int, help="the queue's workers (default: JobQueue's)")
     parser.add_argument("--conflict", default="overwrite", help="the job's conflict policy (default overwrite)")
     parser.add_argument("--startup", action="store_true", help="import and make a client, copy nothing")
     parser.add_argument("source", nargs="?")
@@ -32,12 +32,13 @@ def main() -> int:
     from stowtui.managers import registry
     from stowtui.managers.connections import pool_connections
 
-    registry.set_defaults("s3", endpoint_url=args.endpoint_url, max_pool_connections=pool_connections(args.workers))
+    queue = JobQueue() if args.workers is None else JobQueue(workers=args.workers)
+    pool = pool_connections(queue.workers)
+    registry.set_defaults("s3", endpoint_url=args.endpoint_url, max_pool_connections=pool)
     if args.startup:
-        registry.connect("s3", endpoint_url=args.endpoint_url,
-                         max_pool_connections=pool_connections(args.workers)).client
+        queue.shutdown()
+        registry.connect("s3", endpoint_url=args.endpoint_url, max_pool_connections=pool).client
         return 0
-    queue = JobQueue(workers=args.workers)
     try:
         job = queue.copy([args.source], args.destination_dir, conflict=args.conflict)
         job.wait()

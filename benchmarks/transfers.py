@@ -96,6 +96,11 @@ def serve(connection) -> None:
                 connection.send(None)
             elif command == "counts":
                 connection.send(dict(server.counts))
+            elif command == "link":  # (delay in seconds, bandwidth in bytes a second or None)
+                server.link.delay, server.link.bandwidth = argument
+                connection.send(None)
+            elif command == "in_flight":  # the most requests in flight at once since the last clear
+                connection.send(max((r.in_flight for r in server.requests), default=0))
             else:
                 connection.send(None)
                 return

@@ -62,7 +62,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="start an embedded S3 server on 127.0.0.1 with a sample bucket, and open it "
              "beside the current directory (needs the 'demo' extra: pip install 'stowtui[demo]')",
     )
-    parser.add_argument("--workers", type=int, default=8, help="parallel transfers (default: 8)")
+    parser.add_argument(
+        "--workers", type=int, default=None, metavar="N",
+        help="requests in flight at most, for all jobs together: one per small file, one per part of a "
+             "big one (default: 64; fewer while S3 answers SlowDown)",
+    )
     return parser.parse_args(argv)
 
 
@@ -92,7 +96,7 @@ def _main(argv: list[str] | None) -> int:
     args = parse_args(argv)
     from .managers import registry
 
-    from .managers.connections import pool_connections
+    from .managers.connections import WORKERS, pool_connections
     from .text import set_timezone
 
     config, problem = load_config()
@@ -104,7 +108,7 @@ def _main(argv: list[str] | None) -> int:
     set_timezone(config.timezone)
     left = args.left or os.getcwd()
     right = args.right or os.path.expanduser("~")
-    workers = max(1, args.workers)
+    workers = WORKERS if args.workers is None else max(1, args.workers)
     pool = pool_connections(workers)  # a connection for each request in flight
     server = None
     if args.demo:
@@ -129,8 +133,10 @@ def _main(argv: list[str] | None) -> int:
 
     try:
         banner = f"S3 endpoint {server.endpoint_url}, bucket {server.url}" if server is not None else None
-        StowApp(left, right, jobs=JobQueue(workers=workers), banner=banner, config=config,
-                config_error=problem).run()
+        app = StowApp(left, right, jobs=JobQueue(workers=workers, journal=True), banner=banner, config=config,
+                      config_error=problem)
+        app.run()
+        app.detacher.wait()  # the terminal went away with jobs running: they end first
     finally:
         if server is not None:
             server.stop()

@@ -32,7 +32,7 @@ from .managers.manager import LocalManager, Manager, RemoteManager
 from .managers.urls import as_text, basename, dirname, join, shown_text, splitext
 from .managers.registry import available, connect, location, set_defaults
 from .managers.replace import Tree, local_tree, obstacle, refusal, replacing, tree
-from .managers.writes import split_removals
+from .managers.manager import split_removals
 
 __all__ = [
     "Artefact", "Directory", "File", "Manager", "LocalManager", "RemoteManager", "exceptions",
@@ -135,7 +135,7 @@ def get(source: Artefact | str, local_dest: str | os.PathLike | None = None) -> 
 
 
 def _write(manager: Manager, path: str, overwrite: bool, source_is_dir: bool, keep: Callable[[], Tree] | None,
-           write: Callable[[str, bool], None]) -> Artefact:
+           write: Callable[[str, bool], None], moving: bool = False) -> Artefact:
     """Write a new artefact at ``path``: ``write(target, merge)`` does it.
 
     Files in the way are written over. A directory in the way (or, on local
@@ -149,7 +149,7 @@ def _write(manager: Manager, path: str, overwrite: bool, source_is_dir: bool, ke
     elif not overwrite:
         raise refusal(blocker)
     else:
-        with replacing(manager, path, keep) as target:
+        with replacing(manager, path, keep, moving) as target:
             write(target, target == path)  # S3 writes in place, over the old keys
     found = manager.identify(path)  # what was written, of the kind written (S3 may hold both at one name)
     for artefact in found:
@@ -205,7 +205,7 @@ def _run(source, destination, move: bool, overwrite: bool) -> Artefact:
         _wait(default_queue().transfer(src, place, move=move, overwrite=merge))
 
     keep = (lambda: tree(src.manager, src.path)) if is_dir else None
-    return _write(manager, path, overwrite, is_dir, keep, write)
+    return _write(manager, path, overwrite, is_dir, keep, write, moving=move)
 
 
 def cp(source: Artefact | str, destination: Artefact | str, overwrite: bool = False) -> Artefact:

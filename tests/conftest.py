@@ -1,6 +1,7 @@
 """Shared pytest fixtures for the stowtui test suite."""
 
 import os
+import pathlib
 
 import boto3
 import pytest
@@ -48,6 +49,15 @@ def aws_credentials():
         mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
         for name in _AWS_ENV_REMOVED:
             mp.delenv(name, raising=False)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_state(tmp_path_factory):
+    """The journal and the registry of detached runs in temporary directories, never the user's own."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("XDG_STATE_HOME", "XDG_RUNTIME_DIR"):
+            mp.setenv(name, str(tmp_path_factory.mktemp(name.lower())))
         yield
 
 
@@ -113,7 +123,7 @@ def bucket(stow, s3_client):
 
 
 # ---------------------------------------------------------------------------
-# Transfer engine (tests/test_jobs*.py)
+# Transfer engine (tests/functional/test_jobs*.py)
 #
 # ``jobs`` is a private JobQueue, shut down (its jobs cancelled) after the
 # test. ``side(kind, name)`` is a place to put a tree and read it back around
@@ -142,7 +152,7 @@ def side(tmp_path, s3, bucket):
 
 
 # ---------------------------------------------------------------------------
-# Storage manager tests (tests/test_artefacts.py, test_fs.py, test_s3.py,
+# Storage manager tests (tests/unit/test_artefacts.py, unit/test_fs.py, functional/test_s3.py,
 # test_registry.py, test_stateless.py, test_plugin.py)
 #
 # ``s3m`` is the S3 manager of the ``stow`` registry (loopback endpoint);
@@ -187,3 +197,23 @@ def mock_stow(mock_s3):
     mock_s3.create_bucket(Bucket="bucket")
     yield managers
     registry.forget_instances()
+
+
+# ---------------------------------------------------------------------------
+# Kinds: a test's folder is its marker, so `pytest -m "not e2e"` is the quick inner loop.
+# ---------------------------------------------------------------------------
+
+_KINDS = ("unit", "functional", "e2e")
+_TESTS = pathlib.Path(__file__).parent
+
+
+def pytest_collection_modifyitems(config, items):
+    astray = set()
+    for item in items:
+        kind = item.path.relative_to(_TESTS).parts[0]
+        if kind in _KINDS:
+            item.add_marker(kind)
+        else:
+            astray.add(str(item.path))
+    if astray:
+        raise pytest.UsageError(f"tests outside tests/{{{','.join(_KINDS)}}}/: {', '.join(sorted(astray))}")

@@ -1,10 +1,10 @@
-"""Helpers for the quick-inspection tests (tests/test_inspect_*.py).
+"""Helpers for the quick-inspection tests (tests/e2e/test_inspect_*.py).
 
 ``Gate`` holds chosen requests inside the loopback S3 server until the test
 releases them, so a test can act while a request is in flight (cancel a size
 count after its first page, move the cursor while a preview is being read,
 press keys or collapse a directory while a pane's listing waits for its next
-page: tests/test_ui_listing.py uses it too) without sleeping. The server counts a request before the gate, so a held
+page: tests/e2e/test_ui_listing.py uses it too) without sleeping. The server counts a request before the gate, so a held
 request is already in ``s3.counts``.
 """
 

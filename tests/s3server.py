@@ -271,6 +271,7 @@ class S3Server:
         self._counts = Counter()
         self._requests = []
         self._faults = []
+        self._hooks = []
         self._in_flight = 0
         self._throttle_above: int | None = None
         #: The link's delay and bandwidth (none by default: plain loopback).
@@ -312,6 +313,7 @@ class S3Server:
             self._counts.clear()
             self._requests.clear()
             self._faults.clear()
+            self._hooks.clear()
             self._throttle_above = None
         self.link = Link()
 
@@ -366,7 +368,31 @@ class S3Server:
     def clear_faults(self):
         with self._lock:
             self._faults.clear()
+            self._hooks.clear()
             self._throttle_above = None
+
+    def when(self, op, run, key=None, times=1):
+        """Call ``run(record)`` once moto has answered a request for ``op`` (of ``key``,
+        if given), before the client reads the answer: another client's write landing
+        just after ours was served (a race made certain). ``times`` requests (None: every one).
+        Returns the hook; ``hook.hits`` counts the calls."""
+        hook = Fault(op, key, times=times)
+        hook.run = run
+        with self._lock:
+            self._hooks.append(hook)
+        return hook
+
+    def _take_hook(self, record):
+        with self._lock:
+            for hook in self._hooks:
+                if hook.matches(record):
+                    hook.hits += 1
+                    if hook.times is not None:
+                        hook.times -= 1
+                        if hook.times <= 0:
+                            self._hooks.remove(hook)
+                    return hook
+        return None
 
     def throttle_above(self, limit: int | None) -> None:
         """Answer ``503 SlowDown`` to a request that arrives while ``limit`` others are
@@ -433,6 +459,9 @@ class S3Server:
                     return start_response(status, headers, exc_info)
 
                 body = self._app(environ, counting_start_response)
+                hook = self._take_hook(record)
+                if hook is not None:  # moto has answered; the client has not read the answer yet
+                    hook.run(record)
             limit = rule.after_bytes if rule is not None else None
         except BaseException:
             self._done()

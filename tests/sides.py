@@ -22,7 +22,7 @@ import pytest
 # markup, URL-special characters and a newline.
 AWKWARD = ["ünï ファイル 😀.txt", "with space.txt", "[red]x", "#1", "100%", "new\nline"]
 
-# The six-file tree of issue 3: nested directories and an empty one.
+# The six-file tree: nested directories and an empty one.
 SIX = {
     "a.txt": b"alpha",
     "b.bin": bytes(range(256)) * 4,
@@ -210,8 +210,8 @@ class OpLog:
             original_transfer(source, manager, path, *args, **kwargs)
             log.add("put", source.abspath)
 
-        def verify(source, manager, path):
-            original_verify(source, manager, path)
+        def verify(source, manager, path, *args):
+            original_verify(source, manager, path, *args)
             log.add("verified", source.abspath)
 
         self._monkeypatch.setattr(tasks, "transfer", transfer_file)
@@ -221,8 +221,9 @@ class OpLog:
         """Record (and check) every delete the engine makes on ``manager``."""
         log = self
         original_rm, original_rmdir = manager._rm, manager._rmdir
+        original_rm_if_unchanged = manager._rmIfUnchanged
 
-        def _rm(artefact, *args, **kwargs):
+        def check(artefact) -> None:
             url = artefact.abspath
             expected = log._expected.get(url)
             if expected is None:
@@ -230,7 +231,14 @@ class OpLog:
             elif expected[1]() != expected[0]:
                 log.violations.append(f"deleted {url!r} before its copy was complete")
             log.add("delete", url)
+
+        def _rm(artefact, *args, **kwargs):
+            check(artefact)
             return original_rm(artefact, *args, **kwargs)
+
+        def _rmIfUnchanged(artefact, state):
+            check(artefact)
+            return original_rm_if_unchanged(artefact, state)
 
         def _rmdir(directory, *args, **kwargs):
             url = directory.abspath.rstrip("/")
@@ -241,6 +249,7 @@ class OpLog:
             return original_rmdir(directory, *args, **kwargs)
 
         self._monkeypatch.setattr(manager, "_rm", _rm)
+        self._monkeypatch.setattr(manager, "_rmIfUnchanged", _rmIfUnchanged)
         self._monkeypatch.setattr(manager, "_rmdir", _rmdir)
 
     def index(self, what: str, where: str) -> int:

@@ -1,4 +1,4 @@
-"""Helpers for the Pilot tests (tests/test_ui_*.py): read the screen, wait for real conditions.
+"""Helpers for the Pilot tests (tests/e2e/): read the screen, wait for real conditions.
 
 Every wait here polls a condition with a deadline; ``pilot.pause`` lets the
 app process its messages (and thread workers post theirs) between polls.

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..managers import Artefact, File, Manager, exceptions, paths
-from ..managers.transfer import no_replace, request_slots, transfer
+from ..managers.transfer import changed, no_replace, request_slots, transfer
 from . import directories
 from .ledger import Ledger
 from .model import Target, as_artefact, name_of
@@ -43,6 +43,7 @@ def _copy(ledger: Ledger, target: Target) -> bool:
     """Put (or rename), verify, then delete the source: True if all of it was done."""
     source, manager, path = target.source, target.manager, target.path
     moved = 0.0
+    state = None  # what a move read of its source (SourceState): it goes only while it is still that
 
     def advance(amount: float) -> None:
         nonlocal moved
@@ -52,6 +53,8 @@ def _copy(ledger: Ledger, target: Target) -> bool:
 
     try:
         if target.written:
+            if ledger.kind == "move":
+                state = source.manager.source_state(source)
             advance(source.size)
         elif (
             ledger.kind == "move"
@@ -61,20 +64,23 @@ def _copy(ledger: Ledger, target: Target) -> bool:
             advance(source.size)
             target = dataclasses.replace(target, renamed=True)
         else:
+            if ledger.kind == "move":
+                state = source.manager.source_state(source)
             # Five arguments, as tests wrap it; whether to replace, and the
             # queue's request slots, go beside them.
-            with no_replace(target.no_replace), request_slots(ledger.slots):
+            with no_replace(target.no_replace), request_slots(ledger.slots), paths.owned_by(ledger.token):
                 transfer(source, manager, path, advance, ledger.cancel)
         if ledger.kind == "move" and not target.renamed:
             # Put, verify, then delete: in this order, in this one task.
-            verify(source, manager, path)
+            verify(source, manager, path, state)
             if ledger.cancelled:
                 raise exceptions.OperationCancelled(f"Cancelled before {source.abspath} was removed")
-            source.manager.remove(source)
+            source.manager.remove_if_unchanged(source, state)
             ledger.touch(source.manager, source.path)
         ledger.touch(manager, path)
         with ledger.lock:
             ledger.meter.files_done += 1
+        ledger.complete(source.abspath)
         return True
     except BaseException as error:
         with ledger.lock:
@@ -91,16 +97,21 @@ def _copy(ledger: Ledger, target: Target) -> bool:
         return False
 
 
-def verify(source: File, manager: Manager, path: str) -> None:
-    """The destination must exist with the source's size before the source goes."""
+def verify(source: File, manager: Manager, path: str, state=None) -> None:
+    """The destination must exist with the size the source had when it was read
+    (``state``, a ``SourceState``; else the source's listed size) before the source goes."""
     found = manager.lookup(path)
     if not isinstance(found, File):
         raise exceptions.BackendError(
             f"Kept {source.abspath}: its copy at {manager.url(path)} could not be found after writing"
         )
-    if found.size != source.size:
+    size = state.size if state is not None and state.size is not None else source.size
+    if found.size != size:
+        now = source.manager.lookup(source.path) if state is not None else None
+        if state is not None and (now is None or now.size != state.size):
+            raise changed(source.abspath)  # a copy of a source that has changed since it was read
         raise exceptions.BackendError(
-            f"Kept {source.abspath}: its copy at {manager.url(path)} has {found.size} bytes, not {source.size}"
+            f"Kept {source.abspath}: its copy at {manager.url(path)} has {found.size} bytes, not {size}"
         )
     if checksums_differ(source, found):
         raise exceptions.BackendError(

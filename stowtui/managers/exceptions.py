@@ -10,9 +10,17 @@ is a ``FileNotFoundError``, a refusal an ``OperationNotPermitted`` (and a
 
 from __future__ import annotations
 
+from .redact import redact
+
 
 class StowError(Exception):
-    """Base class of every storage-layer error."""
+    """Base class of every storage-layer error. Its sentence never shows a URL's password."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*(redact(a) if isinstance(a, str) else a for a in args))
+
+    def __str__(self) -> str:
+        return redact(super().__str__())
 
 
 class ArtefactNotFound(StowError, FileNotFoundError):
@@ -49,6 +57,10 @@ class UnsafePath(InvalidPath, OperationNotPermitted):
 
 class BackendError(StowError, OSError):
     """The storage backend failed (network, server error, full disk...)."""
+
+
+class SourceChanged(BackendError):
+    """A moved file changed (or went) while it was copied: it is kept at its source."""
 
 
 class BackendTimeout(BackendError, TimeoutError):

@@ -87,12 +87,15 @@ def tree(manager: "Manager", directory: str) -> Tree:
 
 
 @contextlib.contextmanager
-def replacing(manager: "Manager", path: str, keep: Callable[[], Tree] | None = None) -> Iterator[str]:
+def replacing(manager: "Manager", path: str, keep: Callable[[], Tree] | None = None,
+              moving: bool = False) -> Iterator[str]:
     """Write the new artefact to the path this yields; what was at ``path`` goes when the block succeeds.
 
     ``keep`` tells what the new artefact will hold when it is a directory (it is
     asked before the block runs, so a source about to be moved can still be
-    walked); ``None`` when the new artefact is a file.
+    walked); ``None`` when the new artefact is a file. ``moving``: the block
+    moves (deletes each source once its copy is in place), so a block that fails
+    halfway leaves what it wrote: those files exist nowhere else.
     """
     path = manager.normalise(path)
     if manager.IMPLICIT_DIRECTORIES:
@@ -104,7 +107,13 @@ def replacing(manager: "Manager", path: str, keep: Callable[[], Tree] | None = N
     new = manager.child(parent, paths.temporary_name())
     try:
         yield new
-    except BaseException:
+    except BaseException as error:
+        if moving and manager.lookup(new) is not None:
+            # Files already moved are only there: kept, and said where (the old artefact stays too).
+            raise exceptions.BackendError(
+                f"{error}. What was moved already is kept in {manager.url(new)}; "
+                f"{manager.url(path)} was not replaced, and the rest is still at its source"
+            ) from error
         _discard(manager, new)
         raise
     _swap(manager, path, new, manager.child(parent, paths.temporary_name()))

@@ -19,50 +19,152 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import os
 import tempfile
 import threading
+import time
 from typing import Iterator
 
 from . import exceptions
 from .artefacts import File
 from .manager import LocalManager, Manager
 
+@dataclasses.dataclass(frozen=True)
+class SourceState:
+    """What a move read of its source: the source may go only while it is still this.
+
+    S3 gives ``size`` and ``etag`` (of the listing or the GET); local disk and SFTP
+    ``size``, ``mtime_ns`` and (local) ``inode``. A field that is None is not compared.
+    """
+
+    size: int | None = None
+    etag: str | None = None
+    mtime_ns: int | None = None
+    inode: int | None = None
+
+    @classmethod
+    def of(cls, artefact) -> SourceState:
+        """The state an artefact shows (from the listing or lookup that made it)."""
+        modified = getattr(artefact, "_modified", None)
+        if modified is not None and not isinstance(modified, (int, float)):
+            modified = modified.timestamp()
+        return cls(getattr(artefact, "size", None), getattr(artefact, "etag", None) or None,
+                   None if modified is None else round(modified * 1e9), None)
+
+    def differs(self, now: SourceState | None) -> bool:
+        """Whether ``now`` (None: nothing there) is not the state this one recorded."""
+        if now is None:
+            return True
+        return any(
+            mine is not None and theirs is not None and mine != theirs
+            for mine, theirs in zip(dataclasses.astuple(self), dataclasses.astuple(now))
+        )
+
+
+def changed(url: str) -> exceptions.SourceChanged:
+    """The sentence of a move whose source changed while it was copied."""
+    return exceptions.SourceChanged(f"{url} changed during the copy; kept at the source")
+
+
 _no_replace: contextvars.ContextVar[bool] = contextvars.ContextVar("stowtui_no_replace", default=False)
 
 
+#: The request slot the current thread holds (``slots``, and the cut it was taken after):
+#: a thread holds at most one at a time, for the one request it makes.
+_holding = threading.local()
+
+
 class RequestSlots:
-    """At most ``limit`` requests in flight, whichever threads make them.
+    """At most ``limit`` requests in flight, whichever threads make them, and
+    fewer while the server says it is busy.
 
     A job queue of N workers has one: its workers take a slot for each small
     file's request, and the threads of a manager's multipart transfers take one
-    for each part, so ``--workers N`` means N requests at a time in all.
-    ``peak`` is the most slots ever held at once (for tests).
+    for each part, so ``--workers N`` means at most N requests at a time in all.
+
+    How many of them may be taken at once (``allowed``) adapts, as TCP's window
+    does: it starts at :data:`START` and grows by one for each request that ends
+    well (doubling every round) up to ``limit``, but only while requests still
+    take less than :data:`GROW_WHILE` times the quickest one seen: once they wait
+    longer, more at once would only queue them at the server (or for the GIL),
+    as on a loopback endpoint, whereas on a link where each request waits for the
+    region they are still quick and the window grows. A request answered
+    ``SlowDown`` (:meth:`throttled`, from the thread holding the slot) halves it,
+    at most once for the requests that started since the last cut, and it then
+    grows back by one a round. ``peak`` is the most slots ever held at once (for tests).
     """
 
-    def __init__(self, limit: int) -> None:
+    #: Slots allowed at first.
+    START = 8
+    #: The window grows only while a request's smoothed time in its slot is below this
+    #: many times the quickest request's (TCP Vegas's rule, roughly).
+    GROW_WHILE = 2.0
+
+    def __init__(self, limit: int, clock=time.monotonic) -> None:
         if limit < 1:
             raise ValueError(f"RequestSlots needs a limit of at least 1, not {limit}")
         self.limit = limit
-        self._semaphore = threading.BoundedSemaphore(limit)
-        self._lock = threading.Lock()
+        self._clock = clock
+        self.allowed = min(limit, self.START)
+        self._condition = threading.Condition(threading.Lock())
         self.held = 0
         self.peak = 0
+        self.cuts = 0  # times the server's SlowDown halved ``allowed``
+        self._doubling = True  # until the first SlowDown
+        self._credit = 0
+        self.quickest = float("inf")  # seconds: the shortest time a request held its slot
+        self.smoothed = 0.0  # seconds: the recent requests' time in their slots (moving average)
 
     def __enter__(self) -> RequestSlots:
-        self._semaphore.acquire()
-        with self._lock:
+        with self._condition:
+            while self.held >= self.allowed:
+                self._condition.wait()
             self.held += 1
-            self.peak = max(self.peak, self.held)
+            if self.held > self.peak:
+                self.peak = self.held
+            _holding.slots, _holding.cut = self, self.cuts
+        _holding.since = self._clock()
         return self
 
-    def __exit__(self, *exc) -> None:
-        with self._lock:
+    def __exit__(self, kind, error, traceback) -> None:
+        started_after = _holding.cut
+        took = self._clock() - _holding.since
+        _holding.slots = None
+        with self._condition:
             self.held -= 1
-        self._semaphore.release()
+            if kind is None:
+                self.quickest = min(self.quickest, took)
+                self.smoothed = took if not self.smoothed else self.smoothed + (took - self.smoothed) / 8
+            if (kind is None and self.allowed < self.limit and started_after == self.cuts
+                    and self.smoothed < self.GROW_WHILE * self.quickest):
+                self._credit += 1
+                if self._doubling or self._credit >= self.allowed:
+                    self._credit = 0
+                    self.allowed += 1
+                    self._condition.notify()
+            self._condition.notify()
+
+    def throttled(self, started_after: int) -> None:
+        """A request holding a slot since cut number ``started_after`` was answered ``SlowDown`` (503)."""
+        with self._condition:
+            if started_after != self.cuts:
+                return  # started before the last cut: that cut answered it already
+            self.cuts += 1
+            self.allowed = max(1, self.allowed // 2)
+            self._doubling = False
+            self._credit = 0
 
     def __repr__(self) -> str:
-        return f"<RequestSlots {self.held}/{self.limit}>"
+        return f"<RequestSlots {self.held}/{self.allowed} of {self.limit}>"
+
+
+def throttled() -> None:
+    """Tell the slots the current thread holds a request slot of that its request was
+    answered ``SlowDown``: called by a manager's client for each such answer."""
+    holding = getattr(_holding, "slots", None)
+    if holding is not None:
+        holding.throttled(_holding.cut)
 
 
 _slots: contextvars.ContextVar[RequestSlots | None] = contextvars.ContextVar("stowtui_slots", default=None)

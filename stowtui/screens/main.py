@@ -1,47 +1,77 @@
-"""The two-pane screen: bindings, drag-style copy between panes, and jobs.
+"""The two-pane screen: its keys, the preview and info strips, drag-style copy, and jobs.
 
 Follow F5 from here: ``action_copy`` → :class:`TransferDialog` → ``start_job``
 → ``JobQueue.copy`` (stowtui/jobs/) → the managers (see ARCHITECTURE.md); the jobs panel polls the
 job's progress, and ``JobsPanel.JobFinished`` refreshes the panes it touched.
 
-Results come back from threads as messages only: the panes' listings
-(``Pane.PageListed``), a job's end (``JobsPanel.JobFinished``), a conflict a
-job's planner asks about (``ConflictAsked``, answered through a ``Future``).
+What the keys change lives with the state it changes: marks in the pane's ``StorageTree``,
+listings and size counts in the ``Pane`` (and its ``Loader``), what a drag carries and where it
+drops in the ``Pane``, an SSH host key's trust in the app. This screen routes the keys to the
+active pane and owns what spans both panes: the strips, the drag cue, the jobs and their questions.
+
+Results come back from threads as messages only: a job's end (``JobsPanel.JobFinished``), a
+conflict a job's planner asks about (``ConflictAsked``, answered through a ``Future``).
 """
 
 from __future__ import annotations
 
 import threading
 from concurrent.futures import Future
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
 
+from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from .. import managers
 from ..jobs import Conflict, Decision, Job, JobState
-from ..managers import Artefact, Directory
+from ..managers import Artefact, Directory, File, Manager
 from ..managers.exceptions import StowError
 from ..text import count, visible
+from ..widgets.info_panel import InfoPanel
 from ..widgets.jobs_panel import JobsPanel
 from ..widgets.jobs_summary import JobsSummary
 from ..widgets.pane import Pane, pane_of
 from ..widgets.storage_tree import StorageTree
 from . import dialogs
 from .comparing import Comparer
-from .drag import DragMixin
-from .host_keys import HostKeysMixin
-from .marks import BINDINGS as MARK_BINDINGS
-from .marks import MarksMixin
 from .help import HelpScreen
-from .inspect import InspectingScreen
 
-class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
-    """Two panes side by side, a jobs panel and the footer."""
+if TYPE_CHECKING:
+    from ..widgets.inspect_strip import InspectStrip
+    from ..widgets.preview import Preview
+
+#: Seconds the cursor rests on an entry before the preview or info panel reads it.
+SETTLE = 0.15
+#: Below this many rows the preview and the info panel open in place of the other pane (mc's quick
+#: view), not under the panes: a strip under them would leave each pane a handful of rows.
+TALL = 32
+#: The keys that open the strips or write in them: off until the strips are mounted.
+STRIP_ACTIONS = frozenset({"toggle_preview", "toggle_info", "quick_view", "count_size"})
+PRESIGN_DEFAULT = 3600
+PRESIGN_MAX = 7 * 24 * 3600  # what SigV4 allows
+#: Cells the pointer moves, button down on an entry, before it is a drag rather than a click.
+DRAG_THRESHOLD = 1
+
+
+@dataclass
+class Drag:
+    """A drag under way: from ``pane``, carrying ``sources``, begun at screen cell ``start``."""
+
+    pane: Pane
+    sources: list[Artefact]
+    start: tuple[int, int]
+    moved: bool = False
+
+
+class MainScreen(Screen):
+    """Two panes side by side, the preview/info strips, a jobs panel and the footer."""
 
     BINDINGS = [
         Binding("tab", "switch_pane", "Switch pane", show=False, id="switch"),
@@ -66,7 +96,7 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
         Binding("J", "focus_jobs", "Jobs: cancel, retry (keys)", show=False, id="jobs-keys"),
         Binding("f1,question_mark", "help", "Help", key_display="?", id="help"),
         Binding("f10,q", "app.quit", "Quit", key_display="q", id="quit"),
-        # Quick inspection (stowtui/screens/inspect.py)
+        # Quick inspection: looks without downloading (the strips, sizes, links, versions)
         Binding("ctrl+q", "quick_view", "Quick view", show=False, id="quick-view"),
         Binding("p", "toggle_preview", "Preview", show=False, id="preview"),
         Binding("i", "toggle_info", "Info", show=False, id="info"),
@@ -75,7 +105,11 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
         Binding("y", "copy_url", "Copy URL", show=False, id="copy-url"),
         Binding("Y", "copy_link", "Copy presigned link", show=False, id="copy-link"),
         Binding("V", "versions", "Versions", show=False, id="versions"),
-        *MARK_BINDINGS,  # stowtui/screens/marks.py
+        # Marks, as mc (Space and Insert mark one entry: StorageTree.action_mark)
+        Binding("asterisk", "invert_marks", "Invert marks", show=False, id="invert-marks"),
+        Binding("plus", "mark_pattern(True)", "Mark by pattern", show=False, id="mark-pattern"),
+        Binding("minus", "mark_pattern(False)", "Unmark by pattern", show=False, id="unmark-pattern"),
+        Binding("ctrl+a", "mark_all", "Mark all", show=False, id="mark-all"),
         # mc's keys that mean nothing here: each says so rather than doing nothing.
         Binding("f4", "not_here('f4')", show=False),
         Binding("f9", "not_here('f9')", show=False),
@@ -88,26 +122,33 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
         "ctrl+o": "Ctrl+O is mc's subshell: quit (q) to get back to the shell",
     }
 
+    @dataclass
     class ConflictAsked(Message):
         """A job's planner waits for ``answer`` about ``conflict`` (posted from its thread)."""
 
-        def __init__(self, conflict: Conflict, answer: Future):
-            super().__init__()
-            self.conflict = conflict
-            self.answer = answer
+        conflict: Conflict
+        answer: Future
 
+    @dataclass
     class DirectoryMade(Message):
         """F7 made the directory ``url`` in ``pane``'s directory (from the worker)."""
 
-        def __init__(self, pane: Pane, url: str):
-            super().__init__()
-            self.pane = pane
-            self.url = url
+        pane: Pane
+        url: str
+
+    @dataclass
+    class Signed(Message):
+        """A presigned link was made (from the worker), valid ``seconds``."""
+
+        link: str
+        seconds: int
 
     def __init__(self, left: str, right: str):
         super().__init__()
         self._left, self._right = left, right
-        self._drag = None
+        self._drag: Drag | None = None
+        self._quick = False  # the preview/info show in place of the other pane (mc's quick view)
+        self._strips = False  # the strips are mounted (after the first frame: _mount_rest)
         self._last_pane: Pane | None = None  # the pane the keys go back to (see focus_pane)
         self._seen_a_job = False  # the panel opens by itself on the session's first job only
         self._landings: dict[int, str] = {}  # job id → the entry the cursor goes to when it ends
@@ -132,16 +173,24 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
         self.call_after_refresh(self._mount_rest)
 
     async def _mount_rest(self) -> None:
-        """Once the panes are drawn: the strips (see ``make_strips``) and the footer, where
-        ``compose`` would have put them."""
+        """Once the panes are drawn: the strips and the footer, where ``compose`` would have put them.
+
+        The quick view goes between the two panes (it shows when one of them is hidden), the other
+        strip under the panes. Nothing of them shows until a key opens them, and their widgets and
+        modules (the preview's readers, DataTable) were a tenth of the time to the first paint.
+        Until then the keys that open them are off (``check_action``).
+        """
         if not self.is_attached:
             return  # the app ended first
-        quick, inspect = self.make_strips()
+        from ..widgets.inspect_strip import InspectStrip
+
+        quick, inspect = InspectStrip(id="quick", settle=SETTLE), InspectStrip(id="inspect", settle=SETTLE)
         await self.query_one("#panes").mount(quick, after=self.left)  # takes the place of a hidden pane
         await self.mount(inspect, after="#panes")
         await self.mount(Footer(compact=True))
         self.refresh_bindings()  # the footer shows the keys once told they are settled
-        self.strips_mounted()
+        self._strips = True
+        self._follow()
 
     # Accessors ---------------------------------------------------------
 
@@ -173,6 +222,41 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
     def _panes(self) -> list[Pane]:
         return [self.left, self.right]
 
+    @property
+    def strips_ready(self) -> bool:
+        """The strips are mounted: the keys that open them work."""
+        return self._strips
+
+    @property
+    def strip(self) -> InspectStrip:
+        """Where the preview and the info panel show now: in place of the other pane, or under the panes."""
+        return self.query_one("#quick" if self._quick else "#inspect")  # type: ignore[return-value]
+
+    @property
+    def quick_view_open(self) -> bool:
+        return self._quick
+
+    @property
+    def preview(self) -> Preview:
+        return self.strip.preview
+
+    @property
+    def info_panel(self) -> InfoPanel:
+        return self.strip.info_panel
+
+    @property
+    def preview_open(self) -> bool:
+        return self._strips and self.strip.preview_open
+
+    @property
+    def info_open(self) -> bool:
+        return self._strips and self.strip.info_open
+
+    def cursor_artefact(self, pane: Pane | None = None) -> Artefact | None:
+        """The entry under the cursor of a pane (the active one by default); the root is the pane's directory."""
+        node = (pane or self.active_pane).tree.cursor_node
+        return node.artefact if node is not None else None
+
     # Focus -------------------------------------------------------------
 
     @on(events.DescendantFocus)
@@ -180,6 +264,8 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
         pane = pane_of(event.widget)
         if pane is not None:
             self._last_pane = pane
+        if isinstance(event.widget, StorageTree):
+            self._follow()
 
     def focus_pane(self, pane: Pane | None = None) -> None:
         """Give the keys back to a pane (the last active one) unless a pane or the jobs panel has them."""
@@ -305,6 +391,215 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
 
         self.app.push_screen(ViewerScreen(selection.data.artefact))
 
+    # The preview and the info panel: they follow the active pane's cursor ----
+
+    def _follow(self) -> None:
+        if self._strips:
+            self.strip.follow(self.cursor_artefact())
+
+    @on(StorageTree.NodeHighlighted)
+    def _cursor_moved(self, event: StorageTree.NodeHighlighted) -> None:
+        if event.control is self.active_pane.tree:
+            self._follow()
+
+    def _open(self, preview: bool, info: bool, quick: bool | None = None) -> None:
+        """Show the preview and/or the info panel: in place of the other pane (``quick``; by default
+        when the screen is short), or in the strip under the panes."""
+        if quick is None:
+            quick = self._quick or self.size.height < TALL
+        self.strip.open(False, False)  # whichever place they were in
+        self._quick = quick and (preview or info)
+        active = self.active_pane
+        self.other_pane.display = not self._quick
+        active.display = True
+        self.strip.open(preview, info)
+        self._follow()
+
+    def action_toggle_preview(self) -> None:
+        self._open(not self.preview_open, self.info_open)
+
+    def action_toggle_info(self) -> None:
+        self._open(self.preview_open, not self.info_open)
+
+    def action_quick_view(self) -> None:
+        """Ctrl+Q, as in mc: the preview in place of the other pane, or back to two panes."""
+        if self._quick and self.preview_open:
+            self._open(False, self.info_open, quick=True)
+        else:
+            self._open(True, self.info_open if self._quick else False, quick=True)
+
+    def swap_quick_view(self) -> None:
+        """Tab in the quick view: the other pane comes back, the quick view takes this one's place."""
+        active, other = self.active_pane, self.other_pane
+        other.display = True
+        active.display = False
+        self.set_focus(other.tree)
+        self._follow()
+
+    @on(InfoPanel.Described)
+    def _described(self, event: InfoPanel.Described) -> None:
+        # A bucket's region may have just been learnt: its row shows it.
+        for pane in self._panes():
+            node = pane.tree.cursor_node
+            if node is not None and node.artefact is event.artefact:
+                pane.tree.refresh_node(node)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in STRIP_ACTIONS and not self._strips:
+            return False
+        if action == "cancel_count":
+            return self._counting() is not None  # otherwise Escape goes on to whoever else wants it
+        return super().check_action(action, parameters)
+
+    # Sizes: counted by a pane, in its status line (Pane.count_size) -----
+
+    def _counting(self) -> Pane | None:
+        return next((pane for pane in self._panes() if pane.counting), None)
+
+    def action_count_size(self) -> None:
+        if self._counting() is not None:
+            self.action_cancel_count()  # z again stops it
+            return
+        self.active_pane.count_size()
+
+    def action_cancel_count(self) -> None:
+        pane = self._counting()
+        if pane is not None and pane.cancel_count():
+            self.notify("Size count stopped", timeout=3)
+
+    @on(Pane.Counted)
+    def _counted(self, event: Pane.Counted) -> None:
+        if event.totals is not None:
+            self.info_panel.set_size(event.totals)
+
+    # Links and versions --------------------------------------------------
+
+    def action_copy_url(self) -> None:
+        artefact = self.cursor_artefact()
+        if artefact is None:
+            return
+        self.app.copy_to_clipboard(artefact.abspath)
+        self.notify(visible(artefact.abspath), title="Copied to the clipboard", markup=False)
+
+    def action_copy_link(self) -> None:
+        artefact = self.cursor_artefact()
+        if not isinstance(artefact, File) or getattr(artefact.manager, "presign", None) is None:
+            self.notify("Presigned links are for S3 objects", severity="warning")
+            return
+
+        def done(answer: str | None) -> None:
+            if answer is None:
+                return
+            try:
+                seconds = int(answer.strip() or PRESIGN_DEFAULT)
+            except ValueError:
+                seconds = 0
+            if not 1 <= seconds <= PRESIGN_MAX:
+                self.notify(f"Give a number of seconds from 1 to {PRESIGN_MAX}", severity="error")
+                return
+            self._presign(artefact, seconds)
+
+        prompt = f"A link anyone can use to download {visible(artefact.basename)}: valid for how many seconds?"
+        self.app.push_screen(dialogs.InputDialog(prompt, str(PRESIGN_DEFAULT)), done)
+
+    @work(thread=True, group="presign", exit_on_error=False)
+    def _presign(self, artefact: File, seconds: int) -> None:
+        try:
+            link = artefact.manager.presign(artefact.path, seconds)
+        except StowError as error:
+            self.notify(str(error), title="Cannot sign a link", severity="error", markup=False)  # notify is thread-safe
+            return
+        self.post_message(self.Signed(link, seconds))
+
+    @on(Signed)
+    def _signed(self, event: Signed) -> None:
+        self.app.copy_to_clipboard(event.link)
+        self.notify(f"Presigned link, valid {event.seconds:,} s", title="Copied to the clipboard", markup=False)
+
+    def action_versions(self) -> None:
+        artefact = self.cursor_artefact()
+        if not isinstance(artefact, File) or type(artefact.manager).versions is Manager.versions:
+            self.notify("Versions are listed for objects in S3 buckets", severity="warning")
+            return
+        from .versions import VersionsScreen  # a rare screen: its module is not part of the start-up
+
+        self.app.push_screen(VersionsScreen(artefact, self.other_pane.url, self.copy_to))
+
+    # Marks: each acts on the level the cursor is in (StorageTree.mark_level) --
+
+    def _mark_level(self, marked: bool | None, what: str) -> None:
+        if not self.active_pane.tree.mark_level(marked):
+            self.notify(f"Nothing to {what}: no entries here", severity="warning", timeout=3)
+
+    def action_invert_marks(self) -> None:
+        self._mark_level(None, "invert")
+
+    def action_mark_all(self) -> None:
+        self._mark_level(True, "mark")
+
+    def action_mark_pattern(self, marked: bool) -> None:
+        tree = self.active_pane.tree
+        verb = "Mark" if marked else "Unmark"
+
+        def done(pattern: str | None) -> None:
+            if not pattern:
+                return
+            changed = tree.mark_level(marked, pattern)
+            if not changed:
+                self.notify(f"No entry matches {pattern}", severity="warning", timeout=3, markup=False)
+                return
+            self.notify(f"{verb}ed {changed:,} {'entry' if changed == 1 else 'entries'}", timeout=3)
+
+        self.app.push_screen(dialogs.InputDialog(f"{verb} the entries matching (e.g. *.txt)", "*"), done)
+
+    # Drag-style copy: a mouse down on an entry (or one of the marked ones) starts a drag; moving
+    # shows a cue by the pointer and outlines the pane it would drop on; releasing over the other
+    # pane opens the copy dialog for where it dropped (Pane.drop_target). A click outside the
+    # panes gives the keys back to a pane.
+
+    def _pane_at(self, x: int, y: int) -> Pane | None:
+        try:
+            widget, _ = self.get_widget_at(x, y)
+        except Exception:
+            return None
+        return pane_of(widget)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        pane = self._pane_at(event.screen_x, event.screen_y)
+        sources = pane.drag_sources(event.screen_x, event.screen_y) if pane is not None else []
+        self._drag = Drag(pane, sources, (event.screen_x, event.screen_y)) if sources else None
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        drag = self._drag
+        if drag is None:
+            return
+        x, y = event.screen_x, event.screen_y
+        if not drag.moved and abs(x - drag.start[0]) + abs(y - drag.start[1]) < DRAG_THRESHOLD:
+            return
+        drag.moved = True
+        cue = self.drag_cue
+        names = visible(drag.sources[0].basename) if len(drag.sources) == 1 else f"{len(drag.sources)} items"
+        target = self._pane_at(x, y)
+        arrow = "⇢ copy " if target is not None and target is not drag.pane else "⇢ "
+        cue.update(Text(arrow + names, no_wrap=True))
+        cue.styles.offset = (min(x + 2, max(0, self.size.width - 24)), y)
+        cue.display = True
+        for pane in self._panes():
+            pane.set_class(pane is target and pane is not drag.pane, "drop-target")
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        drag, self._drag = self._drag, None
+        self.drag_cue.display = False
+        for pane in self._panes():
+            pane.remove_class("drop-target")
+        target_pane = self._pane_at(event.screen_x, event.screen_y)
+        if target_pane is None:
+            self.call_after_refresh(self.focus_pane, self.active_pane)  # a click elsewhere: the keys stay on a pane
+        if drag is None or not drag.moved or target_pane is None or target_pane is drag.pane:
+            return
+        target = target_pane.drop_target(event.screen_x, event.screen_y)
+        self.open_transfer("copy", drag.sources, target, source_pane=drag.pane)
+
     # Jobs --------------------------------------------------------------
 
     def action_copy(self) -> None:
@@ -370,8 +665,20 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
         self.jobs_panel.add_job(job, rerun=lambda: self._launch(kind, make))
         return job
 
+    def show_job(self, job) -> None:
+        """Show a job started elsewhere (a detached run's, see runs.py) in the jobs panel."""
+        if not self._seen_a_job:
+            self._seen_a_job = True
+            self._show_jobs(True)
+        self.jobs_panel.add_job(job)
+
     def _ask(self, conflict: Conflict) -> Decision:
-        """The jobs' ``ask`` callback, on a job's planning thread: put the question, wait for the answer."""
+        """The jobs' ``ask`` callback, on a job's planning thread: put the question, wait for the answer.
+
+        Once the app has detached (its terminal gone) nobody can answer: the file is skipped.
+        """
+        if getattr(self.app, "detached", False):
+            return Decision("skip")
         answer: Future = Future()
         with self._questions_lock:
             self._questions.add(answer)
@@ -396,9 +703,11 @@ class MainScreen(DragMixin, MarksMixin, HostKeysMixin, InspectingScreen):
         # The dialog is modal, so nothing else can cancel a job while its question is open.
         with self._questions_lock:
             waiting = list(self._questions)
+        # Detached (the terminal went away, the jobs go on): those files are skipped instead.
+        answer_now = Decision("skip") if getattr(self.app, "detached", False) else Decision("cancel")
         for answer in waiting:
             if not answer.done():
-                answer.set_result(Decision("cancel"))
+                answer.set_result(answer_now)
 
     def refresh_panes(self, url: str, land: str | None = None) -> None:
         """Something changed at ``url``: every pane showing it lists it again (the cursor to ``land``)."""

@@ -8,6 +8,8 @@ to where the user says, by default the other pane's directory.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from typing import Callable
 
 from rich.text import Text
@@ -36,11 +38,12 @@ class VersionsScreen(Screen):
         Binding("f5,c", "copy", "Copy version", key_display="F5"),
     ]
 
+    @dataclass
     class Listed(Message):
-        def __init__(self, versions: list[Version], error: str | None):
-            super().__init__()
-            self.versions = versions
-            self.error = error
+        """The versions of the object (from the worker), or why they could not be listed."""
+
+        versions: list[Version]
+        error: str | None
     def __init__(self, artefact: Artefact, target: str, start_copy: Callable[[Artefact, str], object]):
         super().__init__()
         self.artefact = artefact

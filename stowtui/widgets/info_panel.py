@@ -9,6 +9,8 @@ panel is open on that entry, and is kept per artefact so going back costs nothin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import datetime
 import re
 import weakref
@@ -63,14 +65,13 @@ def totals_lines(totals: SizeTotals) -> list[tuple[str, str]]:
 class InfoPanel(VerticalScroll):
     """Facts about one artefact, as a two-column list of plain text."""
 
+    @dataclass
     class Described(Message):
         """The details of an artefact arrived (bubbles: the screen may redraw labels)."""
 
-        def __init__(self, artefact: Artefact, details: dict, error: str | None):
-            super().__init__()
-            self.artefact = artefact
-            self.details = details
-            self.error = error
+        artefact: Artefact
+        details: dict
+        error: str | None
 
     def __init__(self, *, settle: float = 0.0, id: str | None = None, classes: str | None = None):
         super().__init__(id=id, classes=classes)

@@ -1,25 +1,31 @@
 """A pane: a path bar, the rows of one directory of any manager (``StorageTree``), a status line.
 
-The rows come from thread workers (``listing.py``): listings page by page, filters and
-sorts over whole levels. Widgets never touch boto3 or the filesystem: only managers.
+The rows come from thread workers its ``Loader`` runs (``listing.py``): listings page by page,
+filters and sorts over whole levels. A size count runs here too, in the status line. Widgets
+never touch boto3 or the filesystem: only managers.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.cells import cell_len
 from rich.text import Text
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, Static
+from textual.worker import Worker, get_current_worker
 
 from .. import managers
 from ..managers import Artefact, Directory
 from ..managers.exceptions import StowError
-from ..text import count, fit, human_size, short_time, size_words, visible
+from ..managers.manager import SizeTotals
+from ..text import count, exact_size, fit, human_size, short_time, size_words, visible
 from .listing import Loader, _same
 from .path_bar import PathBar
 from .rows import Entry
@@ -39,6 +45,14 @@ class Pane(Vertical):
     sort = reactive("name")
     show_hidden = reactive(False)
 
+    @dataclass
+    class Counted(Message):
+        """A running total of a size count (from the worker), or why it failed (``error``)."""
+
+        generation: int
+        totals: SizeTotals | None
+        error: str | None = None
+
     def __init__(self, url: str, *, id: str | None = None):
         super().__init__(id=id, classes="pane")
         self._initial = url
@@ -46,6 +60,9 @@ class Pane(Vertical):
         self.filter_text = ""
         self._filter_timer = None
         self.loader = Loader(self)
+        self.count_worker: Worker | None = None  # the size count (``count_size``)
+        self._count_generation = 0  # answers of a count stopped since are dropped
+        self._count_summary = ""  # the status line of the count, to say "(stopped)" after
 
     def compose(self) -> ComposeResult:
         yield PathBar(id="path", classes="path-bar")
@@ -113,7 +130,9 @@ class Pane(Vertical):
         self.directory = directory
         self.path_bar.location = directory.abspath
         tree = self.tree
-        self.workers.cancel_node(self)  # every listing of the old directory (the pane runs nothing else)
+        for worker in list(self.workers):  # every listing of the old directory; a size count goes on
+            if worker.node is self and worker is not self.count_worker:
+                worker.cancel()
         self.loader.forget_marks()
         tree.reset(Entry(directory))
         self.loader.load(tree.root, refresh=True, land=land)
@@ -200,6 +219,88 @@ class Pane(Vertical):
             found.append(node)
             stack.extend(node.level.open if node.level is not None else ())
         return found
+
+    # Drag and drop -----------------------------------------------------
+
+    def drag_sources(self, x: int, y: int) -> list[Artefact]:
+        """What a drag begun at screen cell (x, y) carries: the marked entries when it began on one of
+        them, else the entry there; nothing off the entries (or on the directory's own row)."""
+        tree = self.tree
+        node = tree.node_at_screen(x, y)
+        if node is None or node.is_root:
+            return []
+        if node.id in tree.marked:
+            return [entry.artefact for entry in tree.marked.values()]
+        return [node.artefact]
+
+    def drop_target(self, x: int, y: int) -> str:
+        """Where entries dropped at screen cell (x, y) go: the directory row there, else the pane's directory."""
+        node = self.tree.node_at_screen(x, y)
+        if node is not None and node.is_dir:
+            return node.artefact.abspath
+        return self.url
+
+    # Size count --------------------------------------------------------
+
+    @property
+    def counting(self) -> bool:
+        worker = self.count_worker
+        return worker is not None and not worker.is_finished and not worker.is_cancelled
+
+    def count_size(self) -> None:
+        """Count what the directory under the cursor (else the pane's) holds, all the way down, in a
+        worker: running totals in the status line."""
+        node = self.tree.cursor_node
+        artefact = node.artefact if node is not None else None
+        if not isinstance(artefact, Directory):
+            artefact = self.directory
+        if artefact is None:
+            return
+        self._count_generation += 1
+        self._count_summary = f"Σ {visible(artefact.abspath)}: nothing counted yet"
+        self.status.update(Text(f"Σ {visible(artefact.abspath)}: counting… (Esc or z stops)"))
+        self.count_worker = self._count(artefact, self._count_generation)
+
+    def cancel_count(self) -> bool:
+        """Stop the size count, if one runs (the status line says so); whether one did."""
+        worker = self.count_worker
+        if worker is None or not self.counting:
+            return False
+        worker.cancel()
+        self._count_generation += 1  # answers still on their way are dropped
+        if self._count_summary:
+            self.status.update(Text(self._count_summary + "  (stopped)"))
+        return True
+
+    @work(thread=True, exclusive=True, group="count", exit_on_error=False)
+    def _count(self, directory: Artefact, generation: int) -> None:
+        worker = get_current_worker()
+        try:
+            for totals in directory.manager.du(directory.path):
+                if worker.is_cancelled:
+                    return  # the generator is closed: no further listing request
+                self.post_message(self.Counted(generation, totals))
+        except StowError as error:
+            self.post_message(self.Counted(generation, None, str(error)))
+        except Exception as error:  # never a traceback
+            self.post_message(self.Counted(generation, None, f"{type(error).__name__}: {error}"))
+
+    @on(Counted)
+    def _counted(self, event: Counted) -> None:
+        """A running total in the status line (and on to the screen, for the info panel)."""
+        if event.generation != self._count_generation:
+            event.stop()
+            return
+        if event.error is not None:
+            self._count_summary = ""
+            self.status.update(Text("⚠ " + visible(event.error), style="red"))
+            self.notify(event.error, title="Cannot count the size", severity="error", markup=False)
+            return
+        totals = event.totals
+        summary = self._count_summary = size_summary(totals)
+        self.status.update(Text(summary + ("" if totals.done else "  counting… (Esc or z stops)")))
+        if totals.done:
+            self.notify(summary, title="Size", markup=False)
 
     # Events ------------------------------------------------------------
 
@@ -308,6 +409,17 @@ class Pane(Vertical):
             box.add_class("hidden")
             self.tree.focus()
             event.stop()
+
+
+def size_summary(totals: SizeTotals) -> str:
+    """A size count in one line: objects and bytes, then by storage class when there is more than STANDARD."""
+    text = f"Σ {visible(totals.url)}: {count(totals.objects, 'object')}, {exact_size(totals.bytes, short_first=True)}"
+    if len(totals.by_class) > 1 or (totals.by_class and "STANDARD" not in totals.by_class):
+        text += " · " + ", ".join(f"{visible(name)} {objects:,}/{human_size(size)}"
+                                  for name, (objects, size) in sorted(totals.by_class.items()))
+    if totals.skipped:
+        text += f" · {totals.skipped} unreadable"
+    return text
 
 
 def pane_of(widget: Widget | None) -> Pane | None:

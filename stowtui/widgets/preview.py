@@ -8,6 +8,8 @@ another file drops the answer of a read nobody wants any more.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -47,18 +49,16 @@ class Preview(Vertical):
     Preview > #viewer-status { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
+    @dataclass
     class Loaded(Message, bubble=False):
         """A read finished (or failed): posted by the worker, handled by the preview itself."""
 
-        def __init__(self, generation: int, data: bytes, complete: bool, peeked: Peek | None, error: str | None,
-                     lines: list[Text] | None):
-            super().__init__()
-            self.lines = lines
-            self.generation = generation
-            self.data = data
-            self.complete = complete
-            self.peeked = peeked
-            self.error = error
+        generation: int
+        data: bytes
+        complete: bool
+        peeked: Peek | None
+        error: str | None
+        lines: list[Text] | None
 
     def __init__(self, *, head: int = HEAD, more: int = MORE, more_key: str | None = None,
                  settle: float = 0.0, focusable: bool = True, id: str | None = None, classes: str | None = None):

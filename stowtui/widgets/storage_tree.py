@@ -10,6 +10,10 @@ speak (``root``, ``cursor_node``, ``NodeExpanded``…), with ``Entry`` standing 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import fnmatch
+
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
@@ -81,21 +85,21 @@ class StorageTree(ScrollView, can_focus=True):
     cursor_line = var(-1, always_update=True)
     hover_line = var(-1)
 
+    @dataclass
     class TreeMessage(Message):
         """A message about the list (``control`` is the list, for ``@on(..., "#tree")``)."""
 
-        def __init__(self, tree: StorageTree):
-            super().__init__()
-            self.tree = tree
+        tree: StorageTree
 
         @property
         def control(self) -> StorageTree:
             return self.tree
 
+    @dataclass
     class NodeMessage(TreeMessage):
-        def __init__(self, tree: StorageTree, node: Entry):
-            super().__init__(tree)
-            self.node = node
+        """A message about one row, ``node``."""
+
+        node: Entry
 
     class Activated(NodeMessage):
         """Enter or a double click on an entry."""
@@ -304,6 +308,22 @@ class StorageTree(ScrollView, can_focus=True):
             self._set_mark(entry, id(entry) not in self.marked if marked is None else marked)
         self.refresh()
         self.post_message(self.MarksChanged(self))
+
+    def cursor_level(self) -> list[Entry]:
+        """The entries of the level the cursor is in: the pane's directory's, or an expanded directory's."""
+        node = self.cursor_node
+        level = self.root if node is None or node.is_root or node.parent is None else node.parent
+        return list(level.children) if level is not None else []
+
+    def mark_level(self, marked: bool | None, pattern: str | None = None) -> int:
+        """Mark (``marked`` True), unmark (False) or invert (None) the entries of the cursor's level,
+        or those of them whose name matches ``pattern`` (``*.txt``, as mc's ``+`` and ``-``): how many."""
+        entries = self.cursor_level()
+        if pattern is not None:
+            entries = [entry for entry in entries if fnmatch.fnmatch(entry.artefact.basename, pattern)]
+        if entries:
+            self.set_marks(entries, marked)
+        return len(entries)
 
     def clear_marks(self, post: bool = True) -> None:
         self.marked.clear()

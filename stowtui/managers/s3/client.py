@@ -188,6 +188,26 @@ def _lean_response_headers(response_dict=None, **kwargs):
             response_dict["headers"] = lean(headers)
 
 
+#: Error codes with which S3 (and S3-compatible stores) ask a client to send less at once.
+SLOW_DOWN = frozenset({"SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded",
+                       "TooManyRequests", "RequestThrottled", "ServiceUnavailable"})
+
+
+def _noting_slow_down(response=None, **kwargs):
+    """A ``needs-retry`` handler: an answer ``503``/``SlowDown`` tells the request slot the
+    thread holds (``transfer.throttled``), so the queue sends fewer requests at once.
+    It leaves the retry itself to botocore (it answers None)."""
+    if response is None:
+        return None
+    http, parsed = response
+    code = (parsed or {}).get("Error", {}).get("Code")
+    if http.status_code == 503 or code in SLOW_DOWN:
+        from ..transfer import throttled
+
+        throttled()
+    return None
+
+
 def _noting_timeouts(config):
     """An ``after-call-error`` handler that tells a timeout how long was waited
     (``error.waited``: seconds, attempts), for the sentence ``s3_errors`` makes."""
@@ -266,6 +286,7 @@ def new_client(
     # Same event as botocore's own handler, registered after it: so it runs after it.
     client.meta.events.register("before-call.s3", _no_continue_for_small_bodies)
     client.meta.events.register("after-call-error.s3", _noting_timeouts(client.meta.config))
+    client.meta.events.register("needs-retry.s3", _noting_slow_down)
     # After botocore's own before-parse handlers (the 200-error check, Expires).
     client.meta.events.register("before-parse.s3", _lean_response_headers)
     return client

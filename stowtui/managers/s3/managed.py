@@ -13,7 +13,7 @@ s3transfer has no public hook for this: its request executor is built inside
 submission and disk-writing threads, which must not wait for slots (a part
 waiting on the disk thread would then hold a slot the disk thread waits for).
 :func:`transfer_manager` swaps the request executor's pool alone;
-``tests/test_s3_speed.py`` checks every request is made under a slot.
+``tests/functional/test_s3_speed.py`` checks every request is made under a slot.
 """
 
 from __future__ import annotations
@@ -23,6 +23,10 @@ import concurrent.futures
 MiB = 1024**2
 #: Request threads of a TransferManager not tied to a queue (a manager used directly).
 UNCOUNTED_CONCURRENCY = 16
+#: Parts in flight at most, for all the big files of a queue together (aws-cli's 10): a
+#: queue of 64 workers sends 64 small objects at once, but a 200 MiB file in 25 parts
+#: at once would only split the same link (and the machine's memory) more ways.
+PARTS_IN_FLIGHT = 10
 #: Parts of a multipart upload (aws-cli's size; measured no slower than bigger ones here).
 UPLOAD_PART = 8 * MiB
 #: The smallest and largest ranged GET of a big download (see :func:`download_part`).
@@ -32,7 +36,7 @@ DOWNLOAD_PART_MAX = 64 * MiB
 
 def concurrency_of(slots) -> int:
     """Request threads of a TransferManager counted against ``slots`` (None: not counted)."""
-    return slots.limit if slots is not None else UNCOUNTED_CONCURRENCY
+    return min(slots.limit, PARTS_IN_FLIGHT) if slots is not None else UNCOUNTED_CONCURRENCY
 
 
 def download_part(size: int, concurrency: int) -> int:

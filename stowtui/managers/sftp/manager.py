@@ -211,6 +211,14 @@ class SFTP(RemoteManager):
                         local.write(data)
                         if callback is not None:
                             callback(len(data))
+                    # To the end of the file, not to the size it had when opened (one
+                    # being appended to is then seen to have changed: a move keeps it).
+                    remote.seek(attributes.st_size or 0)
+                    while data := remote.read(PIECE):
+                        self._check_cancel(cancel, f"Download of {url}")
+                        local.write(data)
+                        if callback is not None:
+                            callback(len(data))
                 if attributes.st_mtime is not None:
                     os.utime(staged, (attributes.st_atime or attributes.st_mtime, attributes.st_mtime))
 

@@ -13,6 +13,7 @@ _MODULES = {
     "ConfirmDialog": "confirm",
     "ConflictDialog": "conflict",
     "InputDialog": "input",
+    "ResumeDialog": "resume",
     "SyncDialog": "sync",
     "TransferDialog": "transfer",
 }

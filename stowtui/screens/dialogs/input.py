@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,14 +29,13 @@ class InputDialog(Dialog):
 
     BINDINGS = [Binding("tab", "complete", "Complete", show=False)]
 
+    @dataclass
     class Completed(Message):
         """The names in ``directory`` that start with what was typed (from the worker)."""
 
-        def __init__(self, typed: str, directory: str, names: list[str]):
-            super().__init__()
-            self.typed = typed
-            self.directory = directory
-            self.names = names
+        typed: str
+        directory: str
+        names: list[str]
 
     def __init__(self, title: str, value: str = "", placeholder: str = "", complete: bool = False):
         super().__init__(title)

@@ -113,7 +113,7 @@ def test_a_level_is_one_listdir_attr_with_sizes_times_and_links(remote, calls):
     assert listed["broken"].is_link and listed["broken"].link_target == "nowhere"
     assert listed["f03.txt"].abspath == remote.url("f03.txt")
 
-    manager.ls(path)  # listed again: every listing asks the server (issue 9's freshness rule)
+    manager.ls(path)  # listed again: every listing asks the server (the freshness rule)
     assert calls["listdir_attr"] == 2
     manager.ls(path, refresh=True)
     assert calls["listdir_attr"] == 3 and calls["stat"] == 0

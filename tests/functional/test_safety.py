@@ -1,4 +1,4 @@
-"""Safety under hostile input and overlapping work (issue 8).
+"""Safety under hostile input and overlapping work.
 
 Every test checks the invariant after its run: every source file's bytes are
 at its source or, complete, at its destination, and nothing outside the

@@ -1,4 +1,4 @@
-"""The panes the way an mc user expects them at 80×24 (issue 12, items 5–9): names first with a
+"""The panes the way an mc user expects them at 80×24: names first with a
 mini-status, cursor memory, marks, quick view, and the small keys."""
 
 from __future__ import annotations

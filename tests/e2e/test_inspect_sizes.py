@@ -72,7 +72,7 @@ async def test_stopping_a_size_count_stops_its_requests(tmp_path, s3, bucket, ga
         await wait_for(pilot, lambda: "1,000 objects" in status_text(status), "the first running total")
         assert "counting" in status_text(status)
         await wait_for(pilot, held.arrived.is_set, "the second page to be asked for")
-        worker = screen._count_worker
+        worker = screen.right.count_worker
         await pilot.press(key)
         assert worker.is_cancelled
         assert "(stopped)" in status_text(status)

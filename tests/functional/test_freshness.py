@@ -1,4 +1,4 @@
-"""No stale answers, and stow's signatures and semantics (issue 9).
+"""No stale answers, and stow's signatures and semantics.
 
 Another program (here: plain ``os`` calls, or a raw boto3 client) changes the
 disk or the bucket between two calls of the stateless interface; every answer

@@ -7,8 +7,8 @@ Everything that moves is frozen: the folders live at a fixed path
 one machine take turns), every mtime is fixed and shown in UTC, and the jobs
 panel shows jobs whose progress (rate and ETA included) is set by the test.
 
-Regenerate with ``pytest tests/test_snapshots.py --snapshot-update`` and look
-at the pictures in tests/__snapshots__/test_snapshots/ before committing them.
+Regenerate with ``pytest tests/e2e/test_snapshots.py --snapshot-update`` and look
+at the pictures in tests/e2e/__snapshots__/test_snapshots/ before committing them.
 """
 
 from __future__ import annotations
@@ -201,7 +201,7 @@ def test_snapshot_folders_are_what_the_pictures_expect(snap_dirs):
     assert time.strftime("%Z") == "UTC"
 
 
-# At 80×24, as over SSH (issue 12) -----------------------------------------------
+# At 80×24, as over SSH -----------------------------------------------
 
 
 def test_long_names_at_80x24(snap_compare, snap_dirs):

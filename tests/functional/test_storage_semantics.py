@@ -1,4 +1,4 @@
-"""The storage layer below the stateless interface (issue 9): what the UI and the engine rely on.
+"""The storage layer below the stateless interface: what the UI and the engine rely on.
 
 - the manager's own queries answer fresh (the UI opens a directory made after
   its parent was listed), while reuse inside one operation is asked for by name;

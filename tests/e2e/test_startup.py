@@ -1,4 +1,4 @@
-"""What the first frame holds, and what comes right after it (issue 11's start-up).
+"""What the first frame holds, and what comes right after it.
 
 The panes are composed at once; the preview/info strips and the footer are mounted once the
 first frame is drawn, the filter box when ``/`` first asks for it. Until the strips are

@@ -227,16 +227,16 @@ def test_retry_after_a_failed_delete_only_deletes(side, s3, jobs):
     (even with conflict="skip") finds its own copy and just deletes."""
     src, dst = side("fs", "src"), side("s3", "dst")
     seed(src, {"a.txt": b"a", "b.txt": b"b"}, "d")
-    original_rm = FS._rm
+    original_rm = FS._rmIfUnchanged  # what a move deletes its sources with
 
-    def failing_rm(self, artefact, **kwargs):
+    def failing_rm(self, artefact, state):
         if artefact.basename == "a.txt":
             raise PermissionError("simulated: cannot delete")
-        return original_rm(self, artefact, **kwargs)
+        return original_rm(self, artefact, state)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(FS, "_rename", lambda self, source, destination, **options: False)
-        mp.setattr(FS, "_rm", failing_rm)
+        mp.setattr(FS, "_rmIfUnchanged", failing_rm)
         job = finished(jobs.move([src.url("d")], dst.url(), conflict="skip"))
     assert job.state is JobState.FAILED
     assert failed_sources(job) == {src.url("d/a.txt")}

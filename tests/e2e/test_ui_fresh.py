@@ -1,4 +1,4 @@
-"""The UI lists afresh (issue 9, its UI part): a level is listed again whenever it is opened,
+"""The UI lists afresh: a level is listed again whenever it is opened,
 expanded again or refreshed (Ctrl+R: the pane's root and the level under the cursor), and a
 location typed into ``o`` opens if it exists now, whatever was listed before it was made.
 

@@ -109,7 +109,7 @@ def test_join(mock_stow, parts, joined):
         ("s3://bucket/key", "s3://bucket", "key"),
         ("s3://bucket/dir/", "s3://bucket", "dir"),
         ("/data/logs/a #1?.txt", "/data/logs", "a #1?.txt"),
-        ("file:///data/logs", "file:///data", "logs"),  # a URL keeps its scheme (issue 9)
+        ("file:///data/logs", "file:///data", "logs"),  # a URL keeps its scheme
     ],
 )
 def test_dirname_and_basename(mock_stow, url, dirname, basename):

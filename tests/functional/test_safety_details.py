@@ -1,4 +1,4 @@
-"""Safety (issue 8) piece by piece: the containment helper, no-replace writes on
+"""Safety piece by piece: the containment helper, no-replace writes on
 local disk and S3, special files, time limits and the CLI option, the
 reservations of destination paths, and cancels of work that is blocked.
 

@@ -5,8 +5,8 @@ test under a lock) with fixed times, shown in UTC. The info panel is left out
 of the pictures: it shows access times, inode numbers and the owner, which
 differ from one machine and run to the next.
 
-Regenerate with ``pytest tests/test_inspect_snapshots.py --snapshot-update``
-and look at the pictures in tests/__snapshots__/test_inspect_snapshots/.
+Regenerate with ``pytest tests/e2e/test_inspect_snapshots.py --snapshot-update``
+and look at the pictures in tests/e2e/__snapshots__/test_inspect_snapshots/.
 """
 
 from __future__ import annotations

@@ -1,0 +1,78 @@
+"""End to end: the real ``stowtui`` in tmux loses its terminal in the middle of a job.
+
+The job goes on without it, leaves no temporary file, the process exits once the job is
+over, and the next start of the same user shows the job as done, with its count.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+import boto3
+from botocore.config import Config
+
+from stowtui.runs import alive
+from tmuxkit import app_env
+
+STOWTUI = os.path.join(os.path.dirname(sys.executable), "stowtui")
+FILES = 300
+
+
+def _runs() -> list:
+    directory = os.path.join(os.environ["XDG_RUNTIME_DIR"], "stowtui")
+    if not os.path.isdir(directory):
+        return []
+    return [os.path.join(directory, name) for name in os.listdir(directory) if name.endswith(".json")]
+
+
+def _until(condition, what: str, timeout: float):
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)  # the polling interval of a deadline-bounded wait on the disk
+    return found
+
+
+def test_a_download_goes_on_after_sighup_and_the_next_start_shows_it(s3, work, tmux):
+    client = boto3.client("s3", endpoint_url=s3.endpoint_url, region_name="us-east-1",
+                          config=Config(s3={"addressing_style": "path"}))
+    client.create_bucket(Bucket="far")
+    for number in range(FILES):
+        client.put_object(Bucket="far", Key=f"data/f{number:04}.bin", Body=b"x" * 1024)
+    s3.link.delay = 0.05  # each request answered 50 ms late: the job takes a few seconds
+    destination = work / "local"
+    destination.mkdir()
+    command = f"{STOWTUI} --endpoint-url {s3.endpoint_url} --path-style s3://far/ {destination}"
+    tmux.run("new-session", "-d", "-s", tmux.session, "-x", "120", "-y", "35", command, env=app_env())
+    tmux.wait(lambda s: "data/" in s, "the bucket, listed")
+    tmux.keys("End")
+    tmux.keys("F5")
+    tmux.wait(lambda s: "Copy 1 item" in s, "the copy dialog")
+    tmux.keys("Enter")
+    copied = destination / "data"
+    _until(lambda: copied.is_dir() and len(os.listdir(copied)) >= 20, "the first files", 30)
+
+    tmux.run("kill-session", "-t", tmux.session)  # the terminal goes away: SIGHUP, as sshd sends
+    run_file = _until(_runs, "the detached run's file", 10)[0]
+    pid = json.loads(open(run_file).read())["pid"]
+    assert len(os.listdir(copied)) < FILES  # it was cut off in the middle of the job
+
+    _until(lambda: not alive(pid), "the detached process to exit", 60)
+    names = sorted(os.listdir(copied))
+    assert names == [f"f{number:04}.bin" for number in range(FILES)]  # no temporary name left
+    assert all((copied / name).read_bytes() == b"x" * 1024 for name in names)
+    record = json.loads(open(run_file).read())
+    assert record["ended"] and [job["state"] for job in record["jobs"]] == ["done"]
+    assert record["jobs"][0]["files_done"] == FILES
+
+    # The next start of the same user: the job, done, with its count.
+    s3.link.delay = 0.0
+    tmux.run("new-session", "-d", "-s", tmux.session, "-x", "120", "-y", "35", command, env=app_env())
+    screen = tmux.wait(lambda s: "ran while you were away" in s, "the summary of the jobs run while away")
+    assert "1 job ran while you were away: 1 done" in screen
+    tmux.wait(lambda s: f"done: {FILES}/{FILES} files" in s, "the job's row")
+    assert not os.path.exists(run_file)  # shown once
+    tmux.run("kill-session", "-t", tmux.session)
