@@ -85,6 +85,7 @@ class Journal:
         self._lock = threading.Lock()
         self._buffer = bytearray()
         self._wake = threading.Event()
+        self._closing = threading.Event()
         self._closed = False
         self._writer = threading.Thread(target=self._write_loop, name="stowtui-journal", daemon=True)
         self._writer.start()
@@ -103,7 +104,7 @@ class Journal:
     def _write_loop(self) -> None:
         while True:
             self._wake.wait()
-            time.sleep(GROUP_COMMIT)  # gather the records of the next few files
+            self._closing.wait(GROUP_COMMIT)  # gather the records of the next few files (not at the end)
             with self._lock:
                 self._wake.clear()
                 data, self._buffer = bytes(self._buffer), bytearray()
@@ -124,6 +125,7 @@ class Journal:
                 return
             self._closed = True
             self._buffer += f"e {state}\n".encode()
+        self._closing.set()
         self._wake.set()
         self._writer.join()
         try:
@@ -137,6 +139,7 @@ class Journal:
         with self._lock:
             self._closed = True
             self._buffer = bytearray()
+        self._closing.set()
         self._wake.set()
         self._writer.join()
         os.close(self._fd)

@@ -92,6 +92,7 @@ class MainScreen(Screen):
         Binding("full_stop", "toggle_hidden", "Hidden files", show=False, id="hidden"),
         Binding("equals_sign", "compare", "Compare panes (Ctrl+X D)", show=False, id="compare"),
         Binding("S", "sync", "Sync to the other pane", show=False, id="sync"),
+        Binding("t", "toggle_tree", "Tree / panel", show=False, id="tree-mode"),
         Binding("w", "toggle_jobs", "Jobs", key_display="w", id="jobs"),
         Binding("J", "focus_jobs", "Jobs: cancel, retry (keys)", show=False, id="jobs-keys"),
         Binding("f1,question_mark", "help", "Help", key_display="?", id="help"),
@@ -315,6 +316,9 @@ class MainScreen(Screen):
         pane = self.active_pane
         order = ("name", "size", "time")
         pane.sort = order[(order.index(pane.sort) + 1) % len(order)]
+
+    def action_toggle_tree(self) -> None:
+        self.active_pane.toggle_tree_mode()
 
     def action_toggle_hidden(self) -> None:
         pane = self.active_pane
