@@ -396,6 +396,7 @@ class JobQueue:
         job._ledger.completed = set(record.completed)
         job._ledger.resuming = True
         job._ledger.leftovers = header.token
+        job._ledger.open_uploads = set(record.sending)
         job.header = dataclasses.replace(header, token=journal.new_token(), created=0.0)
         self._start(job)
         journal.discard(record)
