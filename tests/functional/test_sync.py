@@ -101,3 +101,30 @@ def test_check_modified_times_off_compares_by_size_and_the_comparator_decides_wh
 
     stow.sync(str(source), str(destination), artefact_comparator=lambda one, other: False)
     assert (destination / "b").read_bytes() == b"same"
+
+
+def test_a_big_level_is_compared_from_pages_of_1000_on_both_sides(stow, s3, seed):
+    keys = {f"{side}/a/k{i:05d}": b"x" for side in ("src", "dst") for i in range(2500)}
+    keys.update({f"{side}/b/one.txt": b"1" for side in ("src", "dst")})
+    seed("bucket", keys)
+    s3.clear_counts()
+
+    stow.sync("s3://bucket/src", "s3://bucket/dst", check_modified_times=False)
+
+    # The two lookups (1 + 1), then each level of each side in its pages: the root 1 + 1, a/ 3 + 3, b/ 1 + 1.
+    assert s3.counts == Counter(ListObjectsV2=12)
+    assert all(r.query.get("delimiter") == "/" for r in s3.requests[2:])
+
+
+def test_a_cancelled_sync_deletes_nothing(stow, s3, hundred):
+    from stowtui.jobs import JobQueue
+
+    queue = JobQueue(workers=2)
+    try:
+        job = queue.sync(str(hundred), "s3://bucket/mirror", delete=True)
+        job.cancel()
+        assert job.wait(10)
+    finally:
+        queue.shutdown()
+    assert s3.counts["DeleteObject"] == 0 and s3.counts["DeleteObjects"] == 0
+    assert {"extra0.txt", "extra1.txt", "extra2.txt"} <= set(remote_files(s3))

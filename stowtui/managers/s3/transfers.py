@@ -6,11 +6,13 @@ cache), called by its hooks (``_get`` → :func:`get`, ``_put`` → :func:`put`.
 whole-body checks (:mod:`.single`); bigger ones go through a shared s3transfer
 ``TransferManager`` with byte callbacks (:mod:`.managed`), and a subscriber
 hands it what a listing already told (size, ETag), so it makes no HeadObject;
-a big download is as few ranged GETs as the queue's slots can run at once
-(``managed.download_part``).
+a big download is as few ranged GETs as the queue's part threads can run at
+once (``managed.download_part``).
 Copies stay on the server: one ``CopyObject`` below :data:`COPY_OBJECT_LIMIT`,
-parts above. Every request counts against the job queue's request slots
-(``transfer.current_slots()``), so ``--workers N`` is N requests in flight.
+parts above. A small object's request counts against the job queue's request
+slots (``transfer.current_slots()``), so ``--workers N`` is N of them in flight;
+the parts of big ones go through the queue's s3transfer managers, at most
+``managed.PARTS_IN_FLIGHT`` at a time.
 
 Safety: a download goes to a short temporary name in its destination
 directory and is put in place only when complete (and not cancelled); a
