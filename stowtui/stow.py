@@ -32,7 +32,7 @@ from .managers.manager import LocalManager, Manager, RemoteManager
 from .managers.urls import as_text, basename, dirname, join, shown_text, splitext
 from .managers.registry import available, connect, location, set_defaults
 from .managers.replace import Tree, local_tree, obstacle, refusal, replacing, tree
-from .managers.writes import split_removals
+from .managers.manager import split_removals
 
 __all__ = [
     "Artefact", "Directory", "File", "Manager", "LocalManager", "RemoteManager", "exceptions",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Iterator
 from ..managers import Artefact, Manager, exceptions
 from ..managers.redact import redact
 from ..managers.transfer import RequestSlots
+from .journal import Journal, key
 from .model import Failure, Skipped, Target
 from .progress import Meter
 from .reservations import RESERVATIONS, Reservations
@@ -49,6 +50,15 @@ class Ledger:
         self.touched: set[str] = set()
         #: Source directories being walked, parents before their children.
         self.directories: list[DirState] = []
+        #: Files this job (or the job it reruns or resumes) completed: journal keys of their source URLs.
+        self.completed: set[int] = set()
+        #: A rerun or resume: a complete copy at a destination is this job's own (no question asked).
+        self.resuming = False
+        #: The durable record of the job (journal.py), if it keeps one.
+        self.journal: Journal | None = None
+        #: In the names of this job's temporary files; a resume removes those of ``leftovers``' token.
+        self.token = ""
+        self.leftovers = ""
 
     @property
     def cancelled(self) -> bool:
@@ -76,6 +86,17 @@ class Ledger:
         claim = getattr(target, "claim", None)
         if claim is not None:
             self.reservations.release(claim, self, wrote)
+
+    def complete(self, source: str) -> None:
+        """The file at ``source`` (a URL) is through: recorded in memory and in the journal."""
+        with self.lock:
+            self.completed.add(key(source))
+        if self.journal is not None:
+            self.journal.done(source)
+
+    def was_completed(self, source: str) -> bool:
+        """Whether this job (or the one it reruns or resumes) completed the file at ``source``."""
+        return bool(self.completed) and key(source) in self.completed
 
     def touch(self, manager: Manager, path: str) -> None:
         """The directory holding ``path`` changed."""

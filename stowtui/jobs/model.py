@@ -49,7 +49,9 @@ class Progress:
     current: tuple[str, ...] = ()
     rate: float = 0.0  # bytes per second: over the last few seconds (on average, once done)
     eta: float | None = None  # seconds; None while the total is still growing, 0 once done
-    planning: bool = True
+    planning: bool = True  # the total is still growing (the sources are not all listed yet)
+    #: The files of the sources, once all are listed (see jobs/survey.py); None before.
+    files_planned: int | None = None
 
     @property
     def fraction(self) -> float:

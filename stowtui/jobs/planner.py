@@ -26,6 +26,7 @@ What it trusts nothing about:
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import itertools
 from typing import Callable
@@ -35,6 +36,7 @@ from . import directories, tasks
 from .directories import DirState
 from .ledger import Ledger
 from .model import Conflict, Decision, Target, looked_up, name_of
+from .survey import Ahead, Survey
 
 #: ``submit(task, target, size)``: run ``task(ledger, target)`` on the pool.
 Submit = Callable[[Callable, object, int], None]
@@ -84,13 +86,14 @@ class Planner:
                     break
                 self._submit(tasks.delete, artefact, size=0)
             return
-        for target in targets:
+        survey = Survey(ledger, targets).start()  # the total, early: listed ahead of the transfers
+        for target, found in zip(targets, survey.found):
             if ledger.cancelled:
                 if target.parent is not None:
                     directories.count_child(ledger, target.parent)
                     directories.child_done(ledger, target.parent, ok=False)
                 continue
-            self.plan_target(target)
+            self.plan_target(target, found)
 
     # Destination listings ----------------------------------------------
 
@@ -113,9 +116,21 @@ class Planner:
                 listing = {Directory.key(a): a for a in found}
             except (exceptions.ArtefactNotFound, exceptions.ArtefactTypeError):
                 listing = {}
+            if self.ledger.leftovers:
+                self._remove_leftovers(manager, listing)
             self._listings[key] = listing
             self._ticks[key] = tick
         return listing
+
+    def _remove_leftovers(self, manager: Manager, listing: dict[str, Artefact]) -> None:
+        """A resumed job: the temporary files its first run left (a crash mid-file) go."""
+        for name, artefact in list(listing.items()):
+            if isinstance(artefact, File) and paths.owned_temporary(name, self.ledger.leftovers):
+                try:
+                    manager.remove(artefact)
+                except exceptions.StowError:
+                    continue
+                del listing[name]
 
     def _blind(self, manager: Manager) -> bool:
         """Whether this job writes into ``manager`` without listing what is there.
@@ -306,17 +321,25 @@ class Planner:
 
     # Planning ----------------------------------------------------------
 
-    def plan_target(self, target: Target) -> None:
-        """Plan one of the job's own targets; a failure is recorded, never raised."""
+    def plan_target(self, target: Target, found: concurrent.futures.Future | None = None) -> None:
+        """Plan one of the job's own targets; a failure is recorded, never raised.
+
+        ``found``: the survey's (source, walk) for it, where the survey looked it up.
+        """
         parent = target.parent
         if parent is not None:
             directories.count_child(self.ledger, parent)
+        walk = None
         try:
-            if isinstance(target.source, str):
+            if found is not None and found.result() is not None:
+                source, walk = found.result()
+            elif isinstance(target.source, str):
                 source, walk = looked_up(target.source)
-                if walk is not None:  # the lookup listed its first level: the walk goes on from it
-                    self._walks[id(source)] = (source, walk)
-                target = dataclasses.replace(target, source=source)
+            else:
+                source = target.source
+            if walk is not None:  # listed already (the lookup's first level, or the survey): go on from it
+                self._walks[id(source)] = (source, walk)
+            target = dataclasses.replace(target, source=source)
             self.plan(target)
         except Exception as error:
             # Raised only before the target was handed to a task or a directory.
@@ -325,6 +348,8 @@ class Planner:
                 directories.child_done(self.ledger, parent, ok=False)
         finally:
             self._walks.clear()  # a walk is this target's alone
+            if isinstance(walk, Ahead):
+                walk.drop()
 
     def plan(self, target: Target) -> None:
         """Plan one looked-up target: a file goes to a task, a directory is walked."""
@@ -335,6 +360,8 @@ class Planner:
             self._check_top(target)
         if isinstance(source, File) and getattr(source, "special", None):
             self._skip(parent, source, manager.url(target.path))
+            return
+        if isinstance(source, File) and self._resumed(source, manager, target.path, parent):
             return
         if target.resume and isinstance(source, File) and self._is_copy_of(source, manager, target.path):
             # A retry finds this job's own complete copy: only the source is left to do.
@@ -463,6 +490,8 @@ class Planner:
             if getattr(artefact, "special", None):
                 self._skip(parent, artefact, manager.url(child_path))
                 continue
+            if isinstance(artefact, File) and self._resumed(artefact, manager, child_path, parent):
+                continue
             try:
                 if artefact.is_link and isinstance(artefact, Directory):
                     raise exceptions.OperationNotPermitted(
@@ -498,6 +527,27 @@ class Planner:
                 continue
             states[artefact.path] = state
             ledger.directories.append(state)
+
+    def _resumed(self, source: File, manager: Manager, path: str, parent: DirState | None) -> bool:
+        """A rerun or resume: a file this job completed is counted done, and not sent again
+        nor asked about; one whose complete copy is at ``path`` (done, not yet journaled)
+        is only verified (and, for a move, its source removed). True when handled here."""
+        ledger = self.ledger
+        if not ledger.resuming:
+            return False
+        if ledger.was_completed(source.abspath):
+            with ledger.lock:
+                ledger.meter.files_done += 1
+                ledger.meter.files_total += 1
+                ledger.meter.bytes_done += source.size or 0
+                ledger.meter.bytes_total += source.size or 0
+            if parent is not None:
+                directories.child_done(ledger, parent, ok=True)
+            return True
+        if self._is_copy_of(source, manager, path):
+            self._submit(tasks.copy_file, Target(source, manager, path, parent, written=True), size=source.size)
+            return True
+        return False
 
     def _skip(self, parent: DirState | None, special: File | None = None, destination: str | None = None) -> None:
         """A source left where it is (by the conflict policy, or a ``special`` file, with its kind)."""

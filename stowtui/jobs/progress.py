@@ -26,6 +26,9 @@ class Meter:
         self.files_done = self.files_total = self.files_failed = self.files_skipped = 0
         self.bytes_done = 0.0
         self.bytes_total = 0
+        #: What the survey found of the sources (files and bytes), and whether it listed them all.
+        self.found_files = self.found_bytes = 0
+        self.listed = False
         #: What each worker thread is moving now, by thread id.
         self.current: dict[int, str] = {}
         self._samples: collections.deque = collections.deque(maxlen=SAMPLES)
@@ -51,21 +54,27 @@ class Meter:
         else:
             rate = 0.0
         rate = max(rate, 0.0)
+        files_total, bytes_total = self.files_total, self.bytes_total
+        if planning and self.listed:
+            # Every source listed: the total is known though the planner still goes on.
+            planning = False
+            files_total, bytes_total = max(files_total, self.found_files), max(bytes_total, self.found_bytes)
         if finished:
             eta = 0.0
         elif planning or rate <= 0:
             eta = None  # the total is still growing, or nothing is moving yet
         else:
-            eta = max(self.bytes_total - done, 0) / rate
+            eta = max(bytes_total - done, 0) / rate
         return Progress(
             files_done=self.files_done,
-            files_total=self.files_total,
+            files_total=files_total,
             files_failed=self.files_failed,
             files_skipped=self.files_skipped,
             bytes_done=int(done),
-            bytes_total=self.bytes_total,
+            bytes_total=bytes_total,
             current=tuple(self.current.values()),
             rate=rate,
             eta=eta,
             planning=planning,
+            files_planned=self.found_files if self.listed else None,
         )

@@ -17,6 +17,7 @@ with is not recorded.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import itertools
 import threading
 import time
@@ -26,9 +27,11 @@ from ..managers import Artefact, location
 from ..managers.connections import WORKERS
 from ..managers.redact import redact
 from ..managers.transfer import RequestSlots
-from . import directories
+from . import directories, journal
 from .ledger import Ledger
-from .model import POLICIES, Conflict, Decision, Failure, JobState, Progress, Skipped, Target, as_artefact, as_source
+from .model import (
+    POLICIES, Conflict, Decision, Failure, JobState, Progress, Skipped, Target, as_artefact, as_source, name_of,
+)
 from .planner import Planner
 from .reservations import RESERVATIONS, Reservations
 
@@ -78,6 +81,8 @@ class Job:
         self._callbacks: list[Callable[[Job], None]] = []
         self._abandon_timer: threading.Timer | None = None
         self._joined = False  # counted among the running jobs of the reservations
+        #: What the journal's header says of the job (copy and move jobs only), see journal.py.
+        self.header: journal.Header | None = None
         self.started = time.monotonic()
         self.ended: float | None = None
 
@@ -138,6 +143,13 @@ class Job:
         self._end(JobState.CANCELLED)
 
     @property
+    def tasks_made(self) -> int:
+        """Files handed to the pool and not yet over: at most the queue's ``max_pending``,
+        however many the job holds (its tasks are made as the workers take them)."""
+        with self._lock:
+            return self._outstanding
+
+    @property
     def cancelled(self) -> bool:
         return self._ledger.cancelled
 
@@ -164,7 +176,27 @@ class Job:
                                           planner=self._plan_with))
         job = Job(self._queue, self.kind, [], self.conflict, self._ask, title=f"Retry: {self.title}", merge=self._merge)
         job._targets = directories.adopt(job._ledger, targets) if self.kind != "delete" else targets
+        self._hand_down(job)
         return self._queue._start(job)
+
+    def rerun(self) -> Job:
+        """The same job again (a cancelled one's Retry): what this one completed is
+        counted done and not sent again, and no question is asked about it."""
+        if self._plan_with is not None:
+            return self._queue._start(Job(self._queue, self.kind, [], self.conflict, title=self.title,
+                                          planner=self._plan_with))
+        job = Job(self._queue, self.kind, self._targets, self.conflict, self._ask, title=self.title, merge=self._merge)
+        self._hand_down(job)
+        return self._queue._start(job)
+
+    def _hand_down(self, job: Job) -> None:
+        """What a retry or rerun takes over: the files this job completed, its journal's header."""
+        with self._lock:
+            job._ledger.completed = set(self._ledger.completed)
+        job._ledger.resuming = True
+        job._ledger.leftovers = self._ledger.token
+        if self.header is not None:
+            job.header = dataclasses.replace(self.header, token=journal.new_token(), created=0.0)
 
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.kind} {self._state.value}>"
@@ -220,11 +252,11 @@ class Job:
         try:
             task(self._ledger, target)
         finally:
-            self._slots.release()
-            with self._lock:
+            with self._lock:  # counted out before its place is free: tasks_made stays within max_pending
                 self._outstanding -= 1
                 if not self._outstanding:
                     self._idle.notify_all()
+            self._slots.release()
             self._finish_if_idle()
 
     def _drain(self) -> None:
@@ -256,12 +288,15 @@ class Job:
             self._state = state
             self.ended = time.monotonic()
             callbacks, self._callbacks = self._callbacks, []
+            kept = self._ledger.journal
             joined, self._joined = self._joined, False
             timer = self._abandon_timer
         if timer is not None:
             timer.cancel()
         if joined:
             self._queue.reservations.leave()
+        if kept is not None:
+            kept.end(state.value)
         self._finished.set()
         for callback in callbacks:
             try:
@@ -280,8 +315,11 @@ class JobQueue:
     allow fewer while the server answers ``SlowDown``).
     """
 
-    def __init__(self, workers: int = WORKERS, max_pending: int | None = None, reservations: Reservations | None = None):
+    def __init__(self, workers: int = WORKERS, max_pending: int | None = None, reservations: Reservations | None = None,
+                 journal: bool = False):
         self.workers = workers
+        #: Copy and move jobs keep a journal (jobs/journal.py), so that a crash can be resumed.
+        self.journal = journal
         self.slots = RequestSlots(workers)
         self.max_pending = max_pending or workers * 4
         #: Claims on destination paths: by default shared with every queue of the process.
@@ -296,6 +334,13 @@ class JobQueue:
             return list(self._jobs)
 
     def _start(self, job: Job) -> Job:
+        if job.header is not None:
+            job._ledger.token = job.header.token
+        if self.journal and job.header is not None:
+            try:
+                job._ledger.journal = journal.Journal(job.header, completed=job._ledger.completed)
+            except OSError:
+                pass  # no state directory (a read-only home): the job runs, unjournaled
         self.reservations.join()
         job._joined = True
         with self._lock:
@@ -323,17 +368,38 @@ class JobQueue:
 
     def copy(self, sources, destination_dir, conflict: str = "skip", ask=None) -> Job:
         """Copy each source into ``destination_dir`` under its own name."""
-        sources = list(sources)
-        job = Job(self, "copy", self._into(sources, destination_dir), conflict, ask,
-                  title=self._title("Copy", sources, destination_dir))
-        return self._start(job)
+        return self._copy_or_move("copy", list(sources), destination_dir, conflict, ask)
 
     def move(self, sources, destination_dir, conflict: str = "skip", ask=None) -> Job:
         """Move each source into ``destination_dir`` under its own name."""
-        sources = list(sources)
-        job = Job(self, "move", self._into(sources, destination_dir), conflict, ask,
-                  title=self._title("Move", sources, destination_dir))
+        return self._copy_or_move("move", list(sources), destination_dir, conflict, ask)
+
+    def _copy_or_move(self, kind: str, sources: list, destination_dir, conflict: str, ask) -> Job:
+        title = self._title(kind.title(), sources, destination_dir)
+        job = Job(self, kind, self._into(sources, destination_dir), conflict, ask, title=title)
+        manager, folder = location(destination_dir)
+        job.header = journal.Header(kind, [name_of(as_source(s)[0]) for s in sources], manager.url(folder),
+                                    conflict, title, into=True, token=journal.new_token())
         return self._start(job)
+
+    def resume(self, record: journal.Record, ask=None) -> Job:
+        """Start again a job cut short (a journal of :func:`journal.interrupted`): the files it
+        completed are counted done, not sent again and not asked about; its journal goes once
+        the new one (which carries them) is written."""
+        header = record.header
+        if header.into:
+            targets = self._into(header.sources, header.destination)
+        else:
+            manager, path = location(header.destination)
+            targets = [Target(as_source(header.sources[0])[0], manager, path)]
+        job = Job(self, header.kind, targets, header.policy, ask, title=header.title, merge=header.merge)
+        job._ledger.completed = set(record.completed)
+        job._ledger.resuming = True
+        job._ledger.leftovers = header.token
+        job.header = dataclasses.replace(header, token=journal.new_token(), created=0.0)
+        self._start(job)
+        journal.discard(record)
+        return job
 
     def delete(self, sources) -> Job:
         """Delete each source (a directory with everything in it)."""
@@ -351,8 +417,10 @@ class JobQueue:
         artefact, _ = as_source(source)
         manager, path = location(destination)
         verb = "move" if move else "copy"
-        job = Job(self, verb, [Target(artefact, manager, path)], conflict, ask,
-                  title=self._title(verb.title(), [source], destination), merge=overwrite)
+        title = self._title(verb.title(), [source], destination)
+        job = Job(self, verb, [Target(artefact, manager, path)], conflict, ask, title=title, merge=overwrite)
+        job.header = journal.Header(verb, [name_of(artefact)], manager.url(path), conflict, title, into=False,
+                                    merge=overwrite, token=journal.new_token())
         return self._start(job)
 
     def sync(self, source, destination, *, delete: bool = False, check_modified_times: bool = True,

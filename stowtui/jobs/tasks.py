@@ -68,7 +68,7 @@ def _copy(ledger: Ledger, target: Target) -> bool:
                 state = source.manager.source_state(source)
             # Five arguments, as tests wrap it; whether to replace, and the
             # queue's request slots, go beside them.
-            with no_replace(target.no_replace), request_slots(ledger.slots):
+            with no_replace(target.no_replace), request_slots(ledger.slots), paths.owned_by(ledger.token):
                 transfer(source, manager, path, advance, ledger.cancel)
         if ledger.kind == "move" and not target.renamed:
             # Put, verify, then delete: in this order, in this one task.
@@ -80,6 +80,7 @@ def _copy(ledger: Ledger, target: Target) -> bool:
         ledger.touch(manager, path)
         with ledger.lock:
             ledger.meter.files_done += 1
+        ledger.complete(source.abspath)
         return True
     except BaseException as error:
         with ledger.lock:

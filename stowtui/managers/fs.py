@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import shutil
 import stat
@@ -29,6 +30,9 @@ from .manager import LocalManager
 from .oserrors import os_errors
 
 CHUNK = 1024 * 1024
+#: How far past the size it had when opened a file is read (one being appended to);
+#: past that, the read is refused: nothing reads for ever.
+GROWTH = 64 * 1024 * 1024
 
 #: What a file that is not regular nor a directory is, as people say it.
 SPECIAL_KINDS = {
@@ -78,6 +82,12 @@ def open_regular(path: str) -> IO[bytes]:
         raise
 
 
+def grew(path: str) -> exceptions.BackendError:
+    return exceptions.BackendError(
+        f"Cannot read {path}: it grew by more than {GROWTH // (1024 * 1024)} MiB while being read; not read"
+    )
+
+
 def read_regular(path: str, chunk: int, between=None) -> bytes:
     """All the bytes of a regular file, read straight from its descriptor.
 
@@ -89,16 +99,46 @@ def read_regular(path: str, chunk: int, between=None) -> bytes:
     """
     descriptor = _open_checked(path)
     try:
-        parts = []
+        parts, left = [], os.fstat(descriptor).st_size + GROWTH
         while True:
             if between is not None:
                 between()
-            data = os.read(descriptor, chunk)
+            data = os.read(descriptor, min(chunk, left + 1))
             if not data:
                 return b"".join(parts)
+            left -= len(data)
+            if left < 0:
+                raise grew(path)  # to the end of file, but never for ever
             parts.append(data)
     finally:
         os.close(descriptor)
+
+
+def open_file(path: str, mode: str = "r", **kwargs) -> IO:
+    """``io.open(path, mode)`` of a regular file only: opened non-blocking (a FIFO can block
+    neither a read nor a write open) and checked on the open file; a FIFO, socket, device
+    or directory is refused with a sentence."""
+
+    def opener(name: str, flags: int) -> int:
+        try:
+            descriptor = os.open(name, flags | os.O_NONBLOCK, 0o666)
+        except OSError as error:
+            if error.errno == errno.ENXIO:  # a FIFO opened for writing with no reader
+                raise exceptions.ArtefactTypeError(
+                    f"Cannot open {path}: it is a named pipe, not a regular file") from None
+            raise
+        try:
+            found = os.fstat(descriptor).st_mode
+            if not stat.S_ISREG(found):
+                kind = special_kind(found) or ("directory" if stat.S_ISDIR(found) else "special file")
+                raise exceptions.ArtefactTypeError(f"Cannot open {path}: it is a {kind}, not a regular file")
+            os.set_blocking(descriptor, True)
+        except BaseException:
+            os.close(descriptor)
+            raise
+        return descriptor
+
+    return io.open(path, mode, opener=opener, **kwargs)
 
 
 def copy_file(source: str, destination: str, callback=None, cancel: threading.Event | None = None) -> None:
@@ -269,13 +309,13 @@ class FS(LocalManager):
 
     def _getBytes(self, source: Artefact) -> bytes:
         abspath = self._abspath(source.path)
-        with os_errors("read", abspath), open(abspath, "rb") as handle:
-            return handle.read()
+        with os_errors("read", abspath):
+            return read_regular(abspath, CHUNK)  # a FIFO or device refused; a growing file bounded
 
     def read_head(self, path: str, limit: int = 64 * 1024) -> bytes:
         abspath = self._abspath(self.normalise(path))
         self._check_readable(abspath)
-        with os_errors("read", abspath), open(abspath, "rb") as handle:
+        with os_errors("read", abspath), open_file(abspath, "rb") as handle:
             return handle.read(limit)
 
     @staticmethod
@@ -293,7 +333,7 @@ class FS(LocalManager):
         if length <= 0:
             return b""
         self._check_readable(abspath)
-        with os_errors("read", abspath), open(abspath, "rb") as handle:
+        with os_errors("read", abspath), open_file(abspath, "rb") as handle:
             handle.seek(start)
             return handle.read(length)
 

@@ -5,10 +5,11 @@ with ``/`` (``/`` is its root). Subclasses implement the abstract hooks named
 after the original design (``_identifyPath``, ``_ls``, ``_put``...); the public
 methods here build every operation from them and keep the manager's cache of
 loaded artefacts (:mod:`.cache`) coherent. The wrappers the engine and the UI
-call (``download``, ``upload``, ``remove``...) are in :mod:`.operations`,
-writing operations (``mkdir``, ``rm``, ``touch``) in :mod:`.writes`, replacing a destination in
-:mod:`.replace`, files opened through a local copy in :mod:`.files`, and the
-inspection defaults (``SizeTotals``, ``Version``) in :mod:`.inspection`.
+call (``download``, ``upload``, ``rm``...), the writes with stow's signatures
+(``mkdir``, ``rm``, ``touch``) and the inspection defaults (``read_range``, ``du``...)
+are methods of this one class too. Replacing a destination is in :mod:`.replace`,
+files opened through a local copy in :mod:`.files`, the values inspection hands
+out (``SizeTotals``, ``Version``) in :mod:`.inspection`.
 
 Freshness: the rule
 -------------------
@@ -46,7 +47,6 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import io
 import os
 import posixpath
 import tempfile
@@ -57,16 +57,26 @@ from . import exceptions
 from .artefacts import Artefact, Directory, File
 from .cache import ArtefactCache
 from .files import open_copy, remote_localise
-from .inspection import InspectionDefaults, SizeTotals, Version
-from .operations import OperationsMixin
+from .inspection import SizeTotals, Version
 from .oserrors import os_errors
+from .replace import replacing
 from .urls import as_text, join_segments
-from .writes import WritesMixin
 
 __all__ = ["Manager", "LocalManager", "RemoteManager", "SizeTotals", "Version"]
 
 
-class Manager(OperationsMixin, WritesMixin, InspectionDefaults, abc.ABC):
+def split_removals(found: list[Artefact | None], recursive: bool) -> tuple[list[Artefact], list[Directory]]:
+    """(what goes with everything in it, the directories removed only if empty) of ``rm``'s targets."""
+    trees, empty = [], []
+    for artefact in found:
+        if isinstance(artefact, Directory) and not artefact.is_link and not recursive:
+            empty.append(artefact)
+        elif artefact is not None:
+            trees.append(artefact)
+    return trees, empty
+
+
+class Manager(abc.ABC):
     """Abstract base of every manager."""
 
     #: Managers that accept ``callback=`` and ``cancel=`` on ``_get``/``_put``/``_cp``.
@@ -511,6 +521,239 @@ class Manager(OperationsMixin, WritesMixin, InspectionDefaults, abc.ABC):
         """
         return open_copy(self, self.normalise(path), mode, **kwargs)
 
+    # ------------------------------------------------------------------
+    # Operations the engine, the UI and scripts call (hooks wrapped; the cache kept coherent)
+    # ------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        """The full location of a manager path (an absolute local path, or a URL)."""
+        return self._abspath(self.normalise(path))
+
+    def child(self, directory: str, name: str) -> str:
+        """The manager path of ``name`` inside ``directory``."""
+        return self._child(self.normalise(directory), name)
+
+    def lookup(self, path: str) -> Artefact | None:
+        """What the backend holds at a path now (never the cache); ``None`` when nothing."""
+        found = self.identify(path)
+        return found[0] if found else None
+
+    def look_up_source(self, path: str) -> tuple[Artefact, Iterator[Artefact] | None]:
+        """The artefact a job is to read at a path, and, where finding it listed what is
+        below it, the walk that goes on from that listing (else None: walk it with ``walk``).
+
+        A cached hit answers (a view's listing, which the job was given); a miss
+        asks the backend. The walk is this one job's: it is fresh once, then spent.
+        """
+        path = self.normalise(path)
+        hit = self._cache.get(path)
+        if hit is not None:
+            return hit, None
+        return self._lookUpSource(path)
+
+    def scan(self, path: str) -> list[Artefact]:
+        """One level straight from the backend, page by page, bypassing the cache.
+
+        An empty or missing directory is an empty list: no second request is
+        spent proving which (what conflict checks need to know).
+        """
+        path = self.normalise(path)
+        return [a for page in self._lsPages(path) for a in page if a is not None and a.path != path]
+
+    def invalidate(self, path: str) -> None:
+        """The listing of a directory is out of date: the next one asks the backend."""
+        self._cache.invalidate(self.normalise(path))
+
+    def _transfer_options(self, callback, cancel, no_replace: bool = False) -> dict:
+        options = {"callback": callback, "cancel": cancel} if self.SUPPORTS_TRANSFER_OPTIONS else {}
+        return {**options, **self._no_replace(no_replace)}
+
+    def _no_replace(self, no_replace: bool) -> dict:
+        return {"no_replace": True} if no_replace and self.SUPPORTS_NO_REPLACE else {}
+
+    def download(self, source: Artefact, local: str, callback=None, cancel=None, no_replace=False) -> None:
+        """Write an artefact of this manager to a local path."""
+        self._get(source, local, **self._transfer_options(callback, cancel, no_replace))
+
+    def upload(self, local: str, path: str, callback=None, cancel=None, no_replace=False) -> None:
+        """Write a local file or directory to a manager path."""
+        self._put(local, path, **self._transfer_options(callback, cancel, no_replace))
+        self._forget(path)
+
+    def write(self, data: bytes, path: str) -> None:
+        """Write bytes to a manager path."""
+        self._putBytes(bytes(data), path)
+        self._forget(path)
+
+    def copy_within(self, source: Artefact, path: str, callback=None, cancel=None, no_replace=False) -> None:
+        """Copy an artefact of this manager to another path of it."""
+        self._cp(source, path, **self._transfer_options(callback, cancel, no_replace))
+        self._forget(path)
+
+    def rename(self, source: Artefact, path: str, no_replace: bool = False) -> bool:
+        """Move by renaming when that is one cheap step; False when it is not possible."""
+        moved = self._rename(source, path, **self._no_replace(no_replace))
+        if moved:
+            self._forget(source.path)
+            self._forget(path)
+        return moved
+
+    def move_within(self, source: Artefact, path: str) -> None:
+        """Move an artefact to another path of this manager: a rename where one can, else ``_mv``."""
+        if not self.rename(source, path):
+            self._mv(source, path)
+            self._forget(source.path)
+            self._forget(path)
+
+    def remove(self, artefact: Artefact, callback=None, cancel=None) -> None:
+        """Delete an artefact and everything under it (no questions: callers ask first)."""
+        self._rm(artefact, **self._transfer_options(callback, cancel))
+        self._forget(artefact.path)
+
+    def remove_empty_directory(self, directory: Directory) -> None:
+        """Remove a directory that should be empty; one that is not is refused, never emptied."""
+        self._rmdir(directory)
+        self._forget(directory.path)
+
+    def make_directory(self, path: str) -> None:
+        """Create a directory (or its marker) without looking first."""
+        self._mkdir(path)
+        self._forget(path)
+
+    # ------------------------------------------------------------------
+    # Writing with stow's signatures: mkdir, rm, touch (each starts from one lookup)
+    # ------------------------------------------------------------------
+
+    def mkdir(
+        self, path: str, ignore_exists: bool = True, overwrite: bool = False, *, exist_ok: bool | None = None
+    ) -> Directory:
+        """Make a directory (and those above it).
+
+        ``ignore_exists``: an existing directory is fine (else it is refused);
+        ``overwrite``: an existing directory is replaced by an empty one.
+        ``exist_ok`` is the older name of ``ignore_exists``.
+        """
+        if exist_ok is not None:
+            ignore_exists = exist_ok
+        path = self.normalise(path)
+        if self.IMPLICIT_DIRECTORIES and path != "/" and ignore_exists and not overwrite:
+            # Writing a marker where a directory exists is harmless, and a file of
+            # the same name is no obstacle (S3 has both ``a`` and ``a/b``): no lookup.
+            self.make_directory(path)
+            return self._addArtefact(Directory(self, path))
+        found = self.identify(path)
+        existing = next((a for a in found if isinstance(a, Directory)), None)
+        if existing is not None:
+            if overwrite:
+                with replacing(self, path, keep=lambda: (set(), set())) as target:
+                    self._mkdir(target)
+            elif not ignore_exists:
+                raise exceptions.ArtefactExists(f"{self._abspath(path)} already exists")
+            return self._ensureDirectory(path, cached=not overwrite)
+        if found and not self.IMPLICIT_DIRECTORIES:
+            raise exceptions.ArtefactExists(f"{self._abspath(path)} exists and is a file")
+        self.make_directory(path)
+        made = self.lookup(path) if not self.IMPLICIT_DIRECTORIES else None  # with its times, as a listing shows it
+        return made if isinstance(made, Directory) else self._addArtefact(Directory(self, path))
+
+    def removal(self, path: str, *, recursive: bool = False, ignore_missing: bool = False) -> Artefact | None:
+        """What ``rm`` would delete at a path, asked of the backend now; ``None`` if missing and ignored.
+
+        A directory that is not empty is refused without ``recursive``.
+        """
+        try:
+            artefact = self.artefact(path)
+        except exceptions.ArtefactNotFound:
+            if ignore_missing:
+                return None
+            raise
+        if isinstance(artefact, Directory) and not artefact.is_link and not recursive:
+            if self._collect(artefact):
+                raise exceptions.OperationNotPermitted(
+                    f"{artefact.abspath} is a directory that is not empty; use recursive=True to delete it"
+                )
+        return artefact
+
+    def rm(self, *paths: str, recursive: bool = False, ignore_missing: bool = False) -> None:
+        """Delete files and directories; all are checked before any is deleted.
+
+        Without ``recursive`` a directory must be empty, and is removed with a
+        removal that cannot take anything in it (``_rmdir``).
+        """
+        found = [self.removal(p, recursive=recursive, ignore_missing=ignore_missing) for p in paths]
+        trees, empty = split_removals(found, recursive)
+        for artefact in trees:
+            self.remove(artefact)
+        for directory in empty:
+            self.remove_empty_directory(directory)
+
+    def touch(self, path: str) -> Artefact:
+        """Make an empty file, or mark an existing one as modified now.
+
+        Local files get their modification time set; an S3 object cannot change
+        its time without being written again, so an existing one is left as it is.
+        """
+        path = self.normalise(path)
+        found = self.identify(path)
+        existing = next((a for a in found if isinstance(a, File)), None)
+        if existing is None and found and not self.IMPLICIT_DIRECTORIES:
+            existing = found[0]  # a directory: its time, like touch(1)
+        if existing is None:
+            self.write(b"", path)
+        else:
+            self._update_time(existing)
+        return self._loadArtefact(path, cached=False)
+
+    def _update_time(self, artefact: Artefact) -> None:
+        """Mark an artefact as modified now, where the backend can (``LocalManager``: ``os.utime``)."""
+
+    # ------------------------------------------------------------------
+    # Inspection (viewer, info panel): defaults from the hooks alone; our managers do better
+    # ------------------------------------------------------------------
+
+    def read_head(self, path: str, limit: int = 64 * 1024) -> bytes:
+        """At most ``limit`` bytes from the start of a file (managers override to read only those)."""
+        return self._getBytes(self.artefact(path))[:limit]
+
+    def read_range(self, path: str, start: int, length: int) -> bytes:
+        """At most ``length`` bytes from offset ``start`` (``b""`` past the end).
+
+        This default reads the whole file; our managers override it to read only the range.
+        """
+        if length <= 0:
+            return b""
+        return self._getBytes(self.artefact(path))[start:start + length]
+
+    def du(self, path: str, every: int = 1000) -> Iterator[SizeTotals]:
+        """The size of everything below a directory, as running totals.
+
+        Yields a growing :class:`SizeTotals` as the count goes on (at least every
+        ``every`` entries) and a last one with ``done`` set. Stop iterating to
+        cancel: no further request is made. This default walks the manager's listing.
+        """
+        totals = SizeTotals(self._abspath(self.normalise(path)))
+        seen = 0
+        for artefact in self.walk(path):
+            if isinstance(artefact, Directory):
+                totals.directories += 1
+            else:
+                totals.add(getattr(artefact, "size", 0) or 0, artefact.storage_class)
+            seen += 1
+            if seen % every == 0:
+                yield totals.snapshot()
+        yield totals.finish()
+
+    def describe(self, path: str) -> dict:
+        """What a listing does not tell about one artefact (the info panel's second half).
+
+        Keys are the backend's own names. The default knows nothing more.
+        """
+        return {}
+
+    def versions(self, path: str) -> list[Version]:
+        """Every version of a file, newest first; only versioned stores have them."""
+        raise exceptions.OperationNotPermitted(f"{self._abspath(self.normalise(path))} has no versions here")
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.toConfig()!r}>"
 
@@ -540,14 +783,17 @@ class LocalManager(Manager):
             self._forget(path)
 
     def open(self, path: str, mode: str = "r", **kwargs) -> IO:
-        """The real file, opened with ``io.open`` (directories above it are made for writing)."""
+        """The real file, opened as ``io.open`` does (directories above it are made for writing);
+        only a regular file: a FIFO, socket or device is refused, never blocked on."""
+        from .fs import open_file
+
         path = self.normalise(path)
         local = self._abspath(path)
         with os_errors("open", local):
             if any(m in mode for m in "wax+"):
                 os.makedirs(os.path.dirname(local) or ".", exist_ok=True)
                 self._forget(path)
-            return io.open(local, mode, **kwargs)
+            return open_file(local, mode, **kwargs)
 
     @contextlib.contextmanager
     def staging(self, path: str, no_replace: bool = False) -> Iterator[str]:

@@ -20,12 +20,14 @@ written; :func:`is_temporary` tells them apart.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+import threading
 
 from . import exceptions
 
-#: Temporary names are ``.stowtui-<12 hex>.part``: 26 bytes whatever the final name.
+#: Temporary names are ``.stowtui-<12 hex>.part``: 26 bytes whatever the final name (34 with a job's token).
 PART_PREFIX = ".stowtui-"
 PART_SUFFIX = ".part"
 
@@ -34,10 +36,30 @@ class DestinationTaken(exceptions.ArtefactExists):
     """Something was written at a destination after it was checked, and was not replaced."""
 
 
+_owner = threading.local()
+
+
+@contextlib.contextmanager
+def owned_by(token: str):
+    """Temporary names made on this thread inside the block carry ``token`` (a job's:
+    a resumed job knows its own leftovers by it, see jobs/journal.py)."""
+    before = getattr(_owner, "token", "")
+    _owner.token = token
+    try:
+        yield
+    finally:
+        _owner.token = before
+
+
 def temporary_name() -> str:
-    """A new temporary name for a write in progress."""
+    """A new temporary name for a write in progress: ``.stowtui-[<job token>]<12 hex>.part``."""
     # secrets.token_hex(6) is this, without importing hashlib into every start-up.
-    return f"{PART_PREFIX}{os.urandom(6).hex()}{PART_SUFFIX}"
+    return f"{PART_PREFIX}{getattr(_owner, 'token', '')}{os.urandom(6).hex()}{PART_SUFFIX}"
+
+
+def owned_temporary(name: str, token: str) -> bool:
+    """True for a temporary name made for the job of ``token``."""
+    return bool(token) and name.startswith(PART_PREFIX + token) and name.endswith(PART_SUFFIX)
 
 
 def is_temporary(name: str) -> bool:

@@ -23,6 +23,7 @@ import dataclasses
 import os
 import tempfile
 import threading
+import time
 from typing import Iterator
 
 from . import exceptions
@@ -82,21 +83,29 @@ class RequestSlots:
     file's request, and the threads of a manager's multipart transfers take one
     for each part, so ``--workers N`` means at most N requests at a time in all.
 
-    How many of them may be taken at once (``allowed``) adapts as TCP's window
+    How many of them may be taken at once (``allowed``) adapts, as TCP's window
     does: it starts at :data:`START` and grows by one for each request that ends
-    well (doubling every round) up to ``limit``; a request answered ``SlowDown``
-    (:meth:`throttled`, from the thread holding the slot) halves it, at most
-    once for the requests that started since the last cut, and it then grows
-    back by one a round. ``peak`` is the most slots ever held at once (for tests).
+    well (doubling every round) up to ``limit``, but only while requests still
+    take less than :data:`GROW_WHILE` times the quickest one seen: once they wait
+    longer, more at once would only queue them at the server (or for the GIL),
+    as on a loopback endpoint, whereas on a link where each request waits for the
+    region they are still quick and the window grows. A request answered
+    ``SlowDown`` (:meth:`throttled`, from the thread holding the slot) halves it,
+    at most once for the requests that started since the last cut, and it then
+    grows back by one a round. ``peak`` is the most slots ever held at once (for tests).
     """
 
     #: Slots allowed at first.
     START = 8
+    #: The window grows only while a request's smoothed time in its slot is below this
+    #: many times the quickest request's (TCP Vegas's rule, roughly).
+    GROW_WHILE = 2.0
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, clock=time.monotonic) -> None:
         if limit < 1:
             raise ValueError(f"RequestSlots needs a limit of at least 1, not {limit}")
         self.limit = limit
+        self._clock = clock
         self.allowed = min(limit, self.START)
         self._condition = threading.Condition(threading.Lock())
         self.held = 0
@@ -104,6 +113,8 @@ class RequestSlots:
         self.cuts = 0  # times the server's SlowDown halved ``allowed``
         self._doubling = True  # until the first SlowDown
         self._credit = 0
+        self.quickest = float("inf")  # seconds: the shortest time a request held its slot
+        self.smoothed = 0.0  # seconds: the recent requests' time in their slots (moving average)
 
     def __enter__(self) -> RequestSlots:
         with self._condition:
@@ -113,14 +124,20 @@ class RequestSlots:
             if self.held > self.peak:
                 self.peak = self.held
             _holding.slots, _holding.cut = self, self.cuts
+        _holding.since = self._clock()
         return self
 
     def __exit__(self, kind, error, traceback) -> None:
         started_after = _holding.cut
+        took = self._clock() - _holding.since
         _holding.slots = None
         with self._condition:
             self.held -= 1
-            if kind is None and self.allowed < self.limit and started_after == self.cuts:
+            if kind is None:
+                self.quickest = min(self.quickest, took)
+                self.smoothed = took if not self.smoothed else self.smoothed + (took - self.smoothed) / 8
+            if (kind is None and self.allowed < self.limit and started_after == self.cuts
+                    and self.smoothed < self.GROW_WHILE * self.quickest):
                 self._credit += 1
                 if self._doubling or self._credit >= self.allowed:
                     self._credit = 0

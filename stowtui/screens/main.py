@@ -40,6 +40,7 @@ from ..widgets.jobs_summary import JobsSummary
 from ..widgets.pane import Pane, pane_of
 from ..widgets.storage_tree import StorageTree
 from . import dialogs
+from .comparing import Comparer
 from .help import HelpScreen
 
 if TYPE_CHECKING:
@@ -89,6 +90,9 @@ class MainScreen(Screen):
         Binding("slash", "filter", "Filter", show=False, id="filter"),
         Binding("s", "cycle_sort", "Sort", show=False, id="sort"),
         Binding("full_stop", "toggle_hidden", "Hidden files", show=False, id="hidden"),
+        Binding("equals_sign", "compare", "Compare panes (Ctrl+X D)", show=False, id="compare"),
+        Binding("S", "sync", "Sync to the other pane", show=False, id="sync"),
+        Binding("t", "toggle_tree", "Tree / panel", show=False, id="tree-mode"),
         Binding("w", "toggle_jobs", "Jobs", key_display="w", id="jobs"),
         Binding("J", "focus_jobs", "Jobs: cancel, retry (keys)", show=False, id="jobs-keys"),
         Binding("f1,question_mark", "help", "Help", key_display="?", id="help"),
@@ -160,6 +164,7 @@ class MainScreen(Screen):
         yield JobsPanel(id="jobs")
         yield JobsSummary(lambda: self.jobs_panel.jobs, lambda: self.jobs_panel.display, id="jobs-summary")
         yield Static(id="drag-cue", markup=False)
+        yield Comparer(id="comparer")
 
     def on_mount(self) -> None:
         self.left.tree.focus()
@@ -311,6 +316,9 @@ class MainScreen(Screen):
         pane = self.active_pane
         order = ("name", "size", "time")
         pane.sort = order[(order.index(pane.sort) + 1) % len(order)]
+
+    def action_toggle_tree(self) -> None:
+        self.active_pane.toggle_tree_mode()
 
     def action_toggle_hidden(self) -> None:
         pane = self.active_pane
@@ -600,6 +608,17 @@ class MainScreen(Screen):
 
     def action_copy(self) -> None:
         self.open_transfer("copy")
+
+    def action_compare(self) -> None:
+        """Mark the files of the active pane missing or different in the other (mc's Ctrl+X D)."""
+        self.query_one(Comparer).compare()
+
+    def action_sync(self) -> None:
+        """Make the other pane's directory hold what the active one's holds: a preview first."""
+        self.query_one(Comparer).sync()
+
+    def launch_sync(self, source: str, destination: str, delete: bool) -> Job | None:
+        return self._launch("sync", lambda: self.app.jobs.sync(source, destination, delete=delete))
 
     def action_move(self) -> None:
         self.open_transfer("move")

@@ -6,9 +6,11 @@ callback; their progress is a cheap snapshot that the panel reads four times a
 second (a callback per chunk of every file would flood the event loop).
 
 Progress is told as it is known: while the planner is still walking the
-sources the row says how much it has found ("counting… 1,209 files so far"),
-and only once the total is known a percentage and an ETA; a finished row
-says what became of the files (done, skipped, failed).
+sources the row says how much it has found ("≥ 1,209 files so far"), and
+once the total is known (the sources are listed ahead of the transfers, see
+jobs/survey.py) "N/total files", a percentage and an ETA; a finished row says
+what became of the files (done, skipped, failed), a job cut short against its
+total ("cancelled: 1,143 of 3,000 files").
 """
 
 from __future__ import annotations
@@ -34,9 +36,12 @@ Rerun = Callable[[], "Job | None"]
 
 def _outcome(job: Job, progress: Progress) -> list[str]:
     """What became of the files of a finished job: done, skipped, failed."""
-    found = f"{progress.files_total:,}{'+' if progress.planning else ''}"
-    if progress.files_total or progress.planning:
-        parts = [f"{job.state.value}: {progress.files_done:,}/{found} files"]
+    total = max(progress.files_total, progress.files_planned or 0)
+    found = f"{total:,}{'+' if progress.planning else ''}"
+    if total or progress.planning:
+        # A job cut short counts against what it was to do: "cancelled: 1,143 of 3,000 files".
+        of = " of " if job.state is not JobState.DONE else "/"
+        parts = [f"{job.state.value}: {progress.files_done:,}{of}{found} files"]
     else:
         verb = {"move": "moved", "delete": "deleted"}.get(getattr(job, "kind", ""), "copied")
         parts = [f"{job.state.value}: no files {verb}" if progress.files_skipped else job.state.value]
@@ -58,7 +63,7 @@ def describe(job: Job) -> Text:
         parts = _outcome(job, progress)
     elif progress.planning:
         # The total is still growing: no percentage, no ETA, only what has been found.
-        parts = [f"counting… {count(progress.files_total, 'file')} so far, {human_size(progress.bytes_total, 'B')}"]
+        parts = [f"≥ {count(progress.files_total, 'file')} so far, {human_size(progress.bytes_total, 'B')}"]
         if progress.files_done:
             parts.append(f"{progress.files_done:,} done")
     else:
@@ -83,7 +88,7 @@ def summary(jobs: list[Job]) -> str:
     progresses = [job.progress for job in running]
     line = f"{count(len(running), 'job')} running"
     if any(p.planning for p in progresses):
-        return line + f" · counting… {count(sum(p.files_total for p in progresses), 'file')} so far"
+        return line + f" · ≥ {count(sum(p.files_total for p in progresses), 'file')} so far"
     total = sum(p.bytes_total for p in progresses)
     fraction = (sum(p.bytes_done for p in progresses) / total) if total else (
         sum(p.fraction for p in progresses) / len(progresses))
@@ -117,7 +122,7 @@ class JobRow(Vertical):
     @property
     def can_retry(self) -> bool:
         job = self.job
-        return job.state is JobState.CANCELLED and self.rerun is not None or (
+        return job.state is JobState.CANCELLED and (self.rerun is not None or hasattr(job, "rerun")) or (
             job.state.finished and bool(job.failures))
 
     def update_from_job(self) -> None:
@@ -247,6 +252,10 @@ class JobsPanel(VerticalScroll):
 
     def retry(self, row: JobRow) -> None:
         job = row.job
+        if job.state is JobState.CANCELLED and hasattr(job, "rerun"):
+            # The same job again, skipping (without a question) what it completed.
+            self.add_job(job.rerun(), row.rerun)
+            return
         if job.state is JobState.CANCELLED and row.rerun is not None:
             row.rerun()  # starts the job again (and adds its row through the screen)
             return

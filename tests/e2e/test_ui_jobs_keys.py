@@ -224,13 +224,13 @@ async def test_a_row_says_counting_until_the_total_is_known_then_a_percentage(tw
         panel.add_job(job)
         screen._show_jobs(True)
         row = await wait_for(pilot, lambda: panel.query(JobRow).first() if panel.query(JobRow) else None, "a row")
-        await wait_for(pilot, lambda: "counting… 1,209 files so far" in widget_text(row), "counting")
+        await wait_for(pilot, lambda: "≥ 1,209 files so far" in widget_text(row), "counting")
         assert "%" not in widget_text(row) and "ETA" not in widget_text(row)
         job.progress = Progress(files_done=10, files_total=1209, bytes_done=6 << 20, bytes_total=12 << 20,
                                 rate=1 << 20, eta=6, planning=False)
         await wait_for(pilot, lambda: "50%" in widget_text(row) and "ETA 00:06" in widget_text(row), "50% and ETA")
         job.state = JobState.CANCELLED
-        await wait_for(pilot, lambda: "cancelled: 10/1,209 files" in widget_text(row), "the outcome")
+        await wait_for(pilot, lambda: "cancelled: 10 of 1,209 files" in widget_text(row), "the outcome")
         assert "%" not in widget_text(row)  # a finished row says what became of the files, not a bar
 
 
@@ -238,9 +238,9 @@ def test_while_the_planner_walks_only_what_is_known_is_shown():
     walking = Fake(JobState.RUNNING, Progress(files_done=177, files_total=1209, bytes_done=10 << 20,
                                               bytes_total=12 << 20, rate=1e6, eta=None, planning=True))
     text = describe(walking).plain
-    assert text.startswith("counting… 1,209 files so far, 12M"), text
+    assert text.startswith("≥ 1,209 files so far, 12M"), text
     assert "%" not in text and "ETA" not in text and "177 done" in text
-    assert summary([walking]) == "1 job running · counting… 1,209 files so far"
+    assert summary([walking]) == "1 job running · ≥ 1,209 files so far"
     known = Fake(JobState.RUNNING, Progress(files_done=177, files_total=209, bytes_done=5 << 20,
                                             bytes_total=10 << 20, rate=1 << 20, eta=5, planning=False))
     assert "177/209 files" in describe(known).plain and "ETA 00:05" in describe(known).plain
@@ -249,10 +249,10 @@ def test_while_the_planner_walks_only_what_is_known_is_shown():
 
 def test_finished_rows_show_done_skipped_and_failed_counts():
     cancelled = Fake(JobState.CANCELLED, Progress(files_done=100, files_total=1475, planning=True))
-    assert describe(cancelled).plain.startswith("cancelled: 100/1,475+ files")
+    assert describe(cancelled).plain.startswith("cancelled: 100 of 1,475+ files")
     assert "%" not in describe(cancelled).plain
     skipped = Fake(JobState.DONE, Progress(files_done=0, files_total=0, files_skipped=1, planning=False))
     assert describe(skipped).plain == "done: no files copied  1 skipped"
     failed = Fake(JobState.FAILED, Progress(files_done=2, files_total=3, files_failed=1, planning=False),
                   [Failure("a", "b", "access denied")])
-    assert describe(failed).plain == "failed: 2/3 files  1 failed: access denied"
+    assert describe(failed).plain == "failed: 2 of 3 files  1 failed: access denied"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 
@@ -27,41 +28,62 @@ def finished(job, timeout=60):
 # Progress -----------------------------------------------------------------
 
 
-def test_totals_grow_while_planning_and_transfers_start_at_once(side, jobs, monkeypatch):
+def test_the_total_is_known_from_the_listing_long_before_the_transfers_end(side, jobs, monkeypatch):
+    """The survey lists the sources ahead of the transfers: with no file through yet the
+    job knows its total (files and bytes), and says so; while it lists, it does not."""
     src, dst = side("fs", "src"), side("s3", "dst")
     src.write("first.bin", b"f" * 1000)
-    seed(src, {f"n{i}.txt": b"n" * 10 for i in range(5)}, "later")
-    first_done = threading.Event()
-    during_planning = []
-    original_plan, original_finish = Planner.plan, Job._finish_if_idle
+    seed(src, {f"n{i}.txt": b"n" * 10 for i in range(40)}, "later")
+    gate, started = threading.Event(), threading.Event()
+    original = tasks.transfer
 
-    def finish_if_idle(job):
-        original_finish(job)
-        if threading.current_thread().name.startswith("stowtui-job"):
-            first_done.set()
+    def held(source, manager, path, callback=None, cancel=None):
+        started.set()
+        assert gate.wait(10)
+        original(source, manager, path, callback, cancel)
 
-    def plan(planner, target):
-        if target.source.basename == "later":
-            assert first_done.wait(10)  # the first file went while the walk is not over
-            (job,) = jobs.jobs
-            during_planning.append((job.state, job.progress))
-        original_plan(planner, target)
-
-    monkeypatch.setattr(Job, "_finish_if_idle", finish_if_idle)
-    monkeypatch.setattr(Planner, "plan", plan)
-
-    job = finished(jobs.copy([src.url("first.bin"), src.url("later")], dst.url()))
-
-    ((state, early),) = during_planning
-    assert state is JobState.RUNNING and early.planning
-    assert (early.files_done, early.files_total) == (1, 1)
-    assert (early.bytes_done, early.bytes_total) == (1000, 1000)
-    assert early.eta is None  # not while the total still grows
+    monkeypatch.setattr(tasks, "transfer", held)
+    job = jobs.copy([src.url("first.bin"), src.url("later")], dst.url())
+    assert started.wait(10)
+    deadline = time.monotonic() + 10
+    while job.progress.planning:  # the listing (a local walk of 40 files) ends while every transfer waits
+        assert time.monotonic() < deadline, job.progress
+        time.sleep(0.01)  # the polling interval of a deadline-bounded wait on the job
+    early = job.progress
+    assert early.files_done == 0 and early.files_planned == 41
+    assert (early.files_total, early.bytes_total) == (41, 1400)
+    gate.set()
+    finished(job)
     final = job.progress
     assert job.state is JobState.DONE and not final.planning
-    assert (final.files_done, final.files_total) == (6, 6)
-    assert (final.bytes_done, final.bytes_total) == (1050, 1050)
+    assert (final.files_done, final.files_total) == (41, 41)
+    assert (final.bytes_done, final.bytes_total) == (1400, 1400)
     assert final.fraction == 1.0 and final.eta == 0.0
+
+
+def test_while_the_sources_are_listed_the_total_is_not_claimed(side, jobs, monkeypatch):
+    src, dst = side("fs", "src"), side("fs", "dst")
+    seed(src, {f"n{i}.txt": b"n" * 10 for i in range(5)}, "tree")
+    listed, go = threading.Event(), threading.Event()
+    from stowtui.managers import Manager as manager
+
+    original_walk = manager.walk
+
+    def slow_walk(self, path, *args, **kwargs):
+        for number, artefact in enumerate(original_walk(self, path, *args, **kwargs)):
+            if number == 2:
+                listed.set()
+                assert go.wait(10)
+            yield artefact
+
+    monkeypatch.setattr(manager, "walk", slow_walk)
+    job = jobs.copy([src.url("tree")], dst.url())
+    assert listed.wait(10)
+    during = job.progress
+    assert during.planning and during.files_planned is None and during.eta is None
+    go.set()
+    finished(job)
+    assert job.progress.files_planned == 5 and job.progress.files_done == 5
 
 
 def test_byte_progress_moves_during_a_big_upload(side, jobs, monkeypatch):

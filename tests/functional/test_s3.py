@@ -15,7 +15,7 @@ import pytz
 
 from stowtui.managers import exceptions
 from stowtui.managers.artefacts import Directory, File
-from stowtui.managers.s3 import S3
+from stowtui.managers.s3 import S3, listing
 
 
 def requests_of(s3, op):
@@ -162,7 +162,7 @@ def test_one_lookup_finds_an_object_and_a_directory_past_a_page_of_siblings(s3m,
     seed("bucket", {"a": b"1", "a/b": b"2", **{f"a.{i:04d}": b"" for i in range(1200)}, "b": b""})
     s3.clear_counts()
 
-    file, folder = s3m._lookup("/bucket/a")
+    file, folder = listing.look_up(s3m, "/bucket/a")
 
     assert isinstance(file, File) and file.size == 1
     assert isinstance(folder, Directory)

@@ -5,48 +5,16 @@ GetObject, no HeadObject per file), sends only what is missing or different,
 and deletes (``delete=True``) only what is at the destination alone.
 """
 
-import datetime
 import os
 from collections import Counter
 
 import pytest
 
-OLD = datetime.datetime(2021, 1, 1, tzinfo=datetime.timezone.utc)  # the remote copies' time
-BEFORE = datetime.datetime(2020, 1, 1).timestamp()  # local files not changed since
-AFTER = datetime.datetime(2022, 1, 1).timestamp()  # local files changed since
-
-
-def body(i: int, changed: bool = False) -> bytes:
-    return (b"changed %d " % i * 3) if changed else (b"file %d" % i)
-
+from synctree import BEFORE, body, local_files, make_hundred, remote_files
 
 @pytest.fixture
 def hundred(tmp_path, s3, seed):
-    """A folder of 100 files and s3://bucket/mirror/: 10 differ, 5 missing, 3 extra (remote times in 2021)."""
-    folder = tmp_path / "folder"
-    folder.mkdir()
-    for i in range(100):
-        changed = i < 10
-        path = folder / f"f{i:03d}.txt"
-        path.write_bytes(body(i, changed))
-        stamp = AFTER if changed else BEFORE
-        os.utime(path, (stamp, stamp))
-    remote = {f"mirror/f{i:03d}.txt": body(i) for i in range(100) if not 10 <= i < 15}
-    remote.update({f"mirror/extra{i}.txt": b"extra" for i in range(3)})
-    seed("bucket", remote)
-    for key in remote:
-        s3.backend.get_object("bucket", key).last_modified = OLD.replace(tzinfo=None)
-    s3.clear_counts()
-    return folder
-
-
-def remote_files(s3, prefix="mirror/"):
-    bucket = s3.backend.buckets["bucket"]
-    return {key[len(prefix):]: bucket.keys[key].value for key in bucket.keys.keys() if key.startswith(prefix)}
-
-
-def local_files(folder):
-    return {p.name: p.read_bytes() for p in folder.iterdir()}
+    return make_hundred(tmp_path, s3, seed)
 
 
 def test_sync_sends_exactly_the_15_missing_or_different_files_and_reads_none(stow, s3, hundred):

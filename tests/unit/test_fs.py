@@ -253,7 +253,7 @@ def deny(monkeypatch, module, name, path, error=errno.EACCES):
     "verb, refused, act",
     [
         ("list", "os.scandir", lambda stow, target: stow.ls(target)),
-        ("read", "builtins.open", lambda stow, target: stow.get(target)),
+        ("read", "os.open", lambda stow, target: stow.get(target)),
         ("delete", "os.unlink", lambda stow, target: stow.rm(target)),
     ],
 )

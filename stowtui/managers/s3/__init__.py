@@ -12,12 +12,13 @@ go through s3transfer (boto3's managed transfer) with byte callbacks, handed
 the sizes a listing told, as aws-cli does. Copies inside S3 are server-side:
 one ``CopyObject`` up to 5 GiB, multipart ``UploadPartCopy`` only above.
 
-The class is put together here from one module per concern:
+This one class holds the manager's state (client, configuration, the shared
+s3transfer managers); its hooks call plain functions, one module per concern:
 
 - :mod:`.errors`: botocore errors → storage errors (``s3_errors``)
 - :mod:`.client`: the boto3 client, its configuration and credentials
-- :mod:`.listing`: listing, lookups, loading a level, walking a prefix
-- :mod:`.transfers`: get, put, copy, delete, create
+- :mod:`.listing`: listing, lookups, loading a level, walking a prefix (``list_pages``, ``look_up``, ``walk``)
+- :mod:`.transfers`: get, put, copy, delete, create (``download``, ``upload``, ``copy_object``, ``delete``)
 - :mod:`.sources`: a job's source URL found, and its walk begun, from one listing
 - :mod:`.single`: a small object as one plain request, checked whole
 - :mod:`.managed`: big objects through s3transfer, counted against the queue's slots
@@ -36,9 +37,8 @@ from ..manager import RemoteManager
 from ..urls import shown_text
 from ..connections import POOL_CONNECTIONS
 from .client import credentials_name, named_credentials, new_client
-from .inspection import InspectionMixin
-from .listing import ListingMixin
-from .transfers import TransfersMixin, Unreplaced
+from . import inspection, listing, sources, transfers
+from .transfers import Unreplaced
 
 __all__ = ["S3"]
 
@@ -46,7 +46,7 @@ __all__ = ["S3"]
 BUCKET_NAME = re.compile(r"^[A-Za-z0-9.\-_]{1,255}$")
 
 
-class S3(ListingMixin, TransfersMixin, InspectionMixin, RemoteManager):
+class S3(RemoteManager):
     """Amazon S3 and S3-compatible stores (MinIO, Ceph, R2...)."""
 
     SUPPORTS_TRANSFER_OPTIONS = True
@@ -173,3 +173,88 @@ class S3(ListingMixin, TransfersMixin, InspectionMixin, RemoteManager):
     def _prefix(self, managerPath: str) -> tuple[str, str]:
         bucket, key = self._split(managerPath)
         return bucket, (key + "/" if key else "")
+
+    # Lookups and listings (listing.py, sources.py) ---------------------
+
+    def _identifyPath(self, managerPath: str):
+        return listing.identify_path(self, managerPath)
+
+    def _identify(self, managerPath: str):
+        return listing.identify(self, managerPath)
+
+    def _lookUpSource(self, managerPath: str):
+        return sources.look_up_source(self, managerPath)
+
+    def head(self, path: str):
+        """Everything S3 knows of one object: one ``HeadObject``."""
+        return listing.head(self, path)
+
+    def _ls(self, directory: str):
+        return listing.list_level(self, directory)
+
+    def _lsPages(self, directory: str):
+        return listing.list_pages(self, directory)
+
+    def _walk(self, directory, pages=None):
+        return listing.walk(self, directory, pages)
+
+    # Moving bytes (transfers.py) ---------------------------------------
+
+    def _getBytes(self, source):
+        return transfers.get_bytes(self, source)
+
+    def _get(self, source, destination: str, *, callback=None, cancel=None, no_replace=False):
+        transfers.get(self, source, destination, callback=callback, cancel=cancel, no_replace=no_replace)
+
+    def _put(self, source: str, destination: str, *, callback=None, cancel=None, no_replace=False):
+        transfers.put(self, source, destination, callback=callback, cancel=cancel, no_replace=no_replace)
+
+    def _putBytes(self, fileBytes: bytes, destination: str):
+        transfers.put_bytes(self, fileBytes, destination)
+
+    def _cp(self, source, destination: str, *, callback=None, cancel=None, no_replace=False):
+        transfers.copy(self, source, destination, callback=callback, cancel=cancel, no_replace=no_replace)
+
+    def _mv(self, source, destination: str):
+        transfers.move(self, source, destination)
+
+    def _mkdir(self, managerPath: str) -> None:
+        transfers.mkdir(self, managerPath)
+
+    def _rm(self, artefact, *, callback=None, cancel=None):
+        transfers.delete(self, artefact, callback=callback, cancel=cancel)
+
+    def _rmdir(self, directory) -> None:
+        transfers.rmdir(self, directory)
+
+    def _sourceState(self, source):
+        return transfers.source_state(self, source)
+
+    def _rmIfUnchanged(self, source, state) -> None:
+        transfers.delete_if_unchanged(self, source, state)
+
+    # Inspection (inspection.py) ----------------------------------------
+
+    def read_head(self, path: str, limit: int = 64 * 1024) -> bytes:
+        return inspection.read_head(self, path, limit)
+
+    def read_range(self, path: str, start: int, length: int, version_id: str | None = None) -> bytes:
+        return inspection.read_range(self, path, start, length, version_id)
+
+    def presign(self, path: str, expires: int = 3600) -> str:
+        return inspection.presign(self, path, expires)
+
+    def du(self, path: str, every: int = 1000):
+        return inspection.du(self, path, every)
+
+    def describe(self, path: str) -> dict:
+        return inspection.describe(self, path)
+
+    def set_metadata(self, path: str, metadata: dict, content_type: str | None = None):
+        return inspection.set_metadata(self, path, metadata, content_type)
+
+    def versions(self, path: str):
+        return inspection.versions(self, path)
+
+    def version_file(self, path: str, version):
+        return inspection.version_file(self, path, version)

@@ -1,10 +1,9 @@
 """A job's source given as a URL: found, and where it is a directory walked, from one listing.
 
-Mixed into :class:`~stowtui.managers.s3.S3` (through the transfers mixin),
-which gives ``client``, ``_split``, ``_walk`` and the cache.
+``look_up_source(s3, path)`` is the S3 manager's ``_lookUpSource`` hook.
 
 Finding out what ``s3://bucket/key`` is takes one ``ListObjectsV2`` (the
-object ``key`` and the prefix ``key/``; ``listing._lookup``), and walking a
+object ``key`` and the prefix ``key/``; ``listing.look_up``), and walking a
 directory there takes one more (``Prefix=key/``). One listing of
 ``Prefix=key`` with no delimiter answers both: keys sort in UTF-8 byte order,
 so the object ``key`` comes first, then the names that go on with a
@@ -23,6 +22,7 @@ from typing import Iterator
 
 from .. import exceptions
 from ..artefacts import Artefact, Directory
+from . import listing
 from .errors import CODES_DENIED, error_code, s3_errors
 
 
@@ -44,38 +44,36 @@ def _below(pages, prefix: str) -> Iterator[dict]:
             return
 
 
-class SourcesMixin:
-    """``_lookUpSource``: the S3 answer to ``Manager.look_up_source``."""
 
-    def _lookUpSource(self, managerPath: str) -> tuple[Artefact, Iterator[Artefact] | None]:
-        bucket, key = self._split(managerPath)
-        if not key:  # a bucket: HeadBucket says whether it is there
-            return self._loadArtefact(managerPath), None
-        import botocore.exceptions as bce
+def look_up_source(s3, managerPath: str) -> tuple[Artefact, Iterator[Artefact] | None]:
+    bucket, key = s3._split(managerPath)
+    if not key:  # a bucket: HeadBucket says whether it is there
+        return s3._loadArtefact(managerPath), None
+    import botocore.exceptions as bce
 
-        prefix = key + "/"
-        pages = iter(self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key))
-        with s3_errors("look at", self._abspath(managerPath)):
-            try:
-                first = next(pages)
-            except bce.ClientError as error:
-                if error_code(error) not in CODES_DENIED:
-                    raise
-                # Listing is denied: the ordinary lookup asks for the object itself.
-                return self._loadArtefact(managerPath, cached=False), None
-        items = first.get("Contents", [])
-        if items and items[0]["Key"] == key:  # the object (a file wins over a directory of its name)
-            return self._addArtefact(self._file_from_listing(bucket, items[0])), None
-        after = prefix.encode("utf-8")
-        if any(item["Key"].startswith(prefix) for item in items):
-            directory = Directory(self, managerPath)
+    prefix = key + "/"
+    pages = iter(s3.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key))
+    with s3_errors("look at", s3._abspath(managerPath)):
+        try:
+            first = next(pages)
+        except bce.ClientError as error:
+            if error_code(error) not in CODES_DENIED:
+                raise
+            # Listing is denied: the ordinary lookup asks for the object its3.
+            return s3._loadArtefact(managerPath, cached=False), None
+    items = first.get("Contents", [])
+    if items and items[0]["Key"] == key:  # the object (a file wins over a directory of its name)
+        return s3._addArtefact(listing.file_from_listing(s3, bucket, items[0])), None
+    after = prefix.encode("utf-8")
+    if any(item["Key"].startswith(prefix) for item in items):
+        directory = Directory(s3, managerPath)
 
-            def chained():
-                yield first
-                yield from pages
+        def chained():
+            yield first
+            yield from pages
 
-            return directory, self._walk(directory, pages=_below(chained(), prefix))
-        if not first.get("IsTruncated") or (items and items[-1]["Key"].encode("utf-8") > after):
-            raise exceptions.ArtefactNotFound(f"Nothing exists at {self._abspath(managerPath)}")
-        # A whole page of names between ``key`` and ``key/``: ask the ordinary way.
-        return self._loadArtefact(managerPath, cached=False), None
+        return directory, listing.walk(s3, directory, pages=_below(chained(), prefix))
+    if not first.get("IsTruncated") or (items and items[-1]["Key"].encode("utf-8") > after):
+        raise exceptions.ArtefactNotFound(f"Nothing exists at {s3._abspath(managerPath)}")
+    # A whole page of names between ``key`` and ``key/``: ask the ordinary way.
+    return s3._loadArtefact(managerPath, cached=False), None

@@ -1,7 +1,7 @@
 """Moving bytes: get, put, copy, delete and create, through s3transfer where it pays.
 
-Mixed into :class:`~stowtui.managers.s3.S3`, which gives ``client``,
-``_split`` and the cache. An object below the multipart threshold is one plain
+Plain functions of the S3 manager (``s3``: its ``client``, ``_split`` and
+cache), called by its hooks (``_get`` → :func:`get`, ``_put`` → :func:`put`...). An object below the multipart threshold is one plain
 ``GetObject`` or ``PutObject`` made by the calling (job worker) thread, with
 whole-body checks (:mod:`.single`); bigger ones go through a shared s3transfer
 ``TransferManager`` with byte callbacks (:mod:`.managed`), and a subscriber
@@ -35,7 +35,6 @@ from ..transfer import current_slots, is_staged
 from . import managed, single
 from .errors import s3_errors
 from .managed import transfer_manager
-from .sources import SourcesMixin
 
 GiB = 1024**3
 #: The largest object one ``CopyObject`` may copy; above it a copy goes part by part.
@@ -117,274 +116,272 @@ def _version(source: Artefact) -> dict:
     return {"VersionId": version_id} if version_id else {}
 
 
-class TransfersMixin(SourcesMixin):
-    """The transfer and write hooks of the S3 manager (and the lookup of a job's source)."""
 
-    def _transfer(self, kind: str, slots=None, part: int = managed.UPLOAD_PART):
-        """The shared s3transfer TransferManager of ``kind`` (``"io"`` for up/downloads,
-        ``"copy"`` for copies) with parts of ``part`` bytes, whose requests count
-        against ``slots`` (one per queue)."""
-        client = self.client
-        threshold = COPY_OBJECT_LIMIT if kind == "copy" else single.SINGLE_REQUEST_LIMIT
-        with self._client_lock:
-            # A queue's own go when the queue does (its slots are the key).
-            managers = self._transfers if slots is None else self._queued_transfers.setdefault(slots, {})
-            if (kind, part) not in managers:
-                managers[(kind, part)] = transfer_manager(client, kind, threshold, slots, part)
-            return managers[(kind, part)]
+def shared_transfer_manager(s3, kind: str, slots=None, part: int = managed.UPLOAD_PART):
+    """The shared s3transfer TransferManager of ``kind`` (``"io"`` for up/downloads,
+    ``"copy"`` for copies) with parts of ``part`` bytes, whose requests count
+    against ``slots`` (one per queue)."""
+    client = s3.client
+    threshold = COPY_OBJECT_LIMIT if kind == "copy" else single.SINGLE_REQUEST_LIMIT
+    with s3._client_lock:
+        # A queue's own go when the queue does (its slots are the key).
+        managers = s3._transfers if slots is None else s3._queued_transfers.setdefault(slots, {})
+        if (kind, part) not in managers:
+            managers[(kind, part)] = transfer_manager(client, kind, threshold, slots, part)
+        return managers[(kind, part)]
 
-    def _await(self, future, done: threading.Event, cancel: threading.Event | None):
-        """Wait for an s3transfer future; cancel it (aborting multipart uploads) if asked.
+def await_future(s3, future, done: threading.Event, cancel: threading.Event | None):
+    """Wait for an s3transfer future; cancel it (aborting multipart uploads) if asked.
 
-        A cancelled transfer ends once its requests in flight do; one still
-        blocked after :data:`CANCEL_GRACE` (a silent endpoint) is abandoned:
-        s3transfer finishes it on its own threads, and nothing uses its result.
-        """
-        while not done.wait(0.1):
-            if cancel is not None and cancel.is_set():
-                future.cancel()
-                if not done.wait(CANCEL_GRACE):
-                    raise exceptions.OperationCancelled("Cancelled; the request in flight was abandoned")
-                break
-        return future.result()
+    A cancelled transfer ends once its requests in flight do; one still
+    blocked after :data:`CANCEL_GRACE` (a silent endpoint) is abandoned:
+    s3transfer finishes it on its own threads, and nothing uses its result.
+    """
+    while not done.wait(0.1):
+        if cancel is not None and cancel.is_set():
+            future.cancel()
+            if not done.wait(CANCEL_GRACE):
+                raise exceptions.OperationCancelled("Cancelled; the request in flight was abandoned")
+            break
+    return future.result()
 
-    # Reading -----------------------------------------------------------
+# Reading -----------------------------------------------------------
 
-    def _getBytes(self, source: Artefact) -> bytes:
-        bucket, key = self._split(source.path)
-        with s3_errors("read", source.abspath):
-            return self.client.get_object(Bucket=bucket, Key=key, **_version(source))["Body"].read()
+def get_bytes(s3, source: Artefact) -> bytes:
+    bucket, key = s3._split(source.path)
+    with s3_errors("read", source.abspath):
+        return s3.client.get_object(Bucket=bucket, Key=key, **_version(source))["Body"].read()
 
-    def _download(self, source: File, destination: str, callback=None, cancel=None, no_replace=False) -> None:
-        bucket, key = self._split(source.path)
-        if key.endswith("/"):
-            raise exceptions.InvalidPath(
-                f"Cannot save {source.abspath} to local disk: a file name cannot end in '/'"
-            )
-        done = threading.Event()
-        with s3_errors("download", f"{source.abspath} to {destination}"):
-            # Into our own short temporary name, through a handle (s3transfer's own
-            # temporary name is the final one plus 9 bytes: too long for a long name).
-            # A cut download never shows under the final name; a body cut short is
-            # asked for again. A destination that is a temporary name already (the
-            # engine's, in a folder it made) is written as it is.
-            staging = contextlib.nullcontext(destination) if is_staged(destination) else None
-            if staging is None:
-                ensure_folder(os.path.dirname(destination) or ".")
-                staging = staged_write(destination, replace=not no_replace)
-            slots = current_slots()
-            small = source.size is not None and source.size < single.SINGLE_REQUEST_LIMIT
-            with staging as staged:
-                # A small body is written whole, chunk by chunk, straight to the file
-                # (unbuffered: no buffer to fill, and no lseek/ioctl when opening).
-                with open(staged, "wb", buffering=0 if small else -1) as handle:
-                    if small:
-                        single.download(self.client, bucket, key, _version(source), handle, source.size,
-                                        callback, cancel, slots, where=source.abspath)
-                    else:
-                        # Few big ranged GETs (managed.download_part); each TransferManager
-                        # has one part size, so there is one per size used (at most four).
-                        part = managed.download_part(source.size, managed.concurrency_of(slots))
-                        future = self._transfer("io", slots, part).download(
-                            bucket, key, handle, extra_args=_version(source),
-                            subscribers=[_subscriber(source.size, source.etag, callback, done)],
-                        )
-                        self._await(future, done, cancel)
-                if cancel is not None and cancel.is_set():
-                    raise exceptions.OperationCancelled(f"Download of {source.abspath} was cancelled")
-                if source.modifiedTime is not None:
-                    stamp = source.modifiedTime.timestamp()
-                    os.utime(staged, (stamp, stamp))
-
-    def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False):
-        if isinstance(source, File):
-            self._download(source, destination, callback, cancel, no_replace)
-            return
-        paths.download_tree(source, self._walk(source), destination,
-                            lambda artefact, local: self._download(artefact, local, callback, cancel, no_replace),
-                            key=lambda artefact: self._split(artefact.path)[1])
-
-    # Writing -----------------------------------------------------------
-
-    def _upload(self, source: str, destination: str, callback=None, cancel=None, no_replace=False,
-                stats: os.stat_result | None = None) -> None:
-        """``stats``: ``os.stat(source)`` where the caller made it already."""
-        bucket, key = self._split(destination)
-        if not key:
-            raise exceptions.InvalidPath(f"Cannot upload {source} to {self._abspath(destination)}: name a key inside a bucket")
-        done = threading.Event()
-        with s3_errors("upload", f"{source} to {self._abspath(destination)}"):
-            key.encode("utf-8")
-            if stats is None:
-                stats = os.stat(source)
-            refuse_special(source, stats.st_mode)  # reading a FIFO would block for ever
-            if cancel is not None and cancel.is_set():
-                raise exceptions.OperationCancelled(f"Upload of {source} was cancelled")
-            slots = current_slots()
-            with self._unreplaced.writing(bucket, key, no_replace):
-                if stats.st_size < single.SINGLE_REQUEST_LIMIT:
-                    single.upload(self.client, bucket, key, source, callback, cancel, slots)
-                    return
-                # Each part carries a CRC the server checks (client.LEAN leaves
-                # checksums to us; s3transfer would add this one by default).
-                future = self._transfer("io", slots).upload(
-                    source, bucket, key, extra_args={"ChecksumAlgorithm": "CRC32"},
-                    subscribers=[_subscriber(None, None, callback, done)],
-                )
-                self._await(future, done, cancel)
-
-    def _put(self, source: str, destination: str, *, callback=None, cancel=None, no_replace=False):
-        try:
-            try:
-                stats = os.stat(source)  # one stat, for isdir and for _upload
-            except OSError:
-                stats = None  # _upload says why, in its words
-            if stats is None or not stat.S_ISDIR(stats.st_mode):
-                self._upload(source, destination, callback, cancel, no_replace, stats)
-                return
-            paths.upload_tree(source, destination, self._child,
-                              lambda local, path: self._upload(local, path, callback, cancel, no_replace),
-                              self._mkdir, empty_only=True)
-        finally:
-            self._forget(destination)
-
-    def _putBytes(self, fileBytes: bytes, destination: str):
-        bucket, key = self._split(destination)
-        with s3_errors("write", self._abspath(destination)):
-            self.client.put_object(Bucket=bucket, Key=key, Body=fileBytes)
-        self._forget(destination)
-
-    def _copy_object(self, source: File, destination: str, callback=None, cancel=None, no_replace=False) -> None:
-        src_bucket, src_key = self._split(source.path)
-        bucket, key = self._split(destination)
-        done = threading.Event()
-        with s3_errors("copy", f"{source.abspath} to {self._abspath(destination)}"), \
-                self._unreplaced.writing(bucket, key, no_replace):
-            if source.size < COPY_OBJECT_LIMIT:  # what s3transfer would do too: one CopyObject
-                if cancel is not None and cancel.is_set():
-                    raise exceptions.OperationCancelled(f"Copy of {source.abspath} was cancelled")
-                slots = current_slots()
-                with slots if slots is not None else contextlib.nullcontext():
-                    self.client.copy_object(
-                        CopySource={"Bucket": src_bucket, "Key": src_key, **_version(source)}, Bucket=bucket, Key=key
+def download(s3, source: File, destination: str, callback=None, cancel=None, no_replace=False) -> None:
+    bucket, key = s3._split(source.path)
+    if key.endswith("/"):
+        raise exceptions.InvalidPath(
+            f"Cannot save {source.abspath} to local disk: a file name cannot end in '/'"
+        )
+    done = threading.Event()
+    with s3_errors("download", f"{source.abspath} to {destination}"):
+        # Into our own short temporary name, through a handle (s3transfer's own
+        # temporary name is the final one plus 9 bytes: too long for a long name).
+        # A cut download never shows under the final name; a body cut short is
+        # asked for again. A destination that is a temporary name already (the
+        # engine's, in a folder it made) is written as it is.
+        staging = contextlib.nullcontext(destination) if is_staged(destination) else None
+        if staging is None:
+            ensure_folder(os.path.dirname(destination) or ".")
+            staging = staged_write(destination, replace=not no_replace)
+        slots = current_slots()
+        small = source.size is not None and source.size < single.SINGLE_REQUEST_LIMIT
+        with staging as staged:
+            # A small body is written whole, chunk by chunk, straight to the file
+            # (unbuffered: no buffer to fill, and no lseek/ioctl when opening).
+            with open(staged, "wb", buffering=0 if small else -1) as handle:
+                if small:
+                    single.download(s3.client, bucket, key, _version(source), handle, source.size,
+                                    callback, cancel, slots, where=source.abspath)
+                else:
+                    # Few big ranged GETs (managed.download_part); each TransferManager
+                    # has one part size, so there is one per size used (at most four).
+                    part = managed.download_part(source.size, managed.concurrency_of(slots))
+                    future = shared_transfer_manager(s3, "io", slots, part).download(
+                        bucket, key, handle, extra_args=_version(source),
+                        subscribers=[_subscriber(source.size, source.etag, callback, done)],
                     )
-                if callback is not None:
-                    callback(source.size)
-                return
-            future = self._transfer("copy", current_slots()).copy(
-                {"Bucket": src_bucket, "Key": src_key, **_version(source)},
-                bucket,
-                key,
-                # Above 5 GiB s3transfer's own HeadObject keeps the metadata of a multipart copy.
-                subscribers=[_subscriber(source.size, source.etag, callback, done)]
-                if source.etag and source.size < COPY_OBJECT_LIMIT
-                else [_subscriber(None, None, callback, done)],
-            )
-            self._await(future, done, cancel)
+                    await_future(s3, future, done, cancel)
+            if cancel is not None and cancel.is_set():
+                raise exceptions.OperationCancelled(f"Download of {source.abspath} was cancelled")
+            if source.modifiedTime is not None:
+                stamp = source.modifiedTime.timestamp()
+                os.utime(staged, (stamp, stamp))
 
-    def _cp(self, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False):
+def get(s3, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False):
+    if isinstance(source, File):
+        download(s3, source, destination, callback, cancel, no_replace)
+        return
+    paths.download_tree(source, s3._walk(source), destination,
+                        lambda artefact, local: download(s3, artefact, local, callback, cancel, no_replace),
+                        key=lambda artefact: s3._split(artefact.path)[1])
+
+# Writing -----------------------------------------------------------
+
+def upload(s3, source: str, destination: str, callback=None, cancel=None, no_replace=False,
+            stats: os.stat_result | None = None) -> None:
+    """``stats``: ``os.stat(source)`` where the caller made it already."""
+    bucket, key = s3._split(destination)
+    if not key:
+        raise exceptions.InvalidPath(f"Cannot upload {source} to {s3._abspath(destination)}: name a key inside a bucket")
+    done = threading.Event()
+    with s3_errors("upload", f"{source} to {s3._abspath(destination)}"):
+        key.encode("utf-8")
+        if stats is None:
+            stats = os.stat(source)
+        refuse_special(source, stats.st_mode)  # reading a FIFO would block for ever
+        if cancel is not None and cancel.is_set():
+            raise exceptions.OperationCancelled(f"Upload of {source} was cancelled")
+        slots = current_slots()
+        with s3._unreplaced.writing(bucket, key, no_replace):
+            if stats.st_size < single.SINGLE_REQUEST_LIMIT:
+                single.upload(s3.client, bucket, key, source, callback, cancel, slots)
+                return
+            # Each part carries a CRC the server checks (client.LEAN leaves
+            # checksums to us; s3transfer would add this one by default).
+            future = shared_transfer_manager(s3, "io", slots).upload(
+                source, bucket, key, extra_args={"ChecksumAlgorithm": "CRC32"},
+                subscribers=[_subscriber(None, None, callback, done)],
+            )
+            await_future(s3, future, done, cancel)
+
+def put(s3, source: str, destination: str, *, callback=None, cancel=None, no_replace=False):
+    try:
         try:
-            if isinstance(source, File):
-                self._copy_object(source, destination, callback, cancel, no_replace)
-                return
-            for artefact in self._walk(source):
-                target = destination + artefact.path[len(source.path):]
-                if isinstance(artefact, File):
-                    self._copy_object(artefact, target, callback, cancel, no_replace)
-                elif not len(artefact):
-                    self._mkdir(target)
-        finally:
-            self._forget(destination)
+            stats = os.stat(source)  # one stat, for isdir and for _upload
+        except OSError:
+            stats = None  # _upload says why, in its words
+        if stats is None or not stat.S_ISDIR(stats.st_mode):
+            upload(s3, source, destination, callback, cancel, no_replace, stats)
+            return
+        paths.upload_tree(source, destination, s3._child,
+                          lambda local, path: upload(s3, local, path, callback, cancel, no_replace),
+                          s3._mkdir, empty_only=True)
+    finally:
+        s3._forget(destination)
 
-    def _mv(self, source: Artefact, destination: str):
-        self._cp(source, destination)
-        self._rm(source)
+def put_bytes(s3, fileBytes: bytes, destination: str):
+    bucket, key = s3._split(destination)
+    with s3_errors("write", s3._abspath(destination)):
+        s3.client.put_object(Bucket=bucket, Key=key, Body=fileBytes)
+    s3._forget(destination)
 
-    def _mkdir(self, managerPath: str) -> None:
-        bucket, key = self._split(managerPath)
-        with s3_errors("create", self._abspath(managerPath)):
-            if key:
-                self.client.put_object(Bucket=bucket, Key=key + "/", Body=b"")
-                return
-            region = self.region or self.client.meta.region_name
-            options = {}
-            if region and region != "us-east-1":
-                options["CreateBucketConfiguration"] = {"LocationConstraint": region}
-            self.client.create_bucket(Bucket=bucket, **options)
-
-    # Deleting ----------------------------------------------------------
-
-    def _delete_keys(self, bucket: str, keys: list[str], where: str) -> None:
-        for start in range(0, len(keys), DELETE_BATCH):
-            batch = keys[start:start + DELETE_BATCH]
-            response = self.client.delete_objects(
-                Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True}
-            )
-            errors = response.get("Errors") or []
-            if errors:
-                first = errors[0]
-                raise exceptions.BackendError(
-                    f"Cannot delete {len(errors)} object(s) under {where}: "
-                    f"s3://{bucket}/{first.get('Key')}: {first.get('Code')} {first.get('Message', '')}".rstrip()
+def copy_object(s3, source: File, destination: str, callback=None, cancel=None, no_replace=False) -> None:
+    src_bucket, src_key = s3._split(source.path)
+    bucket, key = s3._split(destination)
+    done = threading.Event()
+    with s3_errors("copy", f"{source.abspath} to {s3._abspath(destination)}"), \
+            s3._unreplaced.writing(bucket, key, no_replace):
+        if source.size < COPY_OBJECT_LIMIT:  # what s3transfer would do too: one CopyObject
+            if cancel is not None and cancel.is_set():
+                raise exceptions.OperationCancelled(f"Copy of {source.abspath} was cancelled")
+            slots = current_slots()
+            with slots if slots is not None else contextlib.nullcontext():
+                s3.client.copy_object(
+                    CopySource={"Bucket": src_bucket, "Key": src_key, **_version(source)}, Bucket=bucket, Key=key
                 )
+            if callback is not None:
+                callback(source.size)
+            return
+        future = shared_transfer_manager(s3, "copy", current_slots()).copy(
+            {"Bucket": src_bucket, "Key": src_key, **_version(source)},
+            bucket,
+            key,
+            # Above 5 GiB s3transfer's own HeadObject keeps the metadata of a multipart copy.
+            subscribers=[_subscriber(source.size, source.etag, callback, done)]
+            if source.etag and source.size < COPY_OBJECT_LIMIT
+            else [_subscriber(None, None, callback, done)],
+        )
+        await_future(s3, future, done, cancel)
 
-    def _rm(self, artefact: Artefact, *, callback=None, cancel=None):
-        bucket, key = self._split(artefact.path)
-        url = artefact.abspath
-        with s3_errors("delete", url):
+def copy(s3, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False):
+    try:
+        if isinstance(source, File):
+            copy_object(s3, source, destination, callback, cancel, no_replace)
+            return
+        for artefact in s3._walk(source):
+            target = destination + artefact.path[len(source.path):]
             if isinstance(artefact, File):
-                self.client.delete_object(Bucket=bucket, Key=key)
-            else:
-                prefix = key + "/" if key else ""
-                pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-                for page in pages:
-                    if cancel is not None and cancel.is_set():
-                        raise exceptions.OperationCancelled(f"Deletion of {url} was cancelled")
-                    keys = [item["Key"] for item in page.get("Contents", [])]
-                    if keys:
-                        self._delete_keys(bucket, keys, url)
-                        if callback is not None:
-                            callback(len(keys))
-                if not key:
-                    self.client.delete_bucket(Bucket=bucket)
-        self._forget(artefact.path)
+                copy_object(s3, artefact, target, callback, cancel, no_replace)
+            elif not len(artefact):
+                mkdir(s3, target)
+    finally:
+        s3._forget(destination)
 
-    def _sourceState(self, source: Artefact):
-        """The listing's size and ETag (no request); a HeadObject where the artefact has no ETag."""
-        from ..transfer import SourceState
+def move(s3, source: Artefact, destination: str):
+    copy(s3, source, destination)
+    delete(s3, source)
 
-        state = SourceState(source.size, source.etag or None)
-        if state.etag is None:
-            bucket, key = self._split(source.path)
-            with s3_errors("look at", source.abspath):
-                head = self.client.head_object(Bucket=bucket, Key=key, **_version(source))
-            state = SourceState(head.get("ContentLength"), head.get("ETag"))
-        return state
+def mkdir(s3, managerPath: str) -> None:
+    bucket, key = s3._split(managerPath)
+    with s3_errors("create", s3._abspath(managerPath)):
+        if key:
+            s3.client.put_object(Bucket=bucket, Key=key + "/", Body=b"")
+            return
+        region = s3.region or s3.client.meta.region_name
+        options = {}
+        if region and region != "us-east-1":
+            options["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        s3.client.create_bucket(Bucket=bucket, **options)
 
-    def _rmIfUnchanged(self, source: Artefact, state) -> None:
-        """``DeleteObject`` with ``IfMatch=<ETag copied>``: S3 refuses it (412) if the key changed since."""
-        import botocore.exceptions as bce
+# Deleting ----------------------------------------------------------
 
-        from ..transfer import changed
+def delete_keys(s3, bucket: str, keys: list[str], where: str) -> None:
+    for start in range(0, len(keys), DELETE_BATCH):
+        batch = keys[start:start + DELETE_BATCH]
+        response = s3.client.delete_objects(
+            Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True}
+        )
+        errors = response.get("Errors") or []
+        if errors:
+            first = errors[0]
+            raise exceptions.BackendError(
+                f"Cannot delete {len(errors)} object(s) under {where}: "
+                f"s3://{bucket}/{first.get('Key')}: {first.get('Code')} {first.get('Message', '')}".rstrip()
+            )
 
-        bucket, key = self._split(source.path)
-        # A version is never rewritten: it is deleted by its id alone.
-        condition = {"IfMatch": state.etag} if state.etag and not _version(source) else {}
-        with s3_errors("delete", source.abspath):
-            try:
-                self.client.delete_object(Bucket=bucket, Key=key, **condition, **_version(source))
-            except bce.ClientError as error:
-                code = error.response.get("Error", {}).get("Code")
-                if code in ("PreconditionFailed", "ConditionalRequestConflict"):
-                    raise changed(source.abspath) from error
-                if code not in ("NoSuchKey", "404"):  # gone already: nothing of ours to delete
-                    raise
+def delete(s3, artefact: Artefact, *, callback=None, cancel=None):
+    bucket, key = s3._split(artefact.path)
+    url = artefact.abspath
+    with s3_errors("delete", url):
+        if isinstance(artefact, File):
+            s3.client.delete_object(Bucket=bucket, Key=key)
+        else:
+            prefix = key + "/" if key else ""
+            pages = s3.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            for page in pages:
+                if cancel is not None and cancel.is_set():
+                    raise exceptions.OperationCancelled(f"Deletion of {url} was cancelled")
+                keys = [item["Key"] for item in page.get("Contents", [])]
+                if keys:
+                    delete_keys(s3, bucket, keys, url)
+                    if callback is not None:
+                        callback(len(keys))
+            if not key:
+                s3.client.delete_bucket(Bucket=bucket)
+    s3._forget(artefact.path)
 
-    def _rmdir(self, directory: Directory) -> None:
-        bucket, key = self._split(directory.path)
-        with s3_errors("remove directory", directory.abspath):
-            if key:
-                self.client.delete_object(Bucket=bucket, Key=key + "/")
-            else:
-                self.client.delete_bucket(Bucket=bucket)
-        self._forget(directory.path)
+def source_state(s3, source: Artefact):
+    """The listing's size and ETag (no request); a HeadObject where the artefact has no ETag."""
+    from ..transfer import SourceState
+
+    state = SourceState(source.size, source.etag or None)
+    if state.etag is None:
+        bucket, key = s3._split(source.path)
+        with s3_errors("look at", source.abspath):
+            head = s3.client.head_object(Bucket=bucket, Key=key, **_version(source))
+        state = SourceState(head.get("ContentLength"), head.get("ETag"))
+    return state
+
+def delete_if_unchanged(s3, source: Artefact, state) -> None:
+    """``DeleteObject`` with ``IfMatch=<ETag copied>``: S3 refuses it (412) if the key changed since."""
+    import botocore.exceptions as bce
+
+    from ..transfer import changed
+
+    bucket, key = s3._split(source.path)
+    # A version is never rewritten: it is deleted by its id alone.
+    condition = {"IfMatch": state.etag} if state.etag and not _version(source) else {}
+    with s3_errors("delete", source.abspath):
+        try:
+            s3.client.delete_object(Bucket=bucket, Key=key, **condition, **_version(source))
+        except bce.ClientError as error:
+            code = error.response.get("Error", {}).get("Code")
+            if code in ("PreconditionFailed", "ConditionalRequestConflict"):
+                raise changed(source.abspath) from error
+            if code not in ("NoSuchKey", "404"):  # gone already: nothing of ours to delete
+                raise
+
+def rmdir(s3, directory: Directory) -> None:
+    bucket, key = s3._split(directory.path)
+    with s3_errors("remove directory", directory.abspath):
+        if key:
+            s3.client.delete_object(Bucket=bucket, Key=key + "/")
+        else:
+            s3.client.delete_bucket(Bucket=bucket)
+    s3._forget(directory.path)
