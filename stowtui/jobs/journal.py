@@ -7,6 +7,7 @@ the job's token), then one record per completed file, then an end record::
 
     stowtui-journal 1 {"kind": "copy", "sources": [...], "destination": ..., ...}
     d 3f2a9c0d1e4b5a66          <- a completed file: 8 bytes of BLAKE2b of its source URL (19 bytes)
+    p s3://bucket/big.iso       <- a big file about to be sent (a multipart upload may open)
     e done
 
 Records are appended by the job's threads into a buffer that one writer thread
@@ -94,6 +95,20 @@ class Journal:
         """``source`` (a URL) is complete at its destination (and, for a move, gone from its place)."""
         self._append(b"d %016x\n" % key(source))
 
+    def sending(self, destination: str) -> None:
+        """A big file is about to be sent to ``destination`` (a URL), perhaps as a multipart
+        upload: written and fsync'd now, before the upload exists, so that a resumed job
+        knows which open uploads are its own (``p <url>``; the only record with a name)."""
+        record = b"p " + destination.encode("utf-8", "surrogateescape").replace(b"\n", b"%0A") + b"\n"
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                os.write(self._fd, record)  # O_APPEND: whole, after what is already there
+                os.fsync(self._fd)
+            except OSError:
+                pass
+
     def _append(self, record: bytes) -> None:
         with self._lock:
             if self._closed:
@@ -161,6 +176,8 @@ class Record:
     header: Header
     completed: set[int]
     ended: str | None  # the end record's state; None: the job was cut short
+    #: Destinations of big files it began to send (their open multipart uploads are its own).
+    sending: set[str] = dataclasses.field(default_factory=set)
 
 
 def read(path: Path) -> Record:
@@ -173,6 +190,7 @@ def read(path: Path) -> Record:
     fields = json.loads(first[len(MAGIC):])
     header = Header(**{f.name: fields[f.name] for f in dataclasses.fields(Header) if f.name in fields})
     completed: set[int] = set()
+    sending: set[str] = set()
     ended = None
     complete_lines = lines[1:-1]  # the last piece has no newline: torn, or empty
     for line in complete_lines:
@@ -181,9 +199,11 @@ def read(path: Path) -> Record:
                 completed.add(int(line[2:], 16))
             except ValueError:
                 continue
+        elif line.startswith(b"p "):
+            sending.add(line[2:].decode("utf-8", "surrogateescape").replace("%0A", "\n"))
         elif line.startswith(b"e "):
             ended = line[2:].decode("ascii", "replace")
-    return Record(path, header, completed, ended)
+    return Record(path, header, completed, ended, sending)
 
 
 def held(path: Path) -> bool:

@@ -306,13 +306,14 @@ class Job:
 
 
 class JobQueue:
-    """Jobs sharing one thread pool of ``workers`` threads, and at most ``workers`` requests in flight.
+    """Jobs sharing one thread pool of ``workers`` threads, and at most ``workers`` small-file requests in flight.
 
-    The workers make the requests of small files themselves; big files go
-    through the managers' multipart machinery, whose request threads take their
-    slots from the same :class:`RequestSlots`: so ``workers`` bounds the
-    requests in flight for all of the queue's jobs together (and the slots
-    allow fewer while the server answers ``SlowDown``).
+    The workers make the requests of small files themselves, each holding one of
+    the queue's :class:`RequestSlots` (which allow fewer while the server answers
+    ``SlowDown``): so ``workers`` bounds them for all of the queue's jobs
+    together. Big files go through the managers' multipart machinery, whose
+    request threads are the queue's own too (at most 10 parts at a time for all
+    of them: ``s3.managed.PARTS_IN_FLIGHT``).
     """
 
     def __init__(self, workers: int = WORKERS, max_pending: int | None = None, reservations: Reservations | None = None,
@@ -396,6 +397,7 @@ class JobQueue:
         job._ledger.completed = set(record.completed)
         job._ledger.resuming = True
         job._ledger.leftovers = header.token
+        job._ledger.open_uploads = set(record.sending)
         job.header = dataclasses.replace(header, token=journal.new_token(), created=0.0)
         self._start(job)
         journal.discard(record)

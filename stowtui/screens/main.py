@@ -532,8 +532,9 @@ class MainScreen(Screen):
     # Marks: each acts on the level the cursor is in (StorageTree.mark_level) --
 
     def _mark_level(self, marked: bool | None, what: str) -> None:
-        if not self.active_pane.tree.mark_level(marked):
-            self.notify(f"Nothing to {what}: no entries here", severity="warning", timeout=3)
+        if not self.active_pane.tree.mark_level(marked)[0]:
+            here = "no files here" if marked is None else "no entries here"
+            self.notify(f"Nothing to {what}: {here}", severity="warning", timeout=3)
 
     def action_invert_marks(self) -> None:
         self._mark_level(None, "invert")
@@ -548,9 +549,13 @@ class MainScreen(Screen):
         def done(pattern: str | None) -> None:
             if not pattern:
                 return
-            changed = tree.mark_level(marked, pattern)
-            if not changed:
+            matched, changed = tree.mark_level(marked, pattern)
+            if not matched:
                 self.notify(f"No entry matches {pattern}", severity="warning", timeout=3, markup=False)
+                return
+            if not changed:
+                state = "marked" if marked else "unmarked"
+                self.notify(f"All {matched:,} matching already {state}", timeout=3)
                 return
             self.notify(f"{verb}ed {changed:,} {'entry' if changed == 1 else 'entries'}", timeout=3)
 

@@ -150,7 +150,7 @@ async def test_after_mkdir_rename_and_copy_the_cursor_is_on_the_new_entry(two_di
 # 7. Marks -------------------------------------------------------------------------
 
 
-async def test_marks_show_a_glyph_a_count_and_a_size_and_star_plus_minus_ctrl_a_work(two_dirs):
+async def test_marks_show_a_glyph_a_count_and_a_size_star_inverts_files_and_plus_minus_say_exactly_what_changed(two_dirs):
     left, right = two_dirs
     app = StowApp(str(left), str(right))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -167,21 +167,26 @@ async def test_marks_show_a_glyph_a_count_and_a_size_and_star_plus_minus_ctrl_a_
         rows = [line for line in widget_text(tree).splitlines() if "a.txt" in line or "b.txt" in line]
         assert all("*" in row for row in rows), rows  # a glyph, not colour alone
         assert not any("*" in line for line in widget_text(tree).splitlines() if "c.log" in line)
-        await pilot.press("asterisk")  # invert
-        assert marked() == {"alpha", "beta", "gamma", "c.log", LONG}
-        await pilot.press("minus")
-        dialog = await wait_for(pilot, lambda: isinstance(app.screen, InputDialog) and app.screen, "the pattern")
-        dialog.query_one(Input).value = "*a"
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: marked() == {"c.log", LONG}, "alpha, beta and gamma unmarked")
-        await pilot.press("plus")
-        dialog = await wait_for(pilot, lambda: isinstance(app.screen, InputDialog) and app.screen, "the pattern")
-        dialog.query_one(Input).value = "*.txt"
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: marked() == {"c.log", LONG, "a.txt", "b.txt"}, "the .txt files marked")
+        await pilot.press("asterisk")  # invert, as mc: the files only
+        assert marked() == {"c.log", LONG}
         await pilot.press("ctrl+a")
         assert marked() == {"alpha", "beta", "gamma", "a.txt", "b.txt", "c.log", LONG}
-        await wait_for(pilot, lambda: "7 marked" in widget_text(status), "all seven counted")
+        await wait_for(pilot, lambda: "7 marked" in widget_text(status) and "+ 3 dirs unknown" in widget_text(status),
+                       "all seven counted, the directories' size said unknown")
+        for pattern, left_marked, said in (("*.txt", 5, "Unmarked 2 entries"), ("*", 0, "Unmarked 5 entries")):
+            await pilot.press("minus")
+            dialog = await wait_for(pilot, lambda: isinstance(app.screen, InputDialog) and app.screen, "the pattern")
+            dialog.query_one(Input).value = pattern
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: len(marked()) == left_marked and said in toasts_text(app), said)
+        await select(pilot, screen.left, "alpha")
+        await pilot.press("space", "space")  # alpha and beta
+        await wait_for(pilot, lambda: "2 marked, size unknown" in widget_text(status), "no '0 bytes' for directories")
+        await pilot.press("plus")
+        dialog = await wait_for(pilot, lambda: isinstance(app.screen, InputDialog) and app.screen, "the pattern")
+        dialog.query_one(Input).value = "alpha"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "All 1 matching already marked" in toasts_text(app), "nothing changed, said so")
 
 
 # 8. Quick view --------------------------------------------------------------------

@@ -218,6 +218,14 @@ class S3(RemoteManager):
     def _mv(self, source, destination: str):
         transfers.move(self, source, destination)
 
+    #: From this size a put may open a multipart upload (see jobs/journal.py: a resumed job
+    #: aborts those its first run left open).
+    MULTIPART_FROM = transfers.single.SINGLE_REQUEST_LIMIT
+
+    def abort_uploads(self, path: str, until: float) -> int:
+        """Abort the multipart uploads left open for ``path``, begun before ``until`` (epoch seconds)."""
+        return transfers.abort_uploads(self, path, until)
+
     def _mkdir(self, managerPath: str) -> None:
         transfers.mkdir(self, managerPath)
 
