@@ -13,7 +13,7 @@ from . import runs
 from .config import Config
 from .detach import DetachingDriver, Detacher
 from .jobs import JobQueue
-from .keys import EscapeDigits
+from .keys import Chords, EscapeDigits
 from .managers.redact import redact
 from .messages import HostTrusted, TrustAsked
 from .screens import dialogs
@@ -48,6 +48,7 @@ class StowApp(App):
         self.config = config or Config()
         self.config_error = config_error  # why the config file was not used, said once at start
         self.escape_digits = EscapeDigits()  # mc's Esc 5 = F5, for terminals that send no F-keys
+        self.chords = Chords()  # mc's Ctrl+X D
         #: Detaches the app when its terminal goes away, its jobs going on (see detach.py).
         self.detacher = Detacher(self)
 
@@ -65,6 +66,12 @@ class StowApp(App):
             if f_key is not None:
                 event.stop()
                 self.simulate_key(f_key)
+                return
+            taken, action = self.chords.translate(event.key)
+            if taken:
+                event.stop()
+                if action is not None:
+                    await self.screen.run_action(action)
                 return
         await super().on_event(event)
 

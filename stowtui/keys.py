@@ -1,4 +1,4 @@
-"""mc's keys that are more than a binding: Esc followed by a digit is that F-key.
+"""mc's keys that are more than a binding: Esc followed by a digit is that F-key; Ctrl+X then D compares.
 
 Terminals reached over SSH often send no F-keys; mc reads Esc then 1…9, 0 as F1…F10.
 A terminal that sends the two at once gives Textual ``alt+5``; typed one after the other
@@ -34,3 +34,25 @@ class EscapeDigits:
         if key in F_KEYS and escaped_at is not None and self._clock() - escaped_at <= ESCAPE_WAIT:
             return F_KEYS[key]
         return None
+
+
+#: mc's two-key commands: the first key, then the second, → an action of the main screen.
+CHORDS = {"ctrl+x": {"d": "compare", "D": "compare"}}
+
+
+class Chords:
+    """Ctrl+X then D (mc's "compare directories"): ``translate`` is given every key of the main screen."""
+
+    def __init__(self, chords: dict[str, dict[str, str]] = CHORDS):
+        self._chords = chords
+        self._pending: dict[str, str] | None = None
+
+    def translate(self, key: str) -> tuple[bool, str | None]:
+        """(whether ``key`` is taken by a chord, the action it completes or None)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            return True, pending.get(key)  # a second key that completes nothing is dropped, as mc does
+        if key in self._chords:
+            self._pending = self._chords[key]
+            return True, None
+        return False, None

@@ -111,14 +111,15 @@ def shown_zone(moment: datetime.datetime) -> datetime.datetime:
 
 
 def short_time(moment: datetime.datetime | None, now: datetime.datetime | None = None) -> str:
-    """``Nov 25 18:30`` this year, ``Nov 25  2024`` before (in the configured zone), like ``ls -l``."""
+    """``Dec  5 07:40`` this year, ``Dec  5  2025`` before (in the configured zone), like ``ls -l`` and mc."""
     if moment is None:
         return ""
     local = shown_zone(moment)
     now = shown_zone(now) if now is not None else datetime.datetime.now(_zone)
+    day = f"{local:%b} {local.day:>2}"
     if local.year == now.year:
-        return local.strftime("%b %d %H:%M")
-    return local.strftime("%b %d  %Y")
+        return f"{day} {local:%H:%M}"
+    return f"{day}  {local.year}"
 
 
 def long_time(moment: datetime.datetime | None) -> str:

@@ -117,6 +117,14 @@ async def select(pilot, pane: Pane, name: str, node=None):
     return target
 
 
+async def as_tree(pilot, *panes: Pane) -> None:
+    """Show ``panes`` as trees (what ``t`` does), where directories open in place, rather than mc's panels."""
+    for pane in panes:
+        if not pane.tree.tree_mode:
+            pane.toggle_tree_mode()
+    await pilot.pause()
+
+
 def row_offset(tree: StorageTree, node, column: int = 6) -> tuple[int, int]:
     """An offset relative to ``tree``'s region that lands on ``node``'s row."""
     content = tree.content_region

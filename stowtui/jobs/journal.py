@@ -7,6 +7,7 @@ the job's token), then one record per completed file, then an end record::
 
     stowtui-journal 1 {"kind": "copy", "sources": [...], "destination": ..., ...}
     d 3f2a9c0d1e4b5a66          <- a completed file: 8 bytes of BLAKE2b of its source URL (19 bytes)
+    p s3://bucket/big.iso       <- a big file about to be sent (a multipart upload may open)
     e done
 
 Records are appended by the job's threads into a buffer that one writer thread
@@ -56,7 +57,7 @@ def key(url: str) -> int:
 
 @dataclasses.dataclass
 class Header:
-    kind: str  # "copy" or "move"
+    kind: str  # "copy", "move" or "sync"
     sources: list[str]  # URLs
     destination: str  # the directory the sources go into (``into``), or the one path they go to
     policy: str
@@ -65,6 +66,8 @@ class Header:
     merge: bool = True
     token: str = ""  # in the names of this job's temporary files (see managers/paths.py)
     created: float = 0.0
+    #: A sync's options (``delete``, ``check_modified_times``, ``overwrite``); a comparator is not kept.
+    options: dict = dataclasses.field(default_factory=dict)
 
 
 class Journal:
@@ -85,6 +88,7 @@ class Journal:
         self._lock = threading.Lock()
         self._buffer = bytearray()
         self._wake = threading.Event()
+        self._closing = threading.Event()
         self._closed = False
         self._writer = threading.Thread(target=self._write_loop, name="stowtui-journal", daemon=True)
         self._writer.start()
@@ -92,6 +96,20 @@ class Journal:
     def done(self, source: str) -> None:
         """``source`` (a URL) is complete at its destination (and, for a move, gone from its place)."""
         self._append(b"d %016x\n" % key(source))
+
+    def sending(self, destination: str) -> None:
+        """A big file is about to be sent to ``destination`` (a URL), perhaps as a multipart
+        upload: written and fsync'd now, before the upload exists, so that a resumed job
+        knows which open uploads are its own (``p <url>``; the only record with a name)."""
+        record = b"p " + destination.encode("utf-8", "surrogateescape").replace(b"\n", b"%0A") + b"\n"
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                os.write(self._fd, record)  # O_APPEND: whole, after what is already there
+                os.fsync(self._fd)
+            except OSError:
+                pass
 
     def _append(self, record: bytes) -> None:
         with self._lock:
@@ -103,7 +121,7 @@ class Journal:
     def _write_loop(self) -> None:
         while True:
             self._wake.wait()
-            time.sleep(GROUP_COMMIT)  # gather the records of the next few files
+            self._closing.wait(GROUP_COMMIT)  # gather the records of the next few files (not at the end)
             with self._lock:
                 self._wake.clear()
                 data, self._buffer = bytes(self._buffer), bytearray()
@@ -124,6 +142,7 @@ class Journal:
                 return
             self._closed = True
             self._buffer += f"e {state}\n".encode()
+        self._closing.set()
         self._wake.set()
         self._writer.join()
         try:
@@ -137,6 +156,7 @@ class Journal:
         with self._lock:
             self._closed = True
             self._buffer = bytearray()
+        self._closing.set()
         self._wake.set()
         self._writer.join()
         os.close(self._fd)
@@ -158,6 +178,8 @@ class Record:
     header: Header
     completed: set[int]
     ended: str | None  # the end record's state; None: the job was cut short
+    #: Destinations of big files it began to send (their open multipart uploads are its own).
+    sending: set[str] = dataclasses.field(default_factory=set)
 
 
 def read(path: Path) -> Record:
@@ -170,6 +192,7 @@ def read(path: Path) -> Record:
     fields = json.loads(first[len(MAGIC):])
     header = Header(**{f.name: fields[f.name] for f in dataclasses.fields(Header) if f.name in fields})
     completed: set[int] = set()
+    sending: set[str] = set()
     ended = None
     complete_lines = lines[1:-1]  # the last piece has no newline: torn, or empty
     for line in complete_lines:
@@ -178,9 +201,11 @@ def read(path: Path) -> Record:
                 completed.add(int(line[2:], 16))
             except ValueError:
                 continue
+        elif line.startswith(b"p "):
+            sending.add(line[2:].decode("utf-8", "surrogateescape").replace("%0A", "\n"))
         elif line.startswith(b"e "):
             ended = line[2:].decode("ascii", "replace")
-    return Record(path, header, completed, ended)
+    return Record(path, header, completed, ended, sending)
 
 
 def held(path: Path) -> bool:

@@ -57,6 +57,8 @@ class Ledger:
         #: In the names of this job's temporary files; a resume removes those of ``leftovers``' token.
         self.token = ""
         self.leftovers = ""
+        #: A resumed job: the destination URLs its first run began to send big files to.
+        self.open_uploads: set[str] = set()
 
     @property
     def cancelled(self) -> bool:

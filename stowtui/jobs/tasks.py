@@ -68,6 +68,8 @@ def _copy(ledger: Ledger, target: Target) -> bool:
                 state = source.manager.source_state(source)
             # Five arguments, as tests wrap it; whether to replace, and the
             # queue's request slots, go beside them.
+            if ledger.journal is not None and (source.size or 0) >= getattr(manager, "MULTIPART_FROM", float("inf")):
+                ledger.journal.sending(manager.url(path))  # its multipart upload, if one opens, is ours
             with no_replace(target.no_replace), request_slots(ledger.slots), paths.owned_by(ledger.token):
                 transfer(source, manager, path, advance, ledger.cancel)
         if ledger.kind == "move" and not target.renamed:

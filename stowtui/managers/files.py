@@ -36,15 +36,26 @@ def snapshot(local: str) -> dict[str, tuple[int, int]]:
     return found
 
 
-def _workspace_copy(manager: "Owner", path: str, workspace: str, *, needed: bool):
-    """(the artefact now at ``path`` or None, its local copy's path) inside ``workspace``."""
-    local = os.path.join(workspace, manager.basename(path) or "artefact")
+def _local_name(manager: "Owner", path: str) -> str:
+    """The copy's name in its workspace: the artefact's own (tools go by its extension), or a
+    short one where that cannot be a local name (longer than a file system takes)."""
+    name = manager.basename(path)
+    return name if name and len(name.encode("utf-8", "surrogateescape")) <= 200 else "artefact"
+
+
+def _workspace_copy(manager: "Owner", path: str, workspace: str, *, needed: bool, file_only: bool = False):
+    """(the artefact now at ``path`` or None, its local copy's path) inside ``workspace``.
+
+    ``file_only``: a directory is refused before anything of it is downloaded."""
+    local = os.path.join(workspace, _local_name(manager, path))
     try:
         artefact = manager.artefact(path)  # what is there now
     except exceptions.ArtefactNotFound:
         if needed:
             raise
         artefact = None
+    if file_only and isinstance(artefact, Directory):
+        raise exceptions.ArtefactTypeError(f"Cannot open {artefact.abspath}: it is a directory")
     if artefact is not None:
         manager._get(artefact, local)
     return artefact, local
@@ -85,13 +96,15 @@ class WrittenBackFile:
     own context manager: a ``with`` block that raises discards the changes.
     """
 
-    def __init__(self, handle: IO, manager: "Owner", path: str, local: str, workspace: str, writing: bool):
+    def __init__(self, handle: IO, manager: "Owner", path: str, local: str, workspace: str, writing: bool,
+                 fresh: bool = False):
         self._handle = handle
         self._manager = manager
         self._path = path
         self._local = local
         self._writing = writing
-        self._before = snapshot(local) if os.path.exists(local) else None
+        # ``fresh`` (mode "w" or "x"): the file is written on close even if nothing was (as on disk).
+        self._before = snapshot(local) if os.path.exists(local) and not fresh else None
         # Never closed (dropped, or the process ends): the copy still goes, nothing is uploaded.
         self._cleanup = weakref.finalize(self, shutil.rmtree, workspace, True)
 
@@ -146,16 +159,16 @@ def open_copy(manager: "Owner", path: str, mode: str = "r", **kwargs) -> Written
     workspace = tempfile.mkdtemp(prefix="stowtui-")
     try:
         if "w" in mode or "x" in mode:
-            artefact, local = None, os.path.join(workspace, manager.basename(path) or "file")
+            artefact, local = None, os.path.join(workspace, _local_name(manager, path))
             if "x" in mode and manager.exists(path):
                 raise exceptions.ArtefactExists(f"Cannot create {manager.url(path)}: it already exists")
         else:
             # Reading, appending or updating starts from the file as it is now.
-            artefact, local = _workspace_copy(manager, path, workspace, needed="r" in mode)
+            artefact, local = _workspace_copy(manager, path, workspace, needed="r" in mode, file_only=True)
         if isinstance(artefact, Directory):
             raise exceptions.ArtefactTypeError(f"Cannot open {artefact.abspath}: it is a directory")
         handle = io.open(local, mode, **kwargs)
     except BaseException:
         shutil.rmtree(workspace, ignore_errors=True)
         raise
-    return WrittenBackFile(handle, manager, path, local, workspace, writing)
+    return WrittenBackFile(handle, manager, path, local, workspace, writing, fresh="w" in mode or "x" in mode)

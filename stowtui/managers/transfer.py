@@ -79,8 +79,8 @@ class RequestSlots:
     fewer while the server says it is busy.
 
     A job queue of N workers has one: its workers take a slot for each small
-    file's request, and the threads of a manager's multipart transfers take one
-    for each part, so ``--workers N`` means at most N requests at a time in all.
+    file's request, so ``--workers N`` means at most N of them at a time (the
+    parts of big files have their own bound, ``s3.managed.PARTS_IN_FLIGHT``).
 
     How many of them may be taken at once (``allowed``) adapts, as TCP's window
     does: it starts at :data:`START` and grows by one for each request that ends

@@ -18,6 +18,7 @@ EXTRA = [
     ("Space / Insert", "Mark or unmark the entry"),
     ("j / k, arrows", "Move"),
     ("Drag with the mouse", "Drop entries on the other pane to copy or move them"),
+    ("Ctrl+X D", "Compare the panes, as mc (also =)"),
     ("In the jobs panel (J):", ""),
     ("  Up / Down", "Choose a job"),
     ("  x / Delete", "Cancel the chosen job"),

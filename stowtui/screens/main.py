@@ -40,6 +40,7 @@ from ..widgets.jobs_summary import JobsSummary
 from ..widgets.pane import Pane, pane_of
 from ..widgets.storage_tree import StorageTree
 from . import dialogs
+from .comparing import Comparer
 from .help import HelpScreen
 
 if TYPE_CHECKING:
@@ -89,6 +90,9 @@ class MainScreen(Screen):
         Binding("slash", "filter", "Filter", show=False, id="filter"),
         Binding("s", "cycle_sort", "Sort", show=False, id="sort"),
         Binding("full_stop", "toggle_hidden", "Hidden files", show=False, id="hidden"),
+        Binding("equals_sign", "compare", "Compare panes (Ctrl+X D)", show=False, id="compare"),
+        Binding("S", "sync", "Sync to the other pane", show=False, id="sync"),
+        Binding("t", "toggle_tree", "Tree / panel", show=False, id="tree-mode"),
         Binding("w", "toggle_jobs", "Jobs", key_display="w", id="jobs"),
         Binding("J", "focus_jobs", "Jobs: cancel, retry (keys)", show=False, id="jobs-keys"),
         Binding("f1,question_mark", "help", "Help", key_display="?", id="help"),
@@ -160,6 +164,7 @@ class MainScreen(Screen):
         yield JobsPanel(id="jobs")
         yield JobsSummary(lambda: self.jobs_panel.jobs, lambda: self.jobs_panel.display, id="jobs-summary")
         yield Static(id="drag-cue", markup=False)
+        yield Comparer(id="comparer")
 
     def on_mount(self) -> None:
         self.left.tree.focus()
@@ -311,6 +316,9 @@ class MainScreen(Screen):
         pane = self.active_pane
         order = ("name", "size", "time")
         pane.sort = order[(order.index(pane.sort) + 1) % len(order)]
+
+    def action_toggle_tree(self) -> None:
+        self.active_pane.toggle_tree_mode()
 
     def action_toggle_hidden(self) -> None:
         pane = self.active_pane
@@ -524,8 +532,9 @@ class MainScreen(Screen):
     # Marks: each acts on the level the cursor is in (StorageTree.mark_level) --
 
     def _mark_level(self, marked: bool | None, what: str) -> None:
-        if not self.active_pane.tree.mark_level(marked):
-            self.notify(f"Nothing to {what}: no entries here", severity="warning", timeout=3)
+        if not self.active_pane.tree.mark_level(marked)[0]:
+            here = "no files here" if marked is None else "no entries here"
+            self.notify(f"Nothing to {what}: {here}", severity="warning", timeout=3)
 
     def action_invert_marks(self) -> None:
         self._mark_level(None, "invert")
@@ -540,9 +549,13 @@ class MainScreen(Screen):
         def done(pattern: str | None) -> None:
             if not pattern:
                 return
-            changed = tree.mark_level(marked, pattern)
-            if not changed:
+            matched, changed = tree.mark_level(marked, pattern)
+            if not matched:
                 self.notify(f"No entry matches {pattern}", severity="warning", timeout=3, markup=False)
+                return
+            if not changed:
+                state = "marked" if marked else "unmarked"
+                self.notify(f"All {matched:,} matching already {state}", timeout=3)
                 return
             self.notify(f"{verb}ed {changed:,} {'entry' if changed == 1 else 'entries'}", timeout=3)
 
@@ -600,6 +613,17 @@ class MainScreen(Screen):
 
     def action_copy(self) -> None:
         self.open_transfer("copy")
+
+    def action_compare(self) -> None:
+        """Mark the files of the active pane missing or different in the other (mc's Ctrl+X D)."""
+        self.query_one(Comparer).compare()
+
+    def action_sync(self) -> None:
+        """Make the other pane's directory hold what the active one's holds: a preview first."""
+        self.query_one(Comparer).sync()
+
+    def launch_sync(self, source: str, destination: str, delete: bool) -> Job | None:
+        return self._launch("sync", lambda: self.app.jobs.sync(source, destination, delete=delete))
 
     def action_move(self) -> None:
         self.open_transfer("move")

@@ -66,6 +66,7 @@ class Pane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield PathBar(id="path", classes="path-bar")
+        yield Static(id="columns", classes="columns", markup=False)  # mc's Name | Size | Modify time
         yield StorageTree(id="tree")  # the filter box goes after it when first asked for (start_filter)
         yield Static(id="mini", classes="mini", markup=False)
         yield Static(id="status", classes="status", markup=False)
@@ -161,7 +162,12 @@ class Pane(Vertical):
             return
         tree = self.tree
         if tree.marked:  # as mc: how many are marked and how big they are (files; a directory's size is not known)
-            line = Text(f"{MARK} {len(tree.marked):,} marked, {size_words(tree.marked_size)}{extra}",
+            size = size_words(tree.marked_size)  # a directory's size is not known without a count (z)
+            if tree.marked_dirs == len(tree.marked):
+                size = "size unknown"
+            elif tree.marked_dirs:
+                size += f" + {count(tree.marked_dirs, 'dir')} unknown"
+            line = Text(f"{MARK} {len(tree.marked):,} marked, {size}{extra}",
                         style="bold yellow")
             self.status.update(line)
             return
@@ -336,6 +342,21 @@ class Pane(Vertical):
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.update_mini)
+        self.call_after_refresh(self.update_columns)
+
+    def update_columns(self) -> None:
+        """The panel's column titles over its rows (none in tree mode)."""
+        tree = self.tree
+        columns = self.query_one("#columns", Static)
+        columns.display = not tree.tree_mode
+        if not tree.tree_mode:
+            columns.update(tree.panel_header(tree.scrollable_content_region.width or self.size.width - 3))
+
+    def toggle_tree_mode(self) -> None:
+        """``t``: the tree (directories open in place) or mc's panel (one directory)."""
+        tree = self.tree
+        tree.tree_mode = not tree.tree_mode
+        self.update_columns()
 
     @on(StorageTree.NodeCollapsed, "#tree")
     def _collapsed(self, event: StorageTree.NodeCollapsed) -> None:

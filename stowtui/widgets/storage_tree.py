@@ -25,7 +25,7 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..text import fit, human_size, short_time, visible
+from ..text import cut_middle, fit, human_size, short_time, visible
 from .rows import Entry, Level, flatten, release, span
 
 MARK = "*"  # drawn beside a marked entry's name, as mc does: a mark is never shown by colour alone
@@ -35,6 +35,10 @@ NAME_MIN = 24
 NAME_ROOM = 10
 GUIDE = 2  # cells of indentation per level
 ICON = 2  # cells of the expand icon (and the mark)
+#: mc's panel: Name | Size | Modify time. At 80 columns a pane's rows are 37 cells: 15 for the name.
+SIZE_CELLS = 7  # "UP--DIR", "1023.5K"
+TIME_CELLS = 12  # "Dec  5 07:40", "Dec  5  2025"
+PANEL_NAME_MIN = 12  # fewer cells than this for a name and the time column goes (then the size)
 
 
 class StorageTree(ScrollView, can_focus=True):
@@ -84,6 +88,8 @@ class StorageTree(ScrollView, can_focus=True):
 
     cursor_line = var(-1, always_update=True)
     hover_line = var(-1)
+    #: False: mc's panel, the pane's directory alone with ``..`` at the top; True: a tree (``t`` toggles).
+    tree_mode = var(False)
 
     @dataclass
     class TreeMessage(Message):
@@ -125,6 +131,7 @@ class StorageTree(ScrollView, can_focus=True):
         self.root: Entry | None = None
         self.marked: dict[int, Entry] = {}
         self.marked_size = 0  # the marked files' bytes, kept as marks change
+        self.marked_dirs = 0  # how many marked entries are directories (whose size is not known)
 
     # The rows ----------------------------------------------------------
 
@@ -188,6 +195,13 @@ class StorageTree(ScrollView, can_focus=True):
             if self.cursor_node is not cursor and self.cursor_node is not None:
                 self.post_message(self.NodeHighlighted(self, self.cursor_node))
         self._resized()
+        self.refresh()
+
+    def watch_tree_mode(self, tree_mode: bool) -> None:
+        root = self.root
+        if not tree_mode and root is not None and root.level is not None:
+            for entry in list(root.level.open):  # a panel shows one directory
+                self.collapse(entry)
         self.refresh()
 
     def _resized(self) -> None:
@@ -295,19 +309,25 @@ class StorageTree(ScrollView, can_focus=True):
         if on == was:
             return
         size = 0 if entry.is_dir else getattr(entry.artefact, "size", 0) or 0
+        step = 1 if on else -1
         if on:
             self.marked[key] = entry
-            self.marked_size += size
         else:
             del self.marked[key]
-            self.marked_size -= size
+        self.marked_size += step * size
+        self.marked_dirs += step * entry.is_dir
 
-    def set_marks(self, entries, marked: bool | None) -> None:
-        """Mark (``marked`` True), unmark (False) or invert (None) ``entries``."""
+    def set_marks(self, entries, marked: bool | None) -> int:
+        """Mark (``marked`` True), unmark (False) or invert (None) ``entries``: how many changed."""
+        changed = 0
         for entry in entries:
-            self._set_mark(entry, id(entry) not in self.marked if marked is None else marked)
+            was = id(entry) in self.marked
+            if marked is None or marked != was:
+                self._set_mark(entry, not was)
+                changed += 1
         self.refresh()
         self.post_message(self.MarksChanged(self))
+        return changed
 
     def cursor_level(self) -> list[Entry]:
         """The entries of the level the cursor is in: the pane's directory's, or an expanded directory's."""
@@ -315,19 +335,22 @@ class StorageTree(ScrollView, can_focus=True):
         level = self.root if node is None or node.is_root or node.parent is None else node.parent
         return list(level.children) if level is not None else []
 
-    def mark_level(self, marked: bool | None, pattern: str | None = None) -> int:
+    def mark_level(self, marked: bool | None, pattern: str | None = None) -> tuple[int, int]:
         """Mark (``marked`` True), unmark (False) or invert (None) the entries of the cursor's level,
-        or those of them whose name matches ``pattern`` (``*.txt``, as mc's ``+`` and ``-``): how many."""
+        or those of them whose name matches ``pattern`` (``*.txt``, as mc's ``+`` and ``-``).
+        Inverting, as mc's ``*``, touches files only. How many entries it looked at, and how many changed."""
         entries = self.cursor_level()
+        if marked is None:
+            entries = [entry for entry in entries if not entry.is_dir]
         if pattern is not None:
             entries = [entry for entry in entries if fnmatch.fnmatch(entry.artefact.basename, pattern)]
-        if entries:
-            self.set_marks(entries, marked)
-        return len(entries)
+        changed = self.set_marks(entries, marked) if entries else 0
+        return len(entries), changed
 
     def clear_marks(self, post: bool = True) -> None:
         self.marked.clear()
         self.marked_size = 0
+        self.marked_dirs = 0
         self.refresh()
         if post:
             self.post_message(self.MarksChanged(self))
@@ -382,7 +405,7 @@ class StorageTree(ScrollView, can_focus=True):
         if line == self.cursor_line:
             label_style += self.get_component_rich_style("tree--cursor", partial=False)
         text = Text(style=line_style, no_wrap=True, end="")
-        if entry.depth:
+        if entry.depth and self.tree_mode:
             text.append(self._guides(entry), style=self.get_component_rich_style("tree--guides", partial=True))
         text.append_text(self.render_label(entry, line_style, label_style, width))
         return Strip(text.render(self.app.console)).adjust_cell_length(width, line_style)
@@ -397,6 +420,8 @@ class StorageTree(ScrollView, can_focus=True):
         return "".join(reversed(parts))
 
     def render_label(self, entry: Entry, base_style: Style, style: Style, width: int) -> Text:
+        if not self.tree_mode:
+            return self.render_panel_row(entry, base_style, style, width)
         artefact = entry.artefact
         is_dir = entry.is_dir
         if is_dir:
@@ -434,9 +459,69 @@ class StorageTree(ScrollView, can_focus=True):
             label_style = "red"
         text = Text.assemble(
             (icon, base_style),
-            fit(Text(name, style=label_style, no_wrap=True, end=""), max(room, 4)),  # in cells: CJK is two wide
+            fit(Text(cut_middle(name, max(room, 4)), style=label_style, no_wrap=True, end=""), max(room, 4)),
             Text(meta, style="dim", no_wrap=True, end=""),
         )
+        text.stylize(style)
+        return text
+
+    @staticmethod
+    def panel_columns(width: int) -> tuple[int, bool, bool]:
+        """The name's cells in a panel row ``width`` wide, and whether the size and time columns show."""
+        for size, when in ((True, True), (True, False), (False, False)):
+            room = width - 1 - (SIZE_CELLS + 1 if size else 0) - (TIME_CELLS + 1 if when else 0)
+            if room >= PANEL_NAME_MIN:
+                return room, size, when
+        return max(room, 1), False, False
+
+    def panel_header(self, width: int) -> Text:
+        """``Name │ Size │ Modify time``, over the columns of ``render_panel_row``."""
+        room, size, when = self.panel_columns(width)
+        text = Text(" " + "Name".center(room), no_wrap=True, end="")
+        if size:
+            text.append("│" + "Size".center(SIZE_CELLS))
+        if when:
+            text.append("│" + "Modify time".center(TIME_CELLS))
+        return text
+
+    def render_panel_row(self, entry: Entry, base_style: Style, style: Style, width: int) -> Text:
+        """One row of mc's panel: the mark, the name cut in the middle with ``~``, size, time."""
+        artefact = entry.artefact
+        is_dir = entry.is_dir
+        marked = id(entry) in self.marked
+        if entry.is_root:  # the pane's directory: Enter goes up
+            name, size = "..", "UP--DIR"
+            if entry.state == "error":  # (the status line under the pane has it in full)
+                name += " ⚠ " + visible(entry.error or "error")
+        else:
+            name = visible(artefact.basename or artefact.abspath)
+            if is_dir:
+                name += "/"
+                size = "<DIR>"
+                if artefact.metadata.get("region"):  # a bucket: its region (from ListBuckets or the info panel)
+                    name += " " + visible(artefact.metadata["region"])
+            else:
+                size = human_size(getattr(artefact, "size", None))
+            if artefact.is_link:
+                name += " → " + visible(artefact.link_target or "?")
+            if entry.state == "error":
+                name += " ⚠ " + visible(entry.error or "error")
+        room, show_size, show_time = self.panel_columns(width or 80)
+        label_style = "bold" if is_dir else ""
+        if marked:
+            label_style = "bold yellow"
+        if entry.state == "error":
+            label_style = "red"
+        text = Text.assemble(
+            (MARK if marked else " ", "bold yellow" if marked else base_style),
+            fit(Text(cut_middle(name, room), style=label_style, no_wrap=True, end=""), room),
+        )
+        if show_size:
+            text.append("│", style="dim")
+            text.append(f"{size[:SIZE_CELLS]:>{SIZE_CELLS}}")
+        if show_time:
+            text.append("│", style="dim")
+            text.append(f"{short_time(artefact.modifiedTime or artefact.createdTime):>{TIME_CELLS}}")
         text.stylize(style)
         return text
 
@@ -464,6 +549,9 @@ class StorageTree(ScrollView, can_focus=True):
         node = self.cursor_node
         if node is None or not node.is_dir:
             self.notify("Right opens directories: Enter or F3 views a file", severity="warning", timeout=3)
+            return
+        if not self.tree_mode:  # a panel has no levels to open: the directory is entered
+            self.post_message(self.Activated(self, node))
             return
         if node.expanded and node.children:
             self.cursor_line += 1
@@ -510,7 +598,7 @@ class StorageTree(ScrollView, can_focus=True):
         line, x = where
         node = self.rows[line]
         icon = node.depth * GUIDE
-        if node.is_dir and not node.is_root and icon <= x < icon + 1:  # the ▶/▼ toggles, as in a tree
+        if self.tree_mode and node.is_dir and not node.is_root and icon <= x < icon + 1:  # ▶/▼ toggles
             self.toggle(node)
             return
         self.cursor_line = line

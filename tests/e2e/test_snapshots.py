@@ -23,10 +23,10 @@ import pytest
 from stowtui.app import StowApp
 from stowtui.jobs import Failure, JobState, Progress
 from stowtui.screens.dialogs import ConfirmDialog
-from uikit import ready, screen_text, select, wait_for, wait_loaded
+from uikit import as_tree, ready, screen_text, select, wait_for, wait_loaded
 
 ROOT = "/tmp/stowtui-snap"
-STAMP = 1_709_294_400  # 2024-03-01 12:00 UTC: an earlier year, so times show as "Mar 01  2024"
+STAMP = 1_709_294_400  # 2024-03-01 12:00 UTC: an earlier year, so times show as "Mar  1  2024"
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
 LEFT = {
@@ -143,6 +143,7 @@ def frozen_jobs(left: str, right: str) -> list[FrozenJob]:
 
 async def main_screen(pilot):
     screen = await ready(pilot)
+    await as_tree(pilot, screen.left)  # the tree mode (t), a directory open in place
     docs = await select(pilot, screen.left, "docs")
     await pilot.press("right")
     await wait_loaded(pilot, screen.left, docs)
@@ -205,8 +206,8 @@ def test_snapshot_folders_are_what_the_pictures_expect(snap_dirs):
 
 
 def test_long_names_at_80x24(snap_compare, snap_dirs):
-    """Names of 24 characters and more keep them (the time column goes first); the mini-status
-    under the pane shows the whole name under the cursor."""
+    """mc's panel: `..`, then Name | Size | Modify time, long names cut in the middle with `~`; the
+    mini-status under the pane shows the whole name under the cursor."""
 
     async def run_before(pilot):
         screen = await ready(pilot)

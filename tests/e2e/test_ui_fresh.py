@@ -10,7 +10,7 @@ import pytest
 
 from stowtui.app import StowApp
 from stowtui.screens.dialogs import InputDialog
-from uikit import entry_names, child, ready, select, wait_entry, wait_for, wait_loaded
+from uikit import as_tree, entry_names, child, ready, select, wait_entry, wait_for, wait_loaded
 
 SIZE = (80, 24)
 
@@ -62,6 +62,7 @@ async def test_ctrl_r_and_expanding_again_list_the_level_under_the_cursor(where,
     app = StowApp(url, str(other))
     async with app.run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
+        await as_tree(pilot, screen.left, screen.right)
         pane = screen.left
         sub = await select(pilot, pane, "sub")
         await pilot.press("right")

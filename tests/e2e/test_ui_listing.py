@@ -8,6 +8,7 @@ from stowtui.app import StowApp
 from stowtui.screens.dialogs import InputDialog
 from stowtui.widgets.storage_tree import StorageTree
 from uikit import (
+    as_tree,
     child,
     entry_names,
     ready,
@@ -33,6 +34,7 @@ async def test_expanding_a_prefix_of_2500_keys_lists_it_in_3_requests_and_shows_
     app = StowApp(str(tmp_path), "s3://bucket/")
     async with app.run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
+        await as_tree(pilot, screen.left, screen.right)
         right = screen.right
         assert entry_names(right.tree.root) == ["big", "top.txt"]  # directories first
         s3.clear_counts()
@@ -67,6 +69,7 @@ async def test_a_big_prefix_shows_its_first_page_at_once_and_keys_work_while_it_
     app = StowApp(str(tmp_path), "s3://bucket/")
     async with app.run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
+        await as_tree(pilot, screen.left, screen.right)
         right = screen.right
         big = await select(pilot, right, "big")
         await pilot.press("right")
@@ -88,6 +91,7 @@ async def test_collapsing_a_directory_cancels_its_listing(tmp_path, s3, bucket, 
     app = StowApp(str(tmp_path), "s3://bucket/")
     async with app.run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
+        await as_tree(pilot, screen.left, screen.right)
         right = screen.right
         big = await select(pilot, right, "big")
         await pilot.press("right")

@@ -7,7 +7,7 @@ import pytest
 from stowtui.app import StowApp
 from stowtui.keys import EscapeDigits
 from stowtui.screens.dialogs import TransferDialog
-from uikit import ready, wait_for, wait_loaded
+from uikit import ready, wait_for, wait_loaded, widget_text
 
 SIZE = (80, 24)
 
@@ -55,3 +55,25 @@ async def test_ctrl_u_swaps_the_panels(two_dirs):
         await wait_loaded(pilot, screen.right)
         assert screen.left.url.rstrip("/").endswith("/r") and screen.right.url.rstrip("/").endswith("/l")
         assert screen.active_pane is screen.right  # the keys stay with the directory they were in
+
+
+async def test_t_switches_between_mcs_panel_and_the_tree(tmp_path):
+    (tmp_path / "l" / "docs").mkdir(parents=True)
+    (tmp_path / "l" / "docs" / "inner.txt").write_bytes(b"x")
+    (tmp_path / "r").mkdir()
+    app = StowApp(str(tmp_path / "l"), str(tmp_path / "r"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        pane = screen.left
+        await pilot.press("down", "right")  # in the panel, Right enters the directory
+        await wait_for(pilot, lambda: pane.url.rstrip("/").endswith("/docs") and pane.tree.root.state == "loaded",
+                       "docs entered")
+        await pilot.press("home", "enter")  # on `..`: back up, the cursor on docs
+        await wait_for(pilot, lambda: pane.tree.cursor_node is not None and pane.tree.cursor_node.artefact.basename == "docs",
+                       "back up on docs")
+        await pilot.press("t", "right")  # the tree: Right opens docs in place
+        await wait_for(pilot, lambda: "inner.txt" in widget_text(pane.tree), "docs open in the tree")
+        assert pane.url.rstrip("/").endswith("/l") and "Modify time" not in widget_text(pane)
+        await pilot.press("t")  # back to the panel: one directory again
+        await wait_for(pilot, lambda: "inner.txt" not in widget_text(pane.tree), "the panel")
+        assert "Modify time" in widget_text(pane)

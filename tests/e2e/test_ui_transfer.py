@@ -14,6 +14,7 @@ import pytest
 from stowtui.app import StowApp
 from stowtui.screens.dialogs import ConflictDialog, TransferDialog
 from uikit import (
+    as_tree,
     child,
     entry_names,
     ready,
@@ -78,6 +79,7 @@ async def test_f6_moves_a_file_from_the_bucket_to_a_local_folder(tmp_path, s3, b
     app = StowApp(str(local), "s3://bucket/")
     async with app.run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
+        await as_tree(pilot, screen.left, screen.right)
         logs = await select(pilot, screen.right, "logs")
         await pilot.press("right")  # expand the prefix
         await wait_loaded(pilot, screen.right, logs)

@@ -16,6 +16,7 @@ from stowtui.app import StowApp
 from stowtui.screens.dialogs import ConfirmDialog, TransferDialog
 from stowtui.screens.viewer import ViewerScreen
 from uikit import (
+    as_tree,
     child,
     entry_names,
     ready,
@@ -71,6 +72,7 @@ async def test_odd_keys_are_painted_literally(tmp_path, s3, odd_bucket):
     app = StowApp(str(tmp_path), "s3://bucket/")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await ready(pilot)
+        await as_tree(pilot, screen.left, screen.right)
         right = screen.right
         tree_text = widget_text(right.tree)
         for shown in KEYS.values():

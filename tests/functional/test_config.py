@@ -114,14 +114,14 @@ def test_bad_values_are_named(config_file, content, said):
 def test_times_are_shown_in_the_configured_zone():
     moment = datetime.datetime(2026, 7, 1, 12, 30, tzinfo=datetime.timezone.utc)
     now = datetime.datetime(2026, 11, 25, 18, 0, tzinfo=datetime.timezone.utc)
-    assert text.short_time(moment, now=now) == "Jul 01 12:30"  # UTC by default
+    assert text.short_time(moment, now=now) == "Jul  1 12:30"  # UTC by default
     assert text.long_time(moment) == "2026-07-01 12:30:00 UTC"
     text.set_timezone("Asia/Tokyo")
-    assert text.short_time(moment, now=now) == "Jul 01 21:30"
+    assert text.short_time(moment, now=now) == "Jul  1 21:30"
     assert text.long_time(moment) == "2026-07-01 21:30:00 JST"
     # A new year in the zone shown (not in UTC) decides between the two forms.
     eve = datetime.datetime(2025, 12, 31, 20, 0, tzinfo=datetime.timezone.utc)
-    assert text.short_time(eve, now=now) == "Jan 01 05:00"
+    assert text.short_time(eve, now=now) == "Jan  1 05:00"
 
 
 # The command line ----------------------------------------------------------

@@ -402,3 +402,26 @@ def test_bad_input_gets_a_stow_error_with_a_sentence(stow, s3, target, call):
         getattr(stow, call)(target)
     message = str(raised.value)
     assert message and "Traceback" not in message and len(message) < 300
+
+
+def test_a_job_given_listed_entries_fails_on_one_retry_budget(stow, silent, tmp_path):
+    """What the UI passes (entries from a listing, no lookup first) against an endpoint
+    that never answers: botocore's attempts alone, one connection each, and a message
+    saying what really happened."""
+    from stowtui.managers.artefacts import File
+
+    stow.set_defaults("s3", endpoint_url=silent.url, timeout=1)
+    manager = stow.connect("s3", endpoint_url=silent.url, timeout=1)
+    listed = [File(manager, f"/bucket/f{i}.txt", 10) for i in range(2)]
+    queue = JobQueue(workers=1)
+    try:
+        job = queue.copy(listed, str(tmp_path / "dst"))
+        assert job.wait(30), "a silent endpoint held the job past 30 s"
+    finally:
+        queue.shutdown()
+    assert job.state is JobState.FAILED
+    assert len(silent.held) == 2 * 3  # 3 attempts a file, not 3 of ours times 3 of botocore's
+    reasons = {f.reason for f in job.failures}
+    assert len(reasons) == 2 and all(
+        f"the S3 endpoint {silent.url} did not answer within 1 s on each of 3 attempts (3 s in all)" in r
+        for r in reasons), reasons

@@ -5,48 +5,17 @@ GetObject, no HeadObject per file), sends only what is missing or different,
 and deletes (``delete=True``) only what is at the destination alone.
 """
 
-import datetime
+import dataclasses
 import os
 from collections import Counter
 
 import pytest
 
-OLD = datetime.datetime(2021, 1, 1, tzinfo=datetime.timezone.utc)  # the remote copies' time
-BEFORE = datetime.datetime(2020, 1, 1).timestamp()  # local files not changed since
-AFTER = datetime.datetime(2022, 1, 1).timestamp()  # local files changed since
-
-
-def body(i: int, changed: bool = False) -> bytes:
-    return (b"changed %d " % i * 3) if changed else (b"file %d" % i)
-
+from synctree import BEFORE, body, local_files, make_hundred, remote_files
 
 @pytest.fixture
 def hundred(tmp_path, s3, seed):
-    """A folder of 100 files and s3://bucket/mirror/: 10 differ, 5 missing, 3 extra (remote times in 2021)."""
-    folder = tmp_path / "folder"
-    folder.mkdir()
-    for i in range(100):
-        changed = i < 10
-        path = folder / f"f{i:03d}.txt"
-        path.write_bytes(body(i, changed))
-        stamp = AFTER if changed else BEFORE
-        os.utime(path, (stamp, stamp))
-    remote = {f"mirror/f{i:03d}.txt": body(i) for i in range(100) if not 10 <= i < 15}
-    remote.update({f"mirror/extra{i}.txt": b"extra" for i in range(3)})
-    seed("bucket", remote)
-    for key in remote:
-        s3.backend.get_object("bucket", key).last_modified = OLD.replace(tzinfo=None)
-    s3.clear_counts()
-    return folder
-
-
-def remote_files(s3, prefix="mirror/"):
-    bucket = s3.backend.buckets["bucket"]
-    return {key[len(prefix):]: bucket.keys[key].value for key in bucket.keys.keys() if key.startswith(prefix)}
-
-
-def local_files(folder):
-    return {p.name: p.read_bytes() for p in folder.iterdir()}
+    return make_hundred(tmp_path, s3, seed)
 
 
 def test_sync_sends_exactly_the_15_missing_or_different_files_and_reads_none(stow, s3, hundred):
@@ -133,3 +102,56 @@ def test_check_modified_times_off_compares_by_size_and_the_comparator_decides_wh
 
     stow.sync(str(source), str(destination), artefact_comparator=lambda one, other: False)
     assert (destination / "b").read_bytes() == b"same"
+
+
+def test_a_big_level_is_compared_from_pages_of_1000_on_both_sides(stow, s3, seed):
+    keys = {f"{side}/a/k{i:05d}": b"x" for side in ("src", "dst") for i in range(2500)}
+    keys.update({f"{side}/b/one.txt": b"1" for side in ("src", "dst")})
+    seed("bucket", keys)
+    s3.clear_counts()
+
+    stow.sync("s3://bucket/src", "s3://bucket/dst", check_modified_times=False)
+
+    # The two lookups (1 + 1), then each level of each side in its pages: the root 1 + 1, a/ 3 + 3, b/ 1 + 1.
+    assert s3.counts == Counter(ListObjectsV2=12)
+    assert all(r.query.get("delimiter") == "/" for r in s3.requests[2:])
+
+
+def test_a_cancelled_sync_deletes_nothing(stow, s3, hundred):
+    from stowtui.jobs import JobQueue
+
+    queue = JobQueue(workers=2)
+    try:
+        job = queue.sync(str(hundred), "s3://bucket/mirror", delete=True)
+        job.cancel()
+        assert job.wait(10)
+    finally:
+        queue.shutdown()
+    assert s3.counts["DeleteObject"] == 0 and s3.counts["DeleteObjects"] == 0
+    assert {"extra0.txt", "extra1.txt", "extra2.txt"} <= set(remote_files(s3))
+
+
+def test_a_sync_cut_short_is_resumed_from_its_journal_as_a_sync(tmp_path, monkeypatch, stow, s3, hundred):
+    from stowtui.jobs import JobQueue, JobState, journal
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    queue = JobQueue(workers=2, journal=True)
+    try:
+        job = queue.sync(str(hundred), "s3://bucket/mirror", delete=True)
+        assert job.header.kind == "sync" and job.header.options["delete"] is True
+        # As a crash would leave it: the journal, its job never ended.
+        cut = journal.Journal(dataclasses.replace(job.header, token=journal.new_token(), created=0.0))
+        cut.abandon()
+        assert job.wait(30)
+        (record,) = journal.interrupted()
+        assert record.header.kind == "sync"
+        s3.clear_counts()
+
+        resumed = queue.resume(record)
+        assert resumed.wait(30) and resumed.state is JobState.DONE, resumed.failures
+    finally:
+        queue.shutdown()
+    assert resumed.kind == "sync"
+    assert s3.counts == Counter(ListObjectsV2=2)  # the first run did it all: the lookup and the listing, nothing sent
+    assert remote_files(s3) == local_files(hundred)
+    assert journal.interrupted() == []

@@ -39,16 +39,17 @@ def _endpoint(error) -> str:
     """``scheme://host[:port]`` of the request a botocore error is about."""
     url = getattr(error, "kwargs", {}).get("endpoint_url") or ""
     parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "the S3 endpoint"
+    return f"the S3 endpoint {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "the S3 endpoint"
 
 
 def _timeout(action: str, where: str, error) -> exceptions.BackendTimeout:
     """A sentence for a request that got no answer in time (``error.waited``: see client.py)."""
     waited, attempts = getattr(error, "waited", None), getattr(error, "attempts", None)
     within = f"within {waited:g} s" if isinstance(waited, (int, float)) else "in time"
-    tries = f" ({attempts} attempts)" if attempts and attempts > 1 else ""
+    if attempts and attempts > 1 and isinstance(waited, (int, float)):
+        within += f" on each of {attempts} attempts ({waited * attempts:g} s in all)"
     return exceptions.BackendTimeout(
-        f"Cannot {action} {where}: the S3 endpoint {_endpoint(error)} did not answer {within}{tries}; "
+        f"Cannot {action} {where}: {_endpoint(error)} did not answer {within}; "
         "check the endpoint, or allow more time for a slow link (--timeout)"
     )
 
@@ -96,7 +97,7 @@ def s3_errors(action: str, where: str) -> Iterator[None]:
         raise _timeout(action, where, error) from error
     except bce.EndpointConnectionError as error:
         raise exceptions.BackendError(
-            f"Cannot {action} {where}: the S3 endpoint {_endpoint(error)} cannot be reached "
+            f"Cannot {action} {where}: {_endpoint(error)} cannot be reached "
             "(check the endpoint URL and your network)"
         ) from error
     except (bce.ConnectionError, bce.HTTPClientError) as error:

@@ -1,24 +1,22 @@
-"""Big objects through s3transfer's managed (multipart) transfer, counted against the queue's slots.
+"""Big objects through s3transfer's managed (multipart) transfer, bounded per queue.
 
 A job queue of N workers has one :class:`~stowtui.managers.transfer.RequestSlots`
-of N; an S3 manager keeps one ``TransferManager`` per kind, part size and slots
-(uploads go in 8 MiB parts; a download in as few ranged GETs as its slots can
-run at once, :func:`download_part`). Its request threads
-(``max_request_concurrency`` = N) each take a slot for the request they run,
-the body included, as the workers do for small files: so the queue's small and
-big files together never have more than N requests in flight.
+of N for the requests of its small files; an S3 manager keeps one
+``TransferManager`` per kind, part size and queue (uploads go in 8 MiB parts; a
+download in as few ranged GETs as can run at once, :func:`download_part`), whose
+request threads (``max_request_concurrency``: N, at most :data:`PARTS_IN_FLIGHT`)
+bound the parts of all of the queue's big files together. So a queue has at most
+N small-file requests and :data:`PARTS_IN_FLIGHT` parts in flight.
 
-s3transfer has no public hook for this: its request executor is built inside
-``TransferManager.__init__`` from one ``executor_cls`` it also uses for its
-submission and disk-writing threads, which must not wait for slots (a part
-waiting on the disk thread would then hold a slot the disk thread waits for).
-:func:`transfer_manager` swaps the request executor's pool alone;
-``tests/functional/test_s3_speed.py`` checks every request is made under a slot.
+Through s3transfer's public configuration only. The parts used to take the
+queue's slots too, through a pool swapped into ``TransferManager._request_executor``
+(private: s3transfer builds it from the same ``executor_cls`` as its submission and
+disk threads, which must not wait for slots). It served the bound, not speed, and
+no benchmark showed it worth a private attribute (kept only where one shows >= 10 %),
+so it went; the parts' own bound is public configuration.
 """
 
 from __future__ import annotations
-
-import concurrent.futures
 
 MiB = 1024**2
 #: Request threads of a TransferManager not tied to a queue (a manager used directly).
@@ -35,7 +33,7 @@ DOWNLOAD_PART_MAX = 64 * MiB
 
 
 def concurrency_of(slots) -> int:
-    """Request threads of a TransferManager counted against ``slots`` (None: not counted)."""
+    """Request threads of a queue's TransferManager (``slots``: the queue's; None: no queue)."""
     return min(slots.limit, PARTS_IN_FLIGHT) if slots is not None else UNCOUNTED_CONCURRENCY
 
 
@@ -55,27 +53,12 @@ def download_part(size: int, concurrency: int) -> int:
     return part
 
 
-class _SlotPool(concurrent.futures.ThreadPoolExecutor):
-    """A thread pool whose every task holds one of ``slots`` while it runs."""
-
-    def __init__(self, max_workers: int, slots) -> None:
-        super().__init__(max_workers, thread_name_prefix="stowtui-s3-part")
-        self._slots = slots
-
-    def submit(self, fn, /, *args, **kwargs):
-        def counted():
-            with self._slots:
-                return fn(*args, **kwargs)
-
-        return super().submit(counted)
-
-
 def transfer_manager(client, kind: str, threshold: int, slots=None, part: int = UPLOAD_PART):
     """A new s3transfer ``TransferManager``: ``"io"`` for up/downloads, ``"copy"`` for copies.
 
     ``threshold``: the size from which it goes part by part; ``part``: the size of
     each part of an upload or download (copies: 256 MiB). ``slots``: the queue's
-    request slots (None: not counted, 16 requests at a time).
+    request slots, which size its request threads (None: 16 requests at a time).
     """
     from s3transfer.manager import TransferConfig, TransferManager
 
@@ -94,9 +77,4 @@ def transfer_manager(client, kind: str, threshold: int, slots=None, part: int = 
             max_submission_concurrency=min(concurrency, 8),
         )
 
-    manager = TransferManager(client, config)
-    if slots is not None:  # the request threads alone take slots (see the module's notes)
-        uncounted = manager._request_executor._executor
-        manager._request_executor._executor = _SlotPool(concurrency, slots)
-        uncounted.shutdown(wait=False)  # never used: no thread of it was started
-    return manager
+    return TransferManager(client, config)

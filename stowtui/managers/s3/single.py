@@ -7,7 +7,8 @@ retries, with the whole-body checks s3transfer gave us and one more:
 * a download streams into the handle it is given (the caller's temporary
   name), checking the cancel between chunks; a body cut short (botocore
   raises when fewer bytes came than ``Content-Length`` said) is asked for
-  again, up to :data:`DOWNLOAD_ATTEMPTS` times, and the progress it had
+  again (a request that got no answer is not: botocore's retries are its one
+  budget), up to :data:`DOWNLOAD_ATTEMPTS` times, and the progress it had
   reported is taken back; then its length must be the listing's size and,
   where the ETag is an MD5 of the bytes, its MD5 the ETag, before the caller
   gives it its final name;
@@ -94,10 +95,11 @@ def download(client, bucket: str, key: str, extra: dict, handle, size: int | Non
         if attempt > 1:  # what came of the last attempt goes (a new handle is empty already)
             handle.seek(0)
             handle.truncate()
-        written = 0
+        written, answered = 0, False
         try:
             with slots if slots is not None else contextlib.nullcontext():
                 response = client.get_object(Bucket=bucket, Key=key, **extra)
+                answered = True
                 body = response["Body"]
                 digest = hashlib.md5(usedforsecurity=False)
                 try:
@@ -118,7 +120,9 @@ def download(client, bucket: str, key: str, extra: dict, handle, size: int | Non
         except retryable:
             if callback is not None and written:
                 callback(-written)  # what came of a cut body no longer counts
-            if attempt == DOWNLOAD_ATTEMPTS:
+            # A request that got no answer was retried by botocore already (its attempts
+            # are the one budget): only a body cut short after an answer is asked for again.
+            if not answered or attempt == DOWNLOAD_ATTEMPTS:
                 raise
             continue
         if size is not None and written != size:

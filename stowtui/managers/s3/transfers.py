@@ -6,11 +6,13 @@ cache), called by its hooks (``_get`` → :func:`get`, ``_put`` → :func:`put`.
 whole-body checks (:mod:`.single`); bigger ones go through a shared s3transfer
 ``TransferManager`` with byte callbacks (:mod:`.managed`), and a subscriber
 hands it what a listing already told (size, ETag), so it makes no HeadObject;
-a big download is as few ranged GETs as the queue's slots can run at once
-(``managed.download_part``).
+a big download is as few ranged GETs as the queue's part threads can run at
+once (``managed.download_part``).
 Copies stay on the server: one ``CopyObject`` below :data:`COPY_OBJECT_LIMIT`,
-parts above. Every request counts against the job queue's request slots
-(``transfer.current_slots()``), so ``--workers N`` is N requests in flight.
+parts above. A small object's request counts against the job queue's request
+slots (``transfer.current_slots()``), so ``--workers N`` is N of them in flight;
+the parts of big ones go through the queue's s3transfer managers, at most
+``managed.PARTS_IN_FLIGHT`` at a time.
 
 Safety: a download goes to a short temporary name in its destination
 directory and is put in place only when complete (and not cancelled); a
@@ -385,3 +387,22 @@ def rmdir(s3, directory: Directory) -> None:
         else:
             s3.client.delete_bucket(Bucket=bucket)
     s3._forget(directory.path)
+
+
+def abort_uploads(s3, path: str, until: float) -> int:
+    """Abort the multipart uploads open for exactly the object at ``path`` begun before
+    ``until`` (epoch seconds): what a process that died while sending it left behind
+    (an older one left open for that key is as dead: the object is being written whole
+    again). Returns how many were aborted."""
+    path = s3.normalise(path)
+    bucket, key = s3._split(path)
+    aborted = 0
+    with s3_errors("abort the unfinished uploads of", s3._abspath(path)):
+        pages = s3.client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=key)
+        for page in pages:
+            for upload in page.get("Uploads", []):
+                if upload["Key"] == key and upload["Initiated"].timestamp() <= until:
+                    s3.client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload["UploadId"])
+                    aborted += 1
+    return aborted
+

@@ -78,6 +78,11 @@ class SFTP(RemoteManager):
     @classmethod
     def _signatureFromURL(cls, url: urllib.parse.ParseResult):
         userinfo, at, hostport = url.netloc.rpartition("@")
+        if hostport.count("[") != hostport.count("]") or (hostport.startswith("[") and "]" not in hostport):
+            raise exceptions.InvalidPath(
+                f"sftp://{hostport}{url.path}: an IPv6 address is written in brackets, "
+                "both of them: sftp://[::1]/path"
+            )
         host, port = split_host_port(hostport)
         if not host:
             raise exceptions.InvalidPath(

@@ -9,10 +9,12 @@ import importlib
 _MODULES = {
     "Dialog": "base",
     "BookmarksDialog": "bookmarks",
+    "ChoiceDialog": "choice",
     "ConfirmDialog": "confirm",
     "ConflictDialog": "conflict",
     "InputDialog": "input",
     "ResumeDialog": "resume",
+    "SyncDialog": "sync",
     "TransferDialog": "transfer",
 }
 
