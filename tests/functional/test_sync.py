@@ -155,3 +155,35 @@ def test_a_sync_cut_short_is_resumed_from_its_journal_as_a_sync(tmp_path, monkey
     assert s3.counts == Counter(ListObjectsV2=2)  # the first run did it all: the lookup and the listing, nothing sent
     assert remote_files(s3) == local_files(hundred)
     assert journal.interrupted() == []
+
+
+def test_names_from_a_bucket_that_lead_out_of_a_local_destination_are_refused_and_the_rest_synced(
+        tmp_path, stow, s3, seed):
+    seed("bucket", {"src/ok.txt": b"ok", "src/../evil.txt": b"evil", "src/..": b"dots", "src/d/../../x": b"x"})
+    destination = tmp_path / "place" / "dest"
+
+    with pytest.raises(stow.exceptions.StowError) as raised:
+        stow.sync("s3://bucket/src", str(destination), delete=True)
+
+    assert "outside the destination" in str(raised.value)
+    assert (destination / "ok.txt").read_bytes() == b"ok"
+    assert sorted(p.name for p in (tmp_path / "place").iterdir()) == ["dest"]
+    assert sorted(p.name for p in destination.iterdir()) == ["ok.txt"]
+
+
+def test_a_fifo_in_the_source_is_skipped_with_its_reason_never_opened(tmp_path, stow):
+    from stowtui.jobs import JobQueue, JobState
+
+    source, destination = tmp_path / "s", tmp_path / "d"
+    source.mkdir()
+    (source / "a.txt").write_bytes(b"a")
+    os.mkfifo(source / "pipe")  # opening it for reading would hang
+    queue = JobQueue(workers=2)
+    try:
+        job = queue.sync(str(source), str(destination))
+        assert job.wait(10) and job.state is JobState.DONE, job.failures
+    finally:
+        queue.shutdown()
+    assert sorted(p.name for p in destination.iterdir()) == ["a.txt"]
+    assert [s.source for s in job.skipped] == [str(source / "pipe")]
+    assert "not copied" in job.skipped[0].reason
