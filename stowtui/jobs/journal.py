@@ -57,7 +57,7 @@ def key(url: str) -> int:
 
 @dataclasses.dataclass
 class Header:
-    kind: str  # "copy" or "move"
+    kind: str  # "copy", "move" or "sync"
     sources: list[str]  # URLs
     destination: str  # the directory the sources go into (``into``), or the one path they go to
     policy: str
@@ -66,6 +66,8 @@ class Header:
     merge: bool = True
     token: str = ""  # in the names of this job's temporary files (see managers/paths.py)
     created: float = 0.0
+    #: A sync's options (``delete``, ``check_modified_times``, ``overwrite``); a comparator is not kept.
+    options: dict = dataclasses.field(default_factory=dict)
 
 
 class Journal:
