@@ -110,7 +110,7 @@ class StowApp(App):
         screen = self.screen
         if not isinstance(screen, MainScreen):
             return
-        if self.jobs.journal:
+        if getattr(self.jobs, "journal", False):  # a queue that journals (the command's): offer its cut jobs
             self._offer_resume(screen)
         try:
             found = runs.read_runs()

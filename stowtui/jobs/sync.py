@@ -160,7 +160,8 @@ class SyncPlanner:
                     outcome = Outcome.MISSING
                     other = None
                 if outcome is Outcome.EXTRA:
-                    plan.delete.append(other)
+                    if self.options.delete or not execute:  # kept only where they will be deleted or shown
+                        plan.delete.append(other)
                     continue
                 if not self._safe(difference.name, one):
                     continue  # a name that leads out of the destination: refused, the rest goes on

@@ -13,13 +13,10 @@ import os
 import shutil
 import tempfile
 import weakref
-from typing import IO, TYPE_CHECKING, Iterator
+from typing import IO, Iterator
 
 from . import exceptions
-from .artefacts import Directory
-
-if TYPE_CHECKING:
-    from .manager import Manager
+from .artefacts import Directory, Owner
 
 #: Modes that write (the file is uploaded again when closed).
 WRITING = set("wax+")
@@ -39,14 +36,14 @@ def snapshot(local: str) -> dict[str, tuple[int, int]]:
     return found
 
 
-def _local_name(manager: "Manager", path: str) -> str:
+def _local_name(manager: "Owner", path: str) -> str:
     """The copy's name in its workspace: the artefact's own (tools go by its extension), or a
     short one where that cannot be a local name (longer than a file system takes)."""
     name = manager.basename(path)
     return name if name and len(name.encode("utf-8", "surrogateescape")) <= 200 else "artefact"
 
 
-def _workspace_copy(manager: "Manager", path: str, workspace: str, *, needed: bool, file_only: bool = False):
+def _workspace_copy(manager: "Owner", path: str, workspace: str, *, needed: bool, file_only: bool = False):
     """(the artefact now at ``path`` or None, its local copy's path) inside ``workspace``.
 
     ``file_only``: a directory is refused before anything of it is downloaded."""
@@ -65,7 +62,7 @@ def _workspace_copy(manager: "Manager", path: str, workspace: str, *, needed: bo
 
 
 @contextlib.contextmanager
-def remote_localise(manager: "Manager", path: str) -> Iterator[str]:
+def remote_localise(manager: "Owner", path: str) -> Iterator[str]:
     """``RemoteManager.localise``: a local copy of ``path``; what changed is uploaded when the block ends.
 
     If the block raises, nothing is uploaded.
@@ -99,7 +96,7 @@ class WrittenBackFile:
     own context manager: a ``with`` block that raises discards the changes.
     """
 
-    def __init__(self, handle: IO, manager: "Manager", path: str, local: str, workspace: str, writing: bool,
+    def __init__(self, handle: IO, manager: "Owner", path: str, local: str, workspace: str, writing: bool,
                  fresh: bool = False):
         self._handle = handle
         self._manager = manager
@@ -156,7 +153,7 @@ class WrittenBackFile:
         return f"<WrittenBackFile {self.url!r} mode={self._handle.mode!r}>"
 
 
-def open_copy(manager: "Manager", path: str, mode: str = "r", **kwargs) -> WrittenBackFile:
+def open_copy(manager: "Owner", path: str, mode: str = "r", **kwargs) -> WrittenBackFile:
     """``Manager.open`` for files that are not on local disk: a file object on a local copy."""
     writing = bool(WRITING & set(mode))
     workspace = tempfile.mkdtemp(prefix="stowtui-")

@@ -83,6 +83,8 @@ class MainScreen(Screen):
         Binding("f8,d,delete", "delete", "Delete", key_display="F8", id="delete"),
         Binding("f2,r", "rename", "Rename", key_display="F2", show=False, id="rename"),
         Binding("f3,v", "view", "View", key_display="F3", id="view"),
+        Binding("f4", "edit", "Edit", key_display="F4", show=False, id="edit"),
+        Binding("ctrl+o", "shell", "Shell", show=False, id="shell"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="refresh"),
         Binding("backspace", "up", "Parent", show=False, id="up"),
         Binding("o", "open_url", "Open URL", show=False, id="open"),
@@ -112,15 +114,11 @@ class MainScreen(Screen):
         Binding("minus", "mark_pattern(False)", "Unmark by pattern", show=False, id="unmark-pattern"),
         Binding("ctrl+a", "mark_all", "Mark all", show=False, id="mark-all"),
         # mc's keys that mean nothing here: each says so rather than doing nothing.
-        Binding("f4", "not_here('f4')", show=False),
         Binding("f9", "not_here('f9')", show=False),
-        Binding("ctrl+o", "not_here('ctrl+o')", show=False),
     ]
 
     NOT_HERE = {
-        "f4": "F4 edits in mc: stowtui does not edit files (F3 views them)",
         "f9": "F9 is mc's menu: Ctrl+P lists every command here",
-        "ctrl+o": "Ctrl+O is mc's subshell: quit (q) to get back to the shell",
     }
 
     @dataclass
@@ -147,6 +145,7 @@ class MainScreen(Screen):
     def __init__(self, left: str, right: str):
         super().__init__()
         self._left, self._right = left, right
+        self._editors = None
         self._drag: Drag | None = None
         self._quick = False  # the preview/info show in place of the other pane (mc's quick view)
         self._strips = False  # the strips are mounted (after the first frame: _mount_rest)
@@ -302,6 +301,21 @@ class MainScreen(Screen):
     def action_redraw(self) -> None:
         """mc's Ctrl+L: paint every cell again (whatever else wrote to the terminal goes)."""
         self.refresh(self.region, repaint=True, layout=True)
+
+    @property
+    def editors(self):
+        """F4 and Ctrl+O (screens/editing.py), made on first use: not part of the start-up."""
+        if self._editors is None:
+            from .editing import Editors
+
+            self._editors = Editors(self)
+        return self._editors
+
+    def action_edit(self) -> None:
+        self.editors.edit(self.active_pane)
+
+    def action_shell(self) -> None:
+        self.editors.shell(self.active_pane)
 
     def action_up(self) -> None:
         self.active_pane.go_up()

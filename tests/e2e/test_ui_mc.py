@@ -224,7 +224,7 @@ async def test_keys_that_do_nothing_say_why(two_dirs):
     app = StowApp(str(right), str(left))  # an empty left pane
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
-        for key, notice in (("f4", "F4"), ("f9", "F9"), ("ctrl+o", "Ctrl+O"), ("f5", "Nothing selected"),
+        for key, notice in (("f4", "F4 edits a file"), ("f9", "F9"), ("f5", "Nothing selected"),
                             ("f3", "directory")):
             await pilot.press(key)
             await wait_for(pilot, lambda: notice in toasts_text(app), f"a notice for {key}")
