@@ -30,7 +30,7 @@ from ..managers.transfer import RequestSlots
 from . import directories, journal
 from .ledger import Ledger
 from .model import (
-    POLICIES, Conflict, Decision, Failure, JobState, Progress, Skipped, Target, as_artefact, as_source, name_of,
+    POLICIES, Conflict, Decision, Failure, JobState, Progress, Skipped, Target, as_source, name_of,
 )
 from .planner import Planner
 from .reservations import RESERVATIONS, Reservations
@@ -449,7 +449,11 @@ class JobQueue:
                   artefact_comparator=None, overwrite: bool = False) -> Job:
         from .sync import SyncOptions, SyncPlanner
 
-        artefact = as_artefact(source)  # the caller's thread: a missing source is its error
+        if isinstance(source, Artefact):
+            artefact = source
+        else:  # looked up now (never an earlier call's cached answer), on the caller's thread: a missing source is its error
+            source_manager, source_path = location(source)
+            artefact = source_manager.artefact(source_path)
         manager, path = location(destination)
         options = SyncOptions(delete, check_modified_times, artefact_comparator, overwrite)
         title = self._title("Sync", [source], destination)

@@ -99,8 +99,10 @@ class Comparer(Widget):
             if answer is not None:
                 self._compare(pane, pane.url, other.url, answer == "content")
 
-        self.app.push_screen(dialogs.ChoiceDialog("Compare the panes", [("quick", "Quick (size and time)"),
-                                                                         ("content", "By content")]), chosen)
+        question = dialogs.ChoiceDialog(
+            "Compare the panes", "Quick compares sizes and times; by content reads both files of each pair.",
+            [("quick", "Quick (size and time)"), ("content", "By content")])
+        self.app.push_screen(question, chosen)
 
     @work(thread=True, exit_on_error=False, group="compare", exclusive=True)
     def _compare(self, pane: Pane, url: str, other: str, content: bool) -> None:

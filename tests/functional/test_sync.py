@@ -187,3 +187,14 @@ def test_a_fifo_in_the_source_is_skipped_with_its_reason_never_opened(tmp_path, 
     assert sorted(p.name for p in destination.iterdir()) == ["a.txt"]
     assert [s.source for s in job.skipped] == [str(source / "pipe")]
     assert "not copied" in job.skipped[0].reason
+
+
+def test_a_source_gone_since_the_last_sync_is_an_error_and_nothing_is_deleted(stow, s3, seed):
+    seed("bucket", {"src/a.txt": b"a", "dst/a.txt": b"a", "dst/b.txt": b"b"})
+    stow.sync("s3://bucket/src", "s3://bucket/dst")
+    s3.backend.delete_object("bucket", "src/a.txt")  # the source prefix is gone
+
+    with pytest.raises(stow.exceptions.ArtefactNotFound):
+        stow.sync("s3://bucket/src", "s3://bucket/dst", delete=True)
+
+    assert sorted(remote_files(s3, "dst/")) == ["a.txt", "b.txt"]
