@@ -8,6 +8,7 @@ from functools import partial
 from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.widgets import Input
 
 from . import runs
 from .config import Config
@@ -62,8 +63,8 @@ class StowApp(App):
         return self.detacher.detached
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and isinstance(self.screen, MainScreen):
-            f_key = self.escape_digits.translate(event.key)
+        if isinstance(event, events.Key) and isinstance(self.screen, MainScreen) and not isinstance(self.focused, Input):
+            f_key = self.escape_digits.translate(event.key, event.character)
             if f_key is not None:
                 event.stop()
                 self.simulate_key(f_key)
