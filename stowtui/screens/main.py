@@ -392,22 +392,22 @@ class MainScreen(Screen):
         """Enter on a file (its pane handles directories itself)."""
         from .viewer import ViewerScreen  # a rare screen: its module (the preview's) is not part of the start-up
 
-        self.app.push_screen(ViewerScreen(event.node.data.artefact))
+        self.app.push_screen(ViewerScreen(event.node.artefact))
 
     def action_not_here(self, key: str) -> None:
         self.notify(self.NOT_HERE[key], severity="warning", timeout=4)
 
     def action_view(self) -> None:
         selection = self.active_pane.tree.cursor_node
-        if selection is None or selection.data is None:
+        if selection is None:
             self.notify("Nothing to view", severity="warning", timeout=3)
             return
-        if selection.data.is_dir:
+        if selection.is_dir:
             self.notify("F3 views files: Enter opens a directory", severity="warning", timeout=3)
             return
         from .viewer import ViewerScreen
 
-        self.app.push_screen(ViewerScreen(selection.data.artefact))
+        self.app.push_screen(ViewerScreen(selection.artefact))
 
     # The preview and the info panel: they follow the active pane's cursor ----
 
@@ -801,10 +801,10 @@ class MainScreen(Screen):
     def action_rename(self) -> None:
         pane = self.active_pane
         node = pane.tree.cursor_node
-        if node is None or node.is_root or node.data is None:
+        if node is None or node.is_root:
             self.notify("Nothing to rename: move the cursor onto an entry", severity="warning", timeout=3)
             return
-        artefact = node.data.artefact
+        artefact = node.artefact
 
         def done(name: str | None) -> None:
             if not name or name == artefact.basename:

@@ -186,7 +186,7 @@ def test_delete_confirmation(snap_compare, snap_dirs, size):
         await pilot.press("space")
         await select(pilot, screen.left, "notes.txt")
         await pilot.press("space")
-        assert set(n.data.artefact.basename for n in screen.left.tree.marked.values()) == {"photos", "notes.txt"}
+        assert set(n.artefact.basename for n in screen.left.tree.marked.values()) == {"photos", "notes.txt"}
         await pilot.press("f8")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog), "the confirmation")
 
