@@ -69,7 +69,8 @@ class StowApp(App):
                 event.stop()
                 self.simulate_key(f_key)
                 return
-            taken, action = self.chords.translate(event.key)
+            # Not while typing (the filter box): there Ctrl+X is the Input's own.
+            taken, action = (False, None) if isinstance(self.focused, Input) else self.chords.translate(event.key)
             if taken:
                 event.stop()
                 if action is not None:
