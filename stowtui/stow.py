@@ -169,7 +169,10 @@ def put(source: bytes | str | os.PathLike, destination: Artefact | str, overwrit
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         return _write(manager, path, overwrite, False, None, lambda target, _: manager.write(data, target))
-    local = os.path.abspath(os.path.expanduser(as_text(source, "bytes or a local path")))
+    text = as_text(source, "bytes or a local path")
+    if "://" in text:  # never read as a local path named "s3:/..."
+        raise exceptions.InvalidPath(f"Cannot put {text}: put sends bytes or a local file; to copy from a URL use cp")
+    local = os.path.abspath(os.path.expanduser(text))
     if not os.path.exists(local):
         raise exceptions.ArtefactNotFound(f"Cannot put {local}: it does not exist")
     is_dir = os.path.isdir(local)
@@ -202,7 +205,10 @@ def _run(source, destination, move: bool, overwrite: bool) -> Artefact:
 
     def write(target: str, merge: bool) -> None:
         place = Artefact(manager, target)  # a location for the engine, nothing looked up
-        _wait(default_queue().transfer(src, place, move=move, overwrite=merge))
+        job = default_queue().transfer(src, place, move=move, overwrite=merge)
+        _wait(job)
+        if not is_dir and job.skipped:  # the one file was left where it is (a FIFO...): say why
+            raise exceptions.OperationNotPermitted(job.skipped[0].reason)
 
     keep = (lambda: tree(src.manager, src.path)) if is_dir else None
     return _write(manager, path, overwrite, is_dir, keep, write, moving=move)

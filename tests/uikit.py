@@ -10,7 +10,10 @@ import threading
 import time
 
 import pytest
+from rich.cells import cell_len
+from textual.errors import NoWidget
 from textual.geometry import Region
+from textual.strip import Strip
 
 from stowtui.widgets.pane import Pane
 from stowtui.widgets.storage_tree import StorageTree
@@ -31,12 +34,61 @@ async def wait_for(pilot, condition, what: str, timeout: float = TIMEOUT):
         await pilot.pause(0.01)
 
 
+def painted(app) -> list[tuple[Region, list[Strip]]]:
+    """What each widget of the active screen paints now, back to front: its visible region on the
+    screen and its lines there (Textual's public ``Screen.find_widget`` and ``Widget.render_lines``)."""
+    screen = app.screen
+    found = []
+    for widget in _with_scrollbars(screen.walk_children(with_self=True)):
+        if not widget.display:
+            continue
+        try:
+            geometry = screen.find_widget(widget)
+        except NoWidget:
+            continue
+        region, clip = geometry.region, geometry.clip
+        visible = region.intersection(clip).intersection(screen.region)
+        if not visible:
+            continue
+        found.append((geometry.order, visible, widget.render_lines(visible.translate((-region.x, -region.y)))))
+    found.sort(key=lambda item: item[0])
+    return [(visible, strips) for _, visible, strips in found]
+
+
+def _with_scrollbars(widgets):
+    """Each widget, then the scrollbars it shows (widgets too, though not among its children)."""
+    for widget in widgets:
+        yield widget
+        if widget.show_vertical_scrollbar:
+            yield widget.vertical_scrollbar
+        if widget.show_horizontal_scrollbar:
+            yield widget.horizontal_scrollbar
+        if widget.show_vertical_scrollbar and widget.show_horizontal_scrollbar:
+            yield widget.scrollbar_corner
+
+
 def screen_lines(app, region: Region | None = None) -> list[str]:
-    """The text of every line of the active screen as it would be painted now."""
-    lines = [strip.text for strip in app.screen._compositor.render_strips()]
+    """The text of every line of the active screen as it would be painted now (a wide character
+    once, as a terminal shows it)."""
+    width, height = app.screen.size
+    cells = [[" "] * width for _ in range(height)]
+    for visible, strips in painted(app):
+        for y, strip in enumerate(strips[: visible.height], start=visible.y):
+            x = visible.x
+            for segment in strip:
+                for char in segment.text:
+                    size = cell_len(char)
+                    if size == 0 or x >= visible.right:
+                        continue
+                    cells[y][x] = char
+                    for extra in range(1, size):  # the cells a wide character covers
+                        if x + extra < width:
+                            cells[y][x + extra] = ""
+                    x += size
+    lines = ["".join(row) for row in cells]
     if region is None:
         return lines
-    return [line[region.x : region.right] for line in lines[region.y : region.bottom]]
+    return ["".join(row[region.x : region.right]) for row in cells[region.y : region.bottom]]
 
 
 def screen_text(app, region: Region | None = None) -> str:
@@ -50,19 +102,19 @@ def widget_text(widget) -> str:
 
 def entry_names(node) -> list[str]:
     """The basenames of a tree node's children, in display order."""
-    return [child.data.artefact.basename for child in node.children if child.data is not None]
+    return [child.artefact.basename for child in node.children]
 
 
 def child(node, name: str):
     """The child node of ``node`` whose artefact is called ``name``."""
     for candidate in node.children:
-        if candidate.data is not None and candidate.data.artefact.basename == name:
+        if candidate.artefact.basename == name:
             return candidate
-    raise AssertionError(f"no entry {name!r} under {node.data.artefact.abspath}: {entry_names(node)}")
+    raise AssertionError(f"no entry {name!r} under {node.artefact.abspath}: {entry_names(node)}")
 
 
 def loaded(node) -> bool:
-    return node.data is not None and node.data.state in ("loaded", "error")
+    return node.state in ("loaded", "error")
 
 
 async def wait_loaded(pilot, pane: Pane, node=None, timeout: float = TIMEOUT):
@@ -70,7 +122,7 @@ async def wait_loaded(pilot, pane: Pane, node=None, timeout: float = TIMEOUT):
     await wait_for(
         pilot,
         lambda: loaded(node if node is not None else pane.tree.root),
-        f"the listing of {(node or pane.tree.root).data.artefact.abspath} in #{pane.id}",
+        f"the listing of {(node or pane.tree.root).artefact.abspath} in #{pane.id}",
         timeout,
     )
     return node if node is not None else pane.tree.root
@@ -145,9 +197,7 @@ async def wait_jobs_done(pilot, timeout: float = TIMEOUT):
 
 def toasts_text(app) -> str:
     """The text of every notification on screen."""
-    from textual.widgets._toast import Toast
-
-    return "\n".join(widget_text(toast) for toast in app.screen.query(Toast))
+    return "\n".join(widget_text(toast) for toast in app.screen.query("Toast"))
 
 
 def unwrapped(widget) -> str:

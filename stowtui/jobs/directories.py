@@ -1,6 +1,6 @@
 """Source directories during a job, and when each may be closed.
 
-Each directory the planner walks gets a :class:`DirState` counting its
+Each directory the planner walks gets a :class:`~.model.DirState` counting its
 children still pending. Closing it (giving an empty directory its marker on
 S3, removing a moved one from its source) happens exactly once: when its walk
 is *sealed* (the planner will add no more children) and its last child is
@@ -11,34 +11,9 @@ above it.
 
 from __future__ import annotations
 
-import dataclasses
-
-from ..managers import Directory, Manager, exceptions
+from ..managers import exceptions
 from .ledger import Ledger
-from .model import Target
-
-
-@dataclasses.dataclass
-class DirState:
-    """A source directory being walked: how many of its children are still pending."""
-
-    source: Directory
-    manager: Manager  # of the target
-    target: str
-    parent: "DirState | None"
-    children: int = 0
-    pending: int = 0
-    failed: bool = False
-    sealed: bool = False
-    finished: bool = False
-    #: Rebuilt by a retry: other things the first job left (skipped files)
-    #: may still be in it, so it is removed only if a listing finds it empty.
-    residual: bool = False
-    #: The destination directory nothing below ``target`` may be written outside.
-    within: str | None = None
-    #: Its name leads outside the destination: nothing is written for it or
-    #: below it (each file below is a failure), and it stays at the source.
-    refused: exceptions.UnsafePath | None = None
+from .model import DirState, Target
 
 
 def count_child(ledger: Ledger, parent: DirState) -> None:

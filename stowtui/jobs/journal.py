@@ -35,6 +35,8 @@ import time
 from pathlib import Path
 
 MAGIC = "stowtui-journal 1 "
+#: The suffix of a journal kept after its job ended (``Journal.end(keep=True)``).
+ENDED = ".ended"
 #: Seconds records wait to be written and fsync'd together.
 GROUP_COMMIT = 0.05
 
@@ -57,7 +59,7 @@ def key(url: str) -> int:
 
 @dataclasses.dataclass
 class Header:
-    kind: str  # "copy" or "move"
+    kind: str  # "copy", "move" or "sync"
     sources: list[str]  # URLs
     destination: str  # the directory the sources go into (``into``), or the one path they go to
     policy: str
@@ -66,6 +68,8 @@ class Header:
     merge: bool = True
     token: str = ""  # in the names of this job's temporary files (see managers/paths.py)
     created: float = 0.0
+    #: A sync's options (``delete``, ``check_modified_times``, ``overwrite``); a comparator is not kept.
+    options: dict = dataclasses.field(default_factory=dict)
 
 
 class Journal:
@@ -134,7 +138,9 @@ class Journal:
                 return
 
     def end(self, state: str, keep: bool = False) -> None:
-        """The job ended: flush, then remove the journal (``keep``: leave it, ended, for a test)."""
+        """The job ended: flush, then remove the journal. ``keep``: leave it, ended, renamed
+        ``*.ended`` (never offered as interrupted) — a detached job that did not finish
+        keeps it, for the Retry of the next session (see runs.RemoteJob)."""
         with self._lock:
             if self._closed:
                 return
@@ -146,6 +152,10 @@ class Journal:
         try:
             if not keep:
                 os.unlink(self.path)
+            else:
+                ended = self.path.with_suffix(ENDED)
+                os.rename(self.path, ended)
+                self.path = ended
         finally:
             os.close(self._fd)
 

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator
 
 from ..managers import Artefact, Manager, exceptions
 from ..managers.redact import redact
 from ..managers.transfer import RequestSlots
 from .journal import Journal, key
-from .model import Failure, Skipped, Target
+from .model import DirState, Failure, Skipped, Target
 from .progress import Meter
 from .reservations import RESERVATIONS, Reservations
 
-if TYPE_CHECKING:
-    from .directories import DirState
 
 
 class Ledger:

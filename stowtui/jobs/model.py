@@ -14,12 +14,10 @@ from __future__ import annotations
 import dataclasses
 import enum
 import os
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator
 
-from ..managers import Artefact, Manager, location
+from ..managers import Artefact, Directory, Manager, exceptions, location
 
-if TYPE_CHECKING:
-    from .directories import DirState
 
 POLICIES = ("overwrite", "skip", "rename", "newer", "different", "ask")
 
@@ -154,3 +152,26 @@ def as_artefact(source: Artefact | str) -> Artefact:
         return source
     manager, path = location(source)
     return manager.artefact(path, cached=True)  # a hit this job (or the view) listed; a miss asks
+
+
+@dataclasses.dataclass
+class DirState:
+    """A source directory being walked: how many of its children are still pending."""
+
+    source: Directory
+    manager: Manager  # of the target
+    target: str
+    parent: "DirState | None"
+    children: int = 0
+    pending: int = 0
+    failed: bool = False
+    sealed: bool = False
+    finished: bool = False
+    #: Rebuilt by a retry: other things the first job left (skipped files)
+    #: may still be in it, so it is removed only if a listing finds it empty.
+    residual: bool = False
+    #: The destination directory nothing below ``target`` may be written outside.
+    within: str | None = None
+    #: Its name leads outside the destination: nothing is written for it or
+    #: below it (each file below is a failure), and it stays at the source.
+    refused: exceptions.UnsafePath | None = None

@@ -34,9 +34,8 @@ from typing import Callable
 
 from ..managers import Artefact, Directory, File, Manager, exceptions, location, paths
 from . import directories, tasks
-from .directories import DirState
 from .ledger import Ledger
-from .model import Conflict, Decision, Target, looked_up, name_of
+from .model import Conflict, Decision, DirState, Target, looked_up, name_of
 from .survey import Ahead, Survey
 
 #: ``submit(task, target, size)``: run ``task(ledger, target)`` on the pool.

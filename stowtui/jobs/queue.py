@@ -30,7 +30,7 @@ from ..managers.transfer import RequestSlots
 from . import directories, journal
 from .ledger import Ledger
 from .model import (
-    POLICIES, Conflict, Decision, Failure, JobState, Progress, Skipped, Target, as_artefact, as_source, name_of,
+    POLICIES, Conflict, Decision, Failure, JobState, Progress, Skipped, Target, as_source, name_of,
 )
 from .planner import Planner
 from .reservations import RESERVATIONS, Reservations
@@ -172,22 +172,34 @@ class Job:
         if not targets:
             return None
         if self._plan_with is not None:  # a sync: planned again, from what both sides hold now
-            return self._queue._start(Job(self._queue, self.kind, [], self.conflict, title=f"Retry: {self.title}",
-                                          planner=self._plan_with))
+            return self._queue._start(self._replanned(f"Retry: {self.title}"))
         job = Job(self._queue, self.kind, [], self.conflict, self._ask, title=f"Retry: {self.title}", merge=self._merge)
         job._targets = directories.adopt(job._ledger, targets) if self.kind != "delete" else targets
         self._hand_down(job)
         return self._queue._start(job)
 
+    @property
+    def journal_path(self) -> str | None:
+        """Where this job's journal is (None: it keeps none)."""
+        kept = self._ledger.journal
+        return str(kept.path) if kept is not None else None
+
     def rerun(self) -> Job:
         """The same job again (a cancelled one's Retry): what this one completed is
         counted done and not sent again, and no question is asked about it."""
         if self._plan_with is not None:
-            return self._queue._start(Job(self._queue, self.kind, [], self.conflict, title=self.title,
-                                          planner=self._plan_with))
+            return self._queue._start(self._replanned(self.title))
         job = Job(self._queue, self.kind, self._targets, self.conflict, self._ask, title=self.title, merge=self._merge)
         self._hand_down(job)
         return self._queue._start(job)
+
+    def _replanned(self, title: str) -> Job:
+        """A sync again (its Retry or rerun), journaled like the first."""
+        job = Job(self._queue, self.kind, [], self.conflict, title=title, planner=self._plan_with)
+        job._ledger.leftovers = self._ledger.token
+        if self.header is not None:
+            job.header = dataclasses.replace(self.header, token=journal.new_token(), created=0.0, title=title)
+        return job
 
     def _hand_down(self, job: Job) -> None:
         """What a retry or rerun takes over: the files this job completed, its journal's header."""
@@ -296,7 +308,7 @@ class Job:
         if joined:
             self._queue.reservations.leave()
         if kept is not None:
-            kept.end(state.value)
+            kept.end(state.value, keep=self._queue.keep_journals and state is not JobState.DONE)
         self._finished.set()
         for callback in callbacks:
             try:
@@ -321,6 +333,9 @@ class JobQueue:
         self.workers = workers
         #: Copy and move jobs keep a journal (jobs/journal.py), so that a crash can be resumed.
         self.journal = journal
+        #: A job that ends cancelled or failed keeps its journal (``*.ended``): set once the
+        #: app has detached, for the Retry of the next session.
+        self.keep_journals = False
         self.slots = RequestSlots(workers)
         self.max_pending = max_pending or workers * 4
         #: Claims on destination paths: by default shared with every queue of the process.
@@ -388,6 +403,12 @@ class JobQueue:
         completed are counted done, not sent again and not asked about; its journal goes once
         the new one (which carries them) is written."""
         header = record.header
+        if header.kind == "sync":  # planned again from both sides: what it completed is the same there now
+            job = self._sync_job(header.sources[0], header.destination, **header.options)
+            job._ledger.leftovers = header.token
+            self._start(job)
+            journal.discard(record)
+            return job
         if header.into:
             targets = self._into(header.sources, header.destination)
         else:
@@ -429,15 +450,30 @@ class JobQueue:
              artefact_comparator=None, overwrite: bool = False) -> Job:
         """Make ``destination`` hold what ``source`` holds (see :mod:`.sync`): missing and
         different files are sent; ``delete``: what is only at the destination goes, after them."""
+        return self._start(self._sync_job(source, destination, delete=delete,
+                                          check_modified_times=check_modified_times,
+                                          artefact_comparator=artefact_comparator, overwrite=overwrite))
+
+    def _sync_job(self, source, destination, *, delete: bool = False, check_modified_times: bool = True,
+                  artefact_comparator=None, overwrite: bool = False) -> Job:
         from .sync import SyncOptions, SyncPlanner
 
-        artefact = as_artefact(source)  # the caller's thread: a missing source is its error
+        if isinstance(source, Artefact):
+            artefact = source
+        else:  # looked up now (never an earlier call's cached answer), on the caller's thread: a missing source is its error
+            source_manager, source_path = location(source)
+            artefact = source_manager.artefact(source_path)
         manager, path = location(destination)
         options = SyncOptions(delete, check_modified_times, artefact_comparator, overwrite)
-        job = Job(self, "sync", [], "overwrite", title=self._title("Sync", [source], destination),
+        title = self._title("Sync", [source], destination)
+        job = Job(self, "sync", [], "overwrite", title=title,
                   planner=lambda ledger, submit, drain: SyncPlanner(ledger, submit, drain, artefact, manager, path,
                                                                     options))
-        return self._start(job)
+        job.header = journal.Header("sync", [artefact.abspath], manager.url(path), "overwrite", title, into=False,
+                                    merge=overwrite, token=journal.new_token(),
+                                    options={"delete": delete, "check_modified_times": check_modified_times,
+                                             "overwrite": overwrite})
+        return job
 
     def shutdown(self, cancel: bool = True) -> None:
         if cancel:

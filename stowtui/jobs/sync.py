@@ -160,18 +160,24 @@ class SyncPlanner:
                     outcome = Outcome.MISSING
                     other = None
                 if outcome is Outcome.EXTRA:
-                    plan.delete.append(other)
-                elif isinstance(one, Directory):
+                    if self.options.delete or not execute:  # kept only where they will be deleted or shown
+                        plan.delete.append(other)
+                    continue
+                if not self._safe(difference.name, one):
+                    continue  # a name that leads out of the destination: refused, the rest goes on
+                if isinstance(one, Directory):
                     if not one.is_link:
                         pending.append((one, child, other is not None))
-                elif getattr(one, "special", None) or getattr(one, "marker", False):
+                elif getattr(one, "marker", False):
                     continue
+                elif getattr(one, "special", None):
+                    if execute:
+                        self.ledger.skip(one.abspath, manager.url(child), f"{one.abspath}: {one.special}, not copied")
                 elif outcome is Outcome.SAME:
                     plan.same += 1
                 elif outcome is Outcome.KEPT:
                     plan.kept += 1
                 else:
-                    self._check_name(difference.name, one)
                     self._count(one, child, replacing=other is not None, listed=not execute)
                     if execute:
                         self._ensure(target, made)
@@ -203,9 +209,18 @@ class SyncPlanner:
 
     # Writing -----------------------------------------------------------
 
-    def _check_name(self, name: str, source: Artefact) -> None:
-        if not self.manager.IMPLICIT_DIRECTORIES:
-            paths.check_name(name, source.basename)
+    def _safe(self, name: str, source: Artefact) -> bool:
+        """Whether a name from the source's listing may be a segment of a destination path
+        (anything may, in a key store); a refused one is a failure naming it."""
+        if self.manager.IMPLICIT_DIRECTORIES:
+            return True
+        try:
+            paths.check_name(name, source.abspath)
+        except exceptions.UnsafePath as error:
+            self.plan.complete = False  # what is below it was not compared: nothing is extra for sure
+            self.ledger.fail(source.abspath, None, error)
+            return False
+        return True
 
     def _clear(self, blocker: Artefact, execute: bool, kind: str) -> None:
         """A file where a directory goes, or the other way round: replaced only with ``overwrite``."""

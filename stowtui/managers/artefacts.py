@@ -10,12 +10,23 @@ from __future__ import annotations
 import datetime
 import posixpath
 import threading
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator, Protocol
 
 import pytz
 
-if TYPE_CHECKING:
-    from .manager import Manager
+
+
+class Owner(Protocol):
+    """What an artefact needs of the manager that made it (``Manager`` is one): artefacts,
+    the cache and the storage layer's helper modules name their manager by this, never
+    by importing the class that imports them."""
+
+    IS_LOCAL: bool
+
+    def _abspath(self, managerPath: str) -> str: ...
+
+    @staticmethod
+    def dirname(path: str) -> str: ...
 
 
 def as_utc(value: datetime.datetime | float | int | None) -> datetime.datetime | None:
@@ -85,7 +96,7 @@ class Artefact:
 
     def __init__(
         self,
-        manager: "Manager",
+        manager: "Owner",
         path: str,
         *,
         modifiedTime=None,
@@ -176,8 +187,8 @@ class Artefact:
 
     @property
     def directory(self) -> "Directory":
-        """The directory holding this artefact."""
-        return self.manager._ensureDirectory(self.manager.dirname(self.path))
+        """The directory holding this artefact (its path; no request: ``manager.artefact`` asks)."""
+        return Directory(self.manager, self.manager.dirname(self.path))
 
     @property
     def etag(self) -> str | None:
@@ -210,7 +221,7 @@ class File(Artefact):
 
     def __init__(
         self,
-        manager: "Manager",
+        manager: "Owner",
         path: str,
         size: int = 0,
         modifiedTime=None,
@@ -243,7 +254,7 @@ class Directory(Artefact):
 
     __slots__ = ("_collected", "_contents")
 
-    def __init__(self, manager: "Manager", path: str, **kwargs):
+    def __init__(self, manager: "Owner", path: str, **kwargs):
         super().__init__(manager, path, **kwargs)
         self._collected = False
         self._contents: dict[str, Artefact] = {}

@@ -17,12 +17,8 @@ holds is out of date (:meth:`~ArtefactCache.settle`, :meth:`~ArtefactCache.forge
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
 
-from .artefacts import Artefact, Directory, File
-
-if TYPE_CHECKING:
-    from .manager import Manager
+from .artefacts import Artefact, Directory, File, Owner
 
 
 class ArtefactCache:
@@ -31,7 +27,7 @@ class ArtefactCache:
     Invariant: a path has a shadow directory only while its artefact is a file.
     """
 
-    def __init__(self, manager: "Manager"):
+    def __init__(self, manager: "Owner"):
         self._manager = manager
         self.lock = threading.RLock()
         self.root = Directory(manager, "/")

@@ -10,17 +10,18 @@ is a ``FileNotFoundError``, a refusal an ``OperationNotPermitted`` (and a
 
 from __future__ import annotations
 
-from .redact import redact
+from .redact import sentence
 
 
 class StowError(Exception):
-    """Base class of every storage-layer error. Its sentence never shows a URL's password."""
+    """Base class of every storage-layer error. Its sentence never shows a URL's password
+    nor a raw control character (a hostile name's ESC sequence)."""
 
     def __init__(self, *args) -> None:
-        super().__init__(*(redact(a) if isinstance(a, str) else a for a in args))
+        super().__init__(*(sentence(a) if isinstance(a, str) else a for a in args))
 
     def __str__(self) -> str:
-        return redact(super().__str__())
+        return sentence(super().__str__())
 
 
 class ArtefactNotFound(StowError, FileNotFoundError):

@@ -13,13 +13,10 @@ import os
 import shutil
 import tempfile
 import weakref
-from typing import IO, TYPE_CHECKING, Iterator
+from typing import IO, Iterator
 
 from . import exceptions
-from .artefacts import Directory
-
-if TYPE_CHECKING:
-    from .manager import Manager
+from .artefacts import Directory, Owner
 
 #: Modes that write (the file is uploaded again when closed).
 WRITING = set("wax+")
@@ -39,22 +36,33 @@ def snapshot(local: str) -> dict[str, tuple[int, int]]:
     return found
 
 
-def _workspace_copy(manager: "Manager", path: str, workspace: str, *, needed: bool):
-    """(the artefact now at ``path`` or None, its local copy's path) inside ``workspace``."""
-    local = os.path.join(workspace, manager.basename(path) or "artefact")
+def _local_name(manager: "Owner", path: str) -> str:
+    """The copy's name in its workspace: the artefact's own (tools go by its extension), or a
+    short one where that cannot be a local name (longer than a file system takes)."""
+    name = manager.basename(path)
+    return name if name and len(name.encode("utf-8", "surrogateescape")) <= 200 else "artefact"
+
+
+def _workspace_copy(manager: "Owner", path: str, workspace: str, *, needed: bool, file_only: bool = False):
+    """(the artefact now at ``path`` or None, its local copy's path) inside ``workspace``.
+
+    ``file_only``: a directory is refused before anything of it is downloaded."""
+    local = os.path.join(workspace, _local_name(manager, path))
     try:
         artefact = manager.artefact(path)  # what is there now
     except exceptions.ArtefactNotFound:
         if needed:
             raise
         artefact = None
+    if file_only and isinstance(artefact, Directory):
+        raise exceptions.ArtefactTypeError(f"Cannot open {artefact.abspath}: it is a directory")
     if artefact is not None:
         manager._get(artefact, local)
     return artefact, local
 
 
 @contextlib.contextmanager
-def remote_localise(manager: "Manager", path: str) -> Iterator[str]:
+def remote_localise(manager: "Owner", path: str) -> Iterator[str]:
     """``RemoteManager.localise``: a local copy of ``path``; what changed is uploaded when the block ends.
 
     If the block raises, nothing is uploaded.
@@ -88,13 +96,15 @@ class WrittenBackFile:
     own context manager: a ``with`` block that raises discards the changes.
     """
 
-    def __init__(self, handle: IO, manager: "Manager", path: str, local: str, workspace: str, writing: bool):
+    def __init__(self, handle: IO, manager: "Owner", path: str, local: str, workspace: str, writing: bool,
+                 fresh: bool = False):
         self._handle = handle
         self._manager = manager
         self._path = path
         self._local = local
         self._writing = writing
-        self._before = snapshot(local) if os.path.exists(local) else None
+        # ``fresh`` (mode "w" or "x"): the file is written on close even if nothing was (as on disk).
+        self._before = snapshot(local) if os.path.exists(local) and not fresh else None
         # Never closed (dropped, or the process ends): the copy still goes, nothing is uploaded.
         self._cleanup = weakref.finalize(self, shutil.rmtree, workspace, True)
 
@@ -143,22 +153,22 @@ class WrittenBackFile:
         return f"<WrittenBackFile {self.url!r} mode={self._handle.mode!r}>"
 
 
-def open_copy(manager: "Manager", path: str, mode: str = "r", **kwargs) -> WrittenBackFile:
+def open_copy(manager: "Owner", path: str, mode: str = "r", **kwargs) -> WrittenBackFile:
     """``Manager.open`` for files that are not on local disk: a file object on a local copy."""
     writing = bool(WRITING & set(mode))
     workspace = tempfile.mkdtemp(prefix="stowtui-")
     try:
         if "w" in mode or "x" in mode:
-            artefact, local = None, os.path.join(workspace, manager.basename(path) or "file")
+            artefact, local = None, os.path.join(workspace, _local_name(manager, path))
             if "x" in mode and manager.exists(path):
                 raise exceptions.ArtefactExists(f"Cannot create {manager.url(path)}: it already exists")
         else:
             # Reading, appending or updating starts from the file as it is now.
-            artefact, local = _workspace_copy(manager, path, workspace, needed="r" in mode)
+            artefact, local = _workspace_copy(manager, path, workspace, needed="r" in mode, file_only=True)
         if isinstance(artefact, Directory):
             raise exceptions.ArtefactTypeError(f"Cannot open {artefact.abspath}: it is a directory")
         handle = io.open(local, mode, **kwargs)
     except BaseException:
         shutil.rmtree(workspace, ignore_errors=True)
         raise
-    return WrittenBackFile(handle, manager, path, local, workspace, writing)
+    return WrittenBackFile(handle, manager, path, local, workspace, writing, fresh="w" in mode or "x" in mode)

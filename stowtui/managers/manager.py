@@ -59,6 +59,7 @@ from .cache import ArtefactCache
 from .files import open_copy, remote_localise
 from .inspection import SizeTotals, Version
 from .oserrors import os_errors
+from .regular import open_file
 from .replace import replacing
 from .urls import as_text, join_segments
 
@@ -785,8 +786,6 @@ class LocalManager(Manager):
     def open(self, path: str, mode: str = "r", **kwargs) -> IO:
         """The real file, opened as ``io.open`` does (directories above it are made for writing);
         only a regular file: a FIFO, socket or device is refused, never blocked on."""
-        from .fs import open_file
-
         path = self.normalise(path)
         local = self._abspath(path)
         with os_errors("open", local):

@@ -1,5 +1,7 @@
 """Credentials never shown: the one function that takes a URL's password out of text.
 
+(:func:`sentence` also makes control characters visible, for the storage layer's errors.)
+
 ``sftp://user:secret@host/path`` is shown, logged and kept as
 ``sftp://user@host/path`` — in job titles, notifications, errors (every
 :class:`~.exceptions.StowError` sentence) and the info panel. Only the part
@@ -19,3 +21,14 @@ def redact(text: str) -> str:
     if "@" not in text or "://" not in text:
         return text  # the common case: nothing to look for
     return _PASSWORD.sub(r"\1@", text)
+
+
+#: Control characters (C0 but tab and newline, DEL, C1) → a visible escape: a hostile name's
+#: ESC sequences never reach a terminal through a message.
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), *range(0x0b, 0x20), *range(0x7f, 0xa0)]}
+
+
+def sentence(text: str) -> str:
+    """A message as it may be shown or logged: no URL password (:func:`redact`), no control characters."""
+    return redact(text).translate(_CONTROLS)
+

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import threading
 import urllib.parse
@@ -45,8 +44,9 @@ def _load(found: object) -> type[Manager]:
     if isinstance(found, type):
         return found
     if isinstance(found, str):
-        module, _, name = found.partition(":")
-        return getattr(importlib.import_module(module), name)
+        import pkgutil
+
+        return pkgutil.resolve_name(found)
     return found.load()
 
 

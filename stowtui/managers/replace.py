@@ -21,19 +21,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import Callable, Iterator
 
 from . import exceptions, paths
-from .artefacts import Artefact, Directory
-
-if TYPE_CHECKING:
-    from .manager import Manager
+from .artefacts import Artefact, Directory, Owner
 
 #: (relative paths of files, relative paths of directories) of a new directory's contents.
 Tree = tuple[set[str], set[str]]
 
 
-def obstacle(manager: "Manager", path: str, source_is_dir: bool) -> Artefact | None:
+def obstacle(manager: "Owner", path: str, source_is_dir: bool) -> Artefact | None:
     """What at ``path`` a write would have to replace, rather than just write over (one lookup).
 
     That is a directory (unless it is empty and a directory is written into it),
@@ -58,7 +55,7 @@ def refusal(found: Artefact) -> exceptions.ArtefactExists:
     return exceptions.ArtefactExists(f"{found.abspath} is in the way; pass overwrite=True to replace it")
 
 
-def _has_contents(manager: "Manager", path: str) -> bool:
+def _has_contents(manager: "Owner", path: str) -> bool:
     """Whether a directory holds anything, from its first page (one request)."""
     try:
         return any(page for page in manager.lsPages(path))
@@ -77,7 +74,7 @@ def local_tree(local: str) -> Tree:
     return files, dirs
 
 
-def tree(manager: "Manager", directory: str) -> Tree:
+def tree(manager: "Owner", directory: str) -> Tree:
     """What a directory of a manager holds now (one walk), as relative paths."""
     files, dirs = set(), set()
     start = len(manager.normalise(directory).rstrip("/")) + 1
@@ -87,7 +84,7 @@ def tree(manager: "Manager", directory: str) -> Tree:
 
 
 @contextlib.contextmanager
-def replacing(manager: "Manager", path: str, keep: Callable[[], Tree] | None = None,
+def replacing(manager: "Owner", path: str, keep: Callable[[], Tree] | None = None,
               moving: bool = False) -> Iterator[str]:
     """Write the new artefact to the path this yields; what was at ``path`` goes when the block succeeds.
 
@@ -119,7 +116,7 @@ def replacing(manager: "Manager", path: str, keep: Callable[[], Tree] | None = N
     _swap(manager, path, new, manager.child(parent, paths.temporary_name()))
 
 
-def _swap(manager: "Manager", path: str, new: str, aside: str) -> None:
+def _swap(manager: "Owner", path: str, new: str, aside: str) -> None:
     """Rename the old artefact aside, the new one into place, then delete the old one."""
     old = manager.lookup(path)
     if old is not None:
@@ -135,7 +132,7 @@ def _swap(manager: "Manager", path: str, new: str, aside: str) -> None:
         manager.remove(manager.artefact(aside))
 
 
-def _discard(manager: "Manager", path: str) -> None:
+def _discard(manager: "Owner", path: str) -> None:
     """Delete what a failed write left at a temporary path (if anything)."""
     with contextlib.suppress(exceptions.StowError):
         found = manager.lookup(path)
@@ -143,7 +140,7 @@ def _discard(manager: "Manager", path: str) -> None:
             manager.remove(found)
 
 
-def _prune(manager: "Manager", path: str, kept: Tree | None) -> None:
+def _prune(manager: "Owner", path: str, kept: Tree | None) -> None:
     """Delete what is below ``path`` and not in ``kept`` (everything, when ``kept`` is None)."""
     if kept is None:  # a file replaced the directory of its name
         for found in manager.identify(path):

@@ -27,8 +27,7 @@ import time
 from typing import Iterator
 
 from . import exceptions
-from .artefacts import File
-from .manager import LocalManager, Manager
+from .artefacts import File, Owner
 
 @dataclasses.dataclass(frozen=True)
 class SourceState:
@@ -223,7 +222,7 @@ def _check(cancel, source: File) -> None:
 
 
 def transfer(
-    source: File, manager: Manager, path: str, callback=None, cancel=None, no_replace: bool | None = None
+    source: File, manager: Owner, path: str, callback=None, cancel=None, no_replace: bool | None = None
 ) -> None:
     """Write one file to ``manager`` at ``path``.
 
@@ -236,9 +235,9 @@ def transfer(
     source_manager = source.manager
     if source_manager is manager:
         manager.copy_within(source, path, callback, cancel, no_replace=keep)
-    elif isinstance(source_manager, LocalManager):
+    elif source_manager.IS_LOCAL:
         manager.upload(source_manager.url(source.path), path, callback, cancel, no_replace=keep)
-    elif isinstance(manager, LocalManager):
+    elif manager.IS_LOCAL:
         with manager.staging(path, no_replace=keep) as local, staged_for(local):
             source_manager.download(source, local, callback, cancel)
             _check(cancel, source)

@@ -99,8 +99,10 @@ class Comparer(Widget):
             if answer is not None:
                 self._compare(pane, pane.url, other.url, answer == "content")
 
-        self.app.push_screen(dialogs.ChoiceDialog("Compare the panes", [("quick", "Quick (size and time)"),
-                                                                         ("content", "By content")]), chosen)
+        question = dialogs.ChoiceDialog(
+            "Compare the panes", "Quick compares sizes and times; by content reads both files of each pair.",
+            [("quick", "Quick (size and time)"), ("content", "By content")])
+        self.app.push_screen(question, chosen)
 
     @work(thread=True, exit_on_error=False, group="compare", exclusive=True)
     def _compare(self, pane: Pane, url: str, other: str, content: bool) -> None:
@@ -115,7 +117,7 @@ class Comparer(Widget):
         if pane.url != event.url or pane.tree.root is None:
             return  # the pane went elsewhere meanwhile
         wanted = set(event.names)
-        entries = [child for child in pane.tree.root.children if child.data is not None]
+        entries = list(pane.tree.root.children)
         pane.tree.clear_marks(post=False)
         pane.tree.set_marks([e for e in entries if not e.is_dir and e.artefact.basename in wanted], True)
         found = len(wanted)

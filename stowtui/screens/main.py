@@ -33,7 +33,7 @@ from .. import managers
 from ..jobs import Conflict, Decision, Job, JobState
 from ..managers import Artefact, Directory, File, Manager
 from ..managers.exceptions import StowError
-from ..text import count, visible
+from ..text import count, size_words, visible
 from ..widgets.info_panel import InfoPanel
 from ..widgets.jobs_panel import JobsPanel
 from ..widgets.jobs_summary import JobsSummary
@@ -83,6 +83,8 @@ class MainScreen(Screen):
         Binding("f8,d,delete", "delete", "Delete", key_display="F8", id="delete"),
         Binding("f2,r", "rename", "Rename", key_display="F2", show=False, id="rename"),
         Binding("f3,v", "view", "View", key_display="F3", id="view"),
+        Binding("f4", "edit", "Edit", key_display="F4", show=False, id="edit"),
+        Binding("ctrl+o", "shell", "Shell", show=False, id="shell"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="refresh"),
         Binding("backspace", "up", "Parent", show=False, id="up"),
         Binding("o", "open_url", "Open URL", show=False, id="open"),
@@ -112,15 +114,11 @@ class MainScreen(Screen):
         Binding("minus", "mark_pattern(False)", "Unmark by pattern", show=False, id="unmark-pattern"),
         Binding("ctrl+a", "mark_all", "Mark all", show=False, id="mark-all"),
         # mc's keys that mean nothing here: each says so rather than doing nothing.
-        Binding("f4", "not_here('f4')", show=False),
         Binding("f9", "not_here('f9')", show=False),
-        Binding("ctrl+o", "not_here('ctrl+o')", show=False),
     ]
 
     NOT_HERE = {
-        "f4": "F4 edits in mc: stowtui does not edit files (F3 views them)",
         "f9": "F9 is mc's menu: Ctrl+P lists every command here",
-        "ctrl+o": "Ctrl+O is mc's subshell: quit (q) to get back to the shell",
     }
 
     @dataclass
@@ -147,6 +145,7 @@ class MainScreen(Screen):
     def __init__(self, left: str, right: str):
         super().__init__()
         self._left, self._right = left, right
+        self._editors = None
         self._drag: Drag | None = None
         self._quick = False  # the preview/info show in place of the other pane (mc's quick view)
         self._strips = False  # the strips are mounted (after the first frame: _mount_rest)
@@ -303,6 +302,21 @@ class MainScreen(Screen):
         """mc's Ctrl+L: paint every cell again (whatever else wrote to the terminal goes)."""
         self.refresh(self.region, repaint=True, layout=True)
 
+    @property
+    def editors(self):
+        """F4 and Ctrl+O (screens/editing.py), made on first use: not part of the start-up."""
+        if self._editors is None:
+            from .editing import Editors
+
+            self._editors = Editors(self)
+        return self._editors
+
+    def action_edit(self) -> None:
+        self.editors.edit(self.active_pane)
+
+    def action_shell(self) -> None:
+        self.editors.shell(self.active_pane)
+
     def action_up(self) -> None:
         self.active_pane.go_up()
 
@@ -378,22 +392,22 @@ class MainScreen(Screen):
         """Enter on a file (its pane handles directories itself)."""
         from .viewer import ViewerScreen  # a rare screen: its module (the preview's) is not part of the start-up
 
-        self.app.push_screen(ViewerScreen(event.node.data.artefact))
+        self.app.push_screen(ViewerScreen(event.node.artefact))
 
     def action_not_here(self, key: str) -> None:
         self.notify(self.NOT_HERE[key], severity="warning", timeout=4)
 
     def action_view(self) -> None:
         selection = self.active_pane.tree.cursor_node
-        if selection is None or selection.data is None:
+        if selection is None:
             self.notify("Nothing to view", severity="warning", timeout=3)
             return
-        if selection.data.is_dir:
+        if selection.is_dir:
             self.notify("F3 views files: Enter opens a directory", severity="warning", timeout=3)
             return
         from .viewer import ViewerScreen
 
-        self.app.push_screen(ViewerScreen(selection.data.artefact))
+        self.app.push_screen(ViewerScreen(selection.artefact))
 
     # The preview and the info panel: they follow the active pane's cursor ----
 
@@ -532,8 +546,9 @@ class MainScreen(Screen):
     # Marks: each acts on the level the cursor is in (StorageTree.mark_level) --
 
     def _mark_level(self, marked: bool | None, what: str) -> None:
-        if not self.active_pane.tree.mark_level(marked):
-            self.notify(f"Nothing to {what}: no entries here", severity="warning", timeout=3)
+        if not self.active_pane.tree.mark_level(marked)[0]:
+            here = "no files here" if marked is None else "no entries here"
+            self.notify(f"Nothing to {what}: {here}", severity="warning", timeout=3)
 
     def action_invert_marks(self) -> None:
         self._mark_level(None, "invert")
@@ -548,9 +563,13 @@ class MainScreen(Screen):
         def done(pattern: str | None) -> None:
             if not pattern:
                 return
-            changed = tree.mark_level(marked, pattern)
-            if not changed:
+            matched, changed = tree.mark_level(marked, pattern)
+            if not matched:
                 self.notify(f"No entry matches {pattern}", severity="warning", timeout=3, markup=False)
+                return
+            if not changed:
+                state = "marked" if marked else "unmarked"
+                self.notify(f"All {matched:,} matching already {state}", timeout=3)
                 return
             self.notify(f"{verb}ed {changed:,} {'entry' if changed == 1 else 'entries'}", timeout=3)
 
@@ -743,12 +762,49 @@ class MainScreen(Screen):
             return
         pane = self.active_pane
 
+        directories = [source for source in sources if isinstance(source, Directory)]
+        counting = threading.Event()  # set: the count stops (the question was answered)
+
         def done(confirmed: bool | None) -> None:
+            counting.set()
             if confirmed and self.start_job("delete", sources):
                 pane.clear_marks()
 
         title = f"Delete {count(len(sources), 'item')}? This cannot be undone."
-        self.app.push_screen(dialogs.ConfirmDialog(title, sources), done)
+        if directories:  # how many objects that is, counted while the question is open
+            title = f"Delete {count(len(sources), 'item')}? Counting what is under it… This cannot be undone."
+        dialog = dialogs.ConfirmDialog(title, sources)
+        self.app.push_screen(dialog, done)
+        if directories:
+            self.run_worker(lambda: self._count_deleted(dialog, sources, counting), thread=True,
+                            exit_on_error=False, group="delete-count")
+
+    def _count_deleted(self, dialog, sources: list[Artefact], stop: threading.Event) -> None:
+        """In a thread: every object F8 would delete, counted for its question (``stop`` ends it)."""
+        files = sum(1 for source in sources if not isinstance(source, Directory))
+        size = sum(getattr(source, "size", 0) or 0 for source in sources if not isinstance(source, Directory))
+        where = sources[0].abspath if len(sources) == 1 else f"{len(sources):,} items"  # (a URL: made visible)
+        for source in sources:
+            if not isinstance(source, Directory):
+                continue
+            totals = None
+            try:
+                for totals in source.manager.du(source.path):
+                    if stop.is_set():
+                        return
+                    self.app.call_from_thread(dialog.retitle, f"Delete {visible(where)}? Counting… {totals.objects + files:,} "
+                                              "objects so far. This cannot be undone.")
+            except StowError as error:
+                self.app.call_from_thread(dialog.retitle, f"Delete {visible(where)}? (Cannot count what is under it: "
+                                          f"{visible(str(error))}) This cannot be undone.")
+                return
+            if totals is not None:
+                files += totals.objects
+                size += totals.bytes
+        if not stop.is_set():
+            within = f"under {visible(where)}" if len(sources) == 1 else f"in {where}"
+            self.app.call_from_thread(dialog.retitle, f"Delete {count(files, 'object')} ({size_words(size)}) "
+                                      f"{within}? This cannot be undone.")
 
     def action_mkdir(self) -> None:
         pane = self.active_pane
@@ -782,10 +838,10 @@ class MainScreen(Screen):
     def action_rename(self) -> None:
         pane = self.active_pane
         node = pane.tree.cursor_node
-        if node is None or node.is_root or node.data is None:
+        if node is None or node.is_root:
             self.notify("Nothing to rename: move the cursor onto an entry", severity="warning", timeout=3)
             return
-        artefact = node.data.artefact
+        artefact = node.artefact
 
         def done(name: str | None) -> None:
             if not name or name == artefact.basename:

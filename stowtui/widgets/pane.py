@@ -162,7 +162,12 @@ class Pane(Vertical):
             return
         tree = self.tree
         if tree.marked:  # as mc: how many are marked and how big they are (files; a directory's size is not known)
-            line = Text(f"{MARK} {len(tree.marked):,} marked, {size_words(tree.marked_size)}{extra}",
+            size = size_words(tree.marked_size)  # a directory's size is not known without a count (z)
+            if tree.marked_dirs == len(tree.marked):
+                size = "size unknown"
+            elif tree.marked_dirs:
+                size += f" + {count(tree.marked_dirs, 'dir')} unknown"
+            line = Text(f"{MARK} {len(tree.marked):,} marked, {size}{extra}",
                         style="bold yellow")
             self.status.update(line)
             return

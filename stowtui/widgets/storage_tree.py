@@ -131,6 +131,7 @@ class StorageTree(ScrollView, can_focus=True):
         self.root: Entry | None = None
         self.marked: dict[int, Entry] = {}
         self.marked_size = 0  # the marked files' bytes, kept as marks change
+        self.marked_dirs = 0  # how many marked entries are directories (whose size is not known)
 
     # The rows ----------------------------------------------------------
 
@@ -308,19 +309,25 @@ class StorageTree(ScrollView, can_focus=True):
         if on == was:
             return
         size = 0 if entry.is_dir else getattr(entry.artefact, "size", 0) or 0
+        step = 1 if on else -1
         if on:
             self.marked[key] = entry
-            self.marked_size += size
         else:
             del self.marked[key]
-            self.marked_size -= size
+        self.marked_size += step * size
+        self.marked_dirs += step * entry.is_dir
 
-    def set_marks(self, entries, marked: bool | None) -> None:
-        """Mark (``marked`` True), unmark (False) or invert (None) ``entries``."""
+    def set_marks(self, entries, marked: bool | None) -> int:
+        """Mark (``marked`` True), unmark (False) or invert (None) ``entries``: how many changed."""
+        changed = 0
         for entry in entries:
-            self._set_mark(entry, id(entry) not in self.marked if marked is None else marked)
+            was = id(entry) in self.marked
+            if marked is None or marked != was:
+                self._set_mark(entry, not was)
+                changed += 1
         self.refresh()
         self.post_message(self.MarksChanged(self))
+        return changed
 
     def cursor_level(self) -> list[Entry]:
         """The entries of the level the cursor is in: the pane's directory's, or an expanded directory's."""
@@ -328,19 +335,22 @@ class StorageTree(ScrollView, can_focus=True):
         level = self.root if node is None or node.is_root or node.parent is None else node.parent
         return list(level.children) if level is not None else []
 
-    def mark_level(self, marked: bool | None, pattern: str | None = None) -> int:
+    def mark_level(self, marked: bool | None, pattern: str | None = None) -> tuple[int, int]:
         """Mark (``marked`` True), unmark (False) or invert (None) the entries of the cursor's level,
-        or those of them whose name matches ``pattern`` (``*.txt``, as mc's ``+`` and ``-``): how many."""
+        or those of them whose name matches ``pattern`` (``*.txt``, as mc's ``+`` and ``-``).
+        Inverting, as mc's ``*``, touches files only. How many entries it looked at, and how many changed."""
         entries = self.cursor_level()
+        if marked is None:
+            entries = [entry for entry in entries if not entry.is_dir]
         if pattern is not None:
             entries = [entry for entry in entries if fnmatch.fnmatch(entry.artefact.basename, pattern)]
-        if entries:
-            self.set_marks(entries, marked)
-        return len(entries)
+        changed = self.set_marks(entries, marked) if entries else 0
+        return len(entries), changed
 
     def clear_marks(self, post: bool = True) -> None:
         self.marked.clear()
         self.marked_size = 0
+        self.marked_dirs = 0
         self.refresh()
         if post:
             self.post_message(self.MarksChanged(self))

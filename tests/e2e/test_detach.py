@@ -1,4 +1,4 @@
-"""End to end: the real ``stowtui`` in tmux loses its terminal in the middle of a job.
+"""End to end: the real ``stowtui`` (in tmux, and over ssh) loses its terminal in the middle of a job.
 
 The job goes on without it, leaves no temporary file, the process exits once the job is
 over, and the next start of the same user shows the job as done, with its count.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 import time
 
@@ -53,6 +54,9 @@ def test_a_download_goes_on_after_sighup_and_the_next_start_shows_it(s3, work, t
     tmux.wait(lambda s: "Copy 1 item" in s, "the copy dialog")
     tmux.keys("Enter")
     copied = destination / "data"
+    # The total, early: listed ahead of the transfers, it shows long before half of the files are through.
+    tmux.wait(lambda s: f"/{FILES} files" in s, "the job's total on its row")
+    assert not copied.exists() or len(os.listdir(copied)) < FILES // 2
     _until(lambda: copied.is_dir() and len(os.listdir(copied)) >= 20, "the first files", 30)
 
     tmux.run("kill-session", "-t", tmux.session)  # the terminal goes away: SIGHUP, as sshd sends
@@ -76,3 +80,43 @@ def test_a_download_goes_on_after_sighup_and_the_next_start_shows_it(s3, work, t
     tmux.wait(lambda s: f"done: {FILES}/{FILES} files" in s, "the job's row")
     assert not os.path.exists(run_file)  # shown once
     tmux.run("kill-session", "-t", tmux.session)
+
+
+def test_an_upload_goes_on_when_the_ssh_client_is_killed(s3, work, tmux, sshd):
+    """Over a real ssh session: the client killed (the link gone), sshd hangs up the app's
+    terminal; the upload goes on to the end and the remote process exits."""
+    client = boto3.client("s3", endpoint_url=s3.endpoint_url, region_name="us-east-1",
+                          config=Config(s3={"addressing_style": "path"}))
+    client.create_bucket(Bucket="far")
+    source = work / "up"
+    source.mkdir()
+    for number in range(FILES):
+        (source / f"f{number:04}.bin").write_bytes(b"y" * 512)
+    s3.link.delay = 0.05
+    names = ("XDG_RUNTIME_DIR", "XDG_STATE_HOME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+             "AWS_DEFAULT_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED")
+    settings = " ".join(f"{name}={shlex.quote(os.environ[name])}" for name in names)
+    remote = (f"cd {shlex.quote(str(work))} && exec env {settings} TERM=xterm-256color {shlex.quote(STOWTUI)} "
+              f"--endpoint-url {s3.endpoint_url} --path-style {shlex.quote(str(work))} s3://far/")
+    command = " ".join(shlex.quote(part) for part in sshd.command(remote))
+    tmux.run("new-session", "-d", "-s", tmux.session, "-x", "120", "-y", "35", command, env=app_env())
+    tmux.wait(lambda s: "up/" in s and "s3://far" in s, "both panes, over ssh")
+    tmux.keys("Home")
+    tmux.keys("Down")  # up/, below ..
+    tmux.keys("F5")
+    tmux.wait(lambda s: "Copy 1 item" in s and "up" in s, "the copy dialog")
+    tmux.keys("Enter")
+
+    def uploaded() -> int:
+        return client.list_objects_v2(Bucket="far", Prefix="up/").get("KeyCount", 0)
+
+    _until(lambda: uploaded() >= 20, "the first objects", 30)
+    tmux.run("kill-session", "-t", tmux.session)  # the ssh client is gone: sshd hangs up the app
+    run_file = _until(_runs, "the detached run's file", 10)[0]
+    pid = json.loads(open(run_file).read())["pid"]
+    assert uploaded() < FILES
+    _until(lambda: not alive(pid), "the detached process to exit", 60)
+    assert uploaded() == FILES
+    record = json.loads(open(run_file).read())
+    assert record["ended"] and record["jobs"][0]["state"] == "done" and record["jobs"][0]["files_done"] == FILES
+    os.unlink(run_file)

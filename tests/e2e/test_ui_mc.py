@@ -96,8 +96,8 @@ async def test_going_up_lands_on_the_directory_we_came_from(two_dirs):
         await pilot.press("backspace")
         await wait_for(pilot, lambda: screen.left.url.rstrip("/") == str(left), "the parent")
         await wait_loaded(pilot, screen.left)
-        await wait_for(pilot, lambda: screen.left.tree.cursor_node.data.artefact.basename == "beta", "the cursor on beta")
-        assert screen.left.tree.cursor_node.data.artefact.basename == "beta"
+        await wait_for(pilot, lambda: screen.left.tree.cursor_node.artefact.basename == "beta", "the cursor on beta")
+        assert screen.left.tree.cursor_node.artefact.basename == "beta"
 
 
 async def test_after_a_delete_the_cursor_is_on_the_next_entry(two_dirs):
@@ -111,7 +111,7 @@ async def test_after_a_delete_the_cursor_is_on_the_next_entry(two_dirs):
         await pilot.press("right", "enter")  # from Cancel to Delete
         await wait_jobs_done(pilot)
         await wait_entry(pilot, screen.left, "b.txt", present=False)
-        await wait_for(pilot, lambda: screen.left.tree.cursor_node.data.artefact.basename == "c.log", "the next entry")
+        await wait_for(pilot, lambda: screen.left.tree.cursor_node.artefact.basename == "c.log", "the next entry")
         assert not (left / "b.txt").exists()
 
 
@@ -125,7 +125,7 @@ async def test_after_mkdir_rename_and_copy_the_cursor_is_on_the_new_entry(two_di
         await wait_for(pilot, lambda: isinstance(app.screen, InputDialog), "the name")
         await pilot.press(*"delta", "enter")
         await wait_entry(pilot, screen.left, "delta")
-        await wait_for(pilot, lambda: tree.cursor_node.data.artefact.basename == "delta", "the cursor on delta")
+        await wait_for(pilot, lambda: tree.cursor_node.artefact.basename == "delta", "the cursor on delta")
         await select(pilot, screen.left, "a.txt")
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, InputDialog), "the new name")
@@ -133,7 +133,7 @@ async def test_after_mkdir_rename_and_copy_the_cursor_is_on_the_new_entry(two_di
         await pilot.press("enter")
         await wait_jobs_done(pilot)
         await wait_entry(pilot, screen.left, "zz.txt")
-        await wait_for(pilot, lambda: tree.cursor_node.data.artefact.basename == "zz.txt", "the cursor on zz.txt")
+        await wait_for(pilot, lambda: tree.cursor_node.artefact.basename == "zz.txt", "the cursor on zz.txt")
         (right / "first.txt").write_bytes(b"1")
         screen.right.refresh_directory()
         await wait_entry(pilot, screen.right, "first.txt")
@@ -143,14 +143,14 @@ async def test_after_mkdir_rename_and_copy_the_cursor_is_on_the_new_entry(two_di
         await pilot.press("enter")
         await wait_jobs_done(pilot)
         await wait_entry(pilot, screen.right, "c.log")
-        await wait_for(pilot, lambda: screen.right.tree.cursor_node.data.artefact.basename == "c.log", "on the copy")
+        await wait_for(pilot, lambda: screen.right.tree.cursor_node.artefact.basename == "c.log", "on the copy")
         assert (right / "c.log").exists() and (left / "zz.txt").exists() and (left / "delta").is_dir()
 
 
 # 7. Marks -------------------------------------------------------------------------
 
 
-async def test_marks_show_a_glyph_a_count_and_a_size_and_star_plus_minus_ctrl_a_work(two_dirs):
+async def test_marks_show_a_glyph_a_count_and_a_size_star_inverts_files_and_plus_minus_say_exactly_what_changed(two_dirs):
     left, right = two_dirs
     app = StowApp(str(left), str(right))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -158,7 +158,7 @@ async def test_marks_show_a_glyph_a_count_and_a_size_and_star_plus_minus_ctrl_a_
         tree, status = screen.left.tree, screen.left.status
 
         def marked() -> set[str]:
-            return {n.data.artefact.basename for n in tree.marked.values()}
+            return {n.artefact.basename for n in tree.marked.values()}
 
         await select(pilot, screen.left, "a.txt")
         await pilot.press("space", "space")  # a.txt and b.txt
@@ -167,21 +167,26 @@ async def test_marks_show_a_glyph_a_count_and_a_size_and_star_plus_minus_ctrl_a_
         rows = [line for line in widget_text(tree).splitlines() if "a.txt" in line or "b.txt" in line]
         assert all("*" in row for row in rows), rows  # a glyph, not colour alone
         assert not any("*" in line for line in widget_text(tree).splitlines() if "c.log" in line)
-        await pilot.press("asterisk")  # invert
-        assert marked() == {"alpha", "beta", "gamma", "c.log", LONG}
-        await pilot.press("minus")
-        dialog = await wait_for(pilot, lambda: isinstance(app.screen, InputDialog) and app.screen, "the pattern")
-        dialog.query_one(Input).value = "*a"
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: marked() == {"c.log", LONG}, "alpha, beta and gamma unmarked")
-        await pilot.press("plus")
-        dialog = await wait_for(pilot, lambda: isinstance(app.screen, InputDialog) and app.screen, "the pattern")
-        dialog.query_one(Input).value = "*.txt"
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: marked() == {"c.log", LONG, "a.txt", "b.txt"}, "the .txt files marked")
+        await pilot.press("asterisk")  # invert, as mc: the files only
+        assert marked() == {"c.log", LONG}
         await pilot.press("ctrl+a")
         assert marked() == {"alpha", "beta", "gamma", "a.txt", "b.txt", "c.log", LONG}
-        await wait_for(pilot, lambda: "7 marked" in widget_text(status), "all seven counted")
+        await wait_for(pilot, lambda: "7 marked" in widget_text(status) and "+ 3 dirs unknown" in widget_text(status),
+                       "all seven counted, the directories' size said unknown")
+        for pattern, left_marked, said in (("*.txt", 5, "Unmarked 2 entries"), ("*", 0, "Unmarked 5 entries")):
+            await pilot.press("minus")
+            dialog = await wait_for(pilot, lambda: isinstance(app.screen, InputDialog) and app.screen, "the pattern")
+            dialog.query_one(Input).value = pattern
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: len(marked()) == left_marked and said in toasts_text(app), said)
+        await select(pilot, screen.left, "alpha")
+        await pilot.press("space", "space")  # alpha and beta
+        await wait_for(pilot, lambda: "2 marked, size unknown" in widget_text(status), "no '0 bytes' for directories")
+        await pilot.press("plus")
+        dialog = await wait_for(pilot, lambda: isinstance(app.screen, InputDialog) and app.screen, "the pattern")
+        dialog.query_one(Input).value = "alpha"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "All 1 matching already marked" in toasts_text(app), "nothing changed, said so")
 
 
 # 8. Quick view --------------------------------------------------------------------
@@ -219,7 +224,7 @@ async def test_keys_that_do_nothing_say_why(two_dirs):
     app = StowApp(str(right), str(left))  # an empty left pane
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
-        for key, notice in (("f4", "F4"), ("f9", "F9"), ("ctrl+o", "Ctrl+O"), ("f5", "Nothing selected"),
+        for key, notice in (("f4", "F4 edits a file"), ("f9", "F9"), ("f5", "Nothing selected"),
                             ("f3", "directory")):
             await pilot.press(key)
             await wait_for(pilot, lambda: notice in toasts_text(app), f"a notice for {key}")

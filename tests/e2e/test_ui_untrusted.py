@@ -19,6 +19,7 @@ from uikit import (
     as_tree,
     child,
     entry_names,
+    painted,
     ready,
     row_offset,
     screen_text,
@@ -49,8 +50,9 @@ CONTROL = ("\x1b", "\x07", "\x9b", "\x00")
 
 
 def painted_segments(app):
-    for strip in app.screen._compositor.render_strips():
-        yield from strip
+    for _, strips in painted(app):
+        for strip in strips:
+            yield from strip
 
 
 def assert_nothing_leaks(app) -> None:

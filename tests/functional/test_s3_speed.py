@@ -401,14 +401,6 @@ def test_requests_carry_one_whole_body_check_each(s3m, s3, bucket, tmp_path):
     assert (tmp_path / "back.bin").read_bytes() == b"x" * 5000
 
 
-def test_a_cut_body_is_retried_on_every_error_s3transfer_retries():
-    from s3transfer.utils import S3_RETRYABLE_DOWNLOAD_ERRORS
-
-    from stowtui.managers.s3 import single
-
-    assert set(S3_RETRYABLE_DOWNLOAD_ERRORS) <= set(single._retryable())
-
-
 # Big downloads: few large ranged GETs ------------------------------------------------------
 
 
@@ -506,38 +498,3 @@ def test_a_small_upload_reads_its_file_straight_and_still_refuses_a_fifo(tmp_pat
     os.mkfifo(tmp_path / "pipe")
     with pytest.raises(exceptions.ArtefactTypeError, match="named pipe"):
         read_regular(str(tmp_path / "pipe"), 1024)
-
-
-def test_lean_response_headers_parse_exactly_as_botocores_own(s3m, s3, s3_client, bucket):
-    """client._lean_response_headers swaps the HeadersDict the parser reads for a leaner one:
-    every parsed field (metadata, content type, Expires, ETag, the HTTP headers) is the same
-    as a plain botocore client's, and the parser did see the lean kind."""
-    from stowtui.managers.s3 import client as client_module
-
-    s3_client.put_object(Bucket="bucket", Key="f.txt", Body=b"hello", ContentType="text/plain",
-                         Metadata={"Owner": "me", "x": "1"}, Expires="Wed, 21 Oct 2037 07:28:00 GMT",
-                         ContentDisposition="inline", CacheControl="no-cache")
-    seen = []
-    s3m.client.meta.events.register(  # as general as ours and later: runs after it
-        "before-parse.s3", lambda response_dict=None, **k: seen.append(type(response_dict["headers"])))
-
-    def comparable(response):
-        response = dict(response)
-        response.pop("Body", None)
-        metadata = response.pop("ResponseMetadata")
-        headers = {k: v for k, v in metadata["HTTPHeaders"].items()
-                   if k != "date" and "request" not in k and k != "x-amz-id-2"}  # per response
-        return response, headers
-
-    for call in ("get_object", "head_object"):
-        ours = getattr(s3m.client, call)(Bucket="bucket", Key="f.txt")
-        theirs = getattr(s3_client, call)(Bucket="bucket", Key="f.txt")
-        assert comparable(ours) == comparable(theirs)
-        assert ours["Metadata"] == {"owner": "me", "x": "1"} and ours["ContentType"] == "text/plain"
-    assert seen == [client_module.LeanHeaders] * 2  # what the parser reads, for both calls
-
-    headers = client_module.LeanHeaders({"Content-Type": "a", "X-Amz-Meta-K": "v"})
-    assert "content-TYPE" in headers and headers["CONTENT-type"] == "a" and "Etag" not in headers
-    assert headers.get("etag") is None and list(headers) == ["Content-Type", "X-Amz-Meta-K"]
-    del headers["content-type"]
-    assert len(headers) == 1 and dict(headers.items()) == {"X-Amz-Meta-K": "v"}

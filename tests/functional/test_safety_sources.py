@@ -179,3 +179,17 @@ def test_a_folder_marker_holding_bytes_is_kept_by_a_move_to_disk(s3, s3_client, 
     assert [k["Key"] for k in s3_client.list_objects_v2(Bucket="bucket")["Contents"]] == ["p/m/"]
     assert any("folder marker holding 14 bytes" in s.reason and "kept at the source" in s.reason
                for s in job.skipped), job.skipped
+
+
+@pytest.mark.parametrize("verb", ["copy", "move"])
+def test_a_remote_fifo_over_sftp_is_skipped_with_its_kind(remote, tmp_path, jobs, verb):
+    remote.write("d/a.txt", b"a")
+    os.mkfifo(remote.url("d/pipe"))
+    dst = LocalSide(tmp_path / "dst")
+
+    job = finished(getattr(jobs, verb)([sftp_url(remote, "d")], dst.url()))
+
+    assert job.state is JobState.DONE, job.failures
+    assert [s.reason for s in job.skipped] == [f"{sftp_url(remote, 'd/pipe')}: named pipe, not copied"]
+    assert dst.read("d/a.txt") == b"a" and not os.path.lexists(dst.url("d/pipe"))
+    assert os.path.exists(remote.url("d/pipe"))  # kept, and so is its folder

@@ -59,3 +59,19 @@ async def test_equals_compares_two_local_panes_by_content_when_asked(tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog), "quick or by content")
         await pilot.click("#content")
         await wait_for(pilot, lambda: marked_names(screen.left) == {"diff.txt", "new.txt"}, "the two marked")
+
+
+async def test_compare_and_sync_are_in_the_help_and_the_palette(tmp_path):
+    from stowtui.screens.help import HelpScreen
+    from uikit import screen_text
+
+    (tmp_path / "l").mkdir(), (tmp_path / "r").mkdir()
+    app = StowApp(str(tmp_path / "l"), str(tmp_path / "r"))
+    async with app.run_test(size=(120, 70)) as pilot:
+        screen = await ready(pilot)
+        commands = [c.title for c in app.get_system_commands(screen)]
+        assert "Compare panes (Ctrl+X D)" in commands and "Sync to the other pane" in commands
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        text = screen_text(app)
+        assert "Ctrl+X D" in text and "Sync to the other pane" in text

@@ -9,7 +9,7 @@ import os
 import pytest
 
 from stowtui import stow
-from stowtui.managers import exceptions, fs
+from stowtui.managers import exceptions, regular
 
 
 @pytest.fixture(params=["fifo", "zero"])
@@ -39,7 +39,7 @@ def test_an_endless_source_is_refused_with_its_kind(endless, tmp_path, call):
 
 
 def test_a_file_is_not_read_past_its_size_plus_the_bound(tmp_path, monkeypatch):
-    monkeypatch.setattr(fs, "GROWTH", 10)
+    monkeypatch.setattr(regular, "GROWTH", 10)
     path = tmp_path / "growing"
     path.write_bytes(b"12345")
     reads = []
@@ -50,7 +50,7 @@ def test_a_file_is_not_read_past_its_size_plus_the_bound(tmp_path, monkeypatch):
             handle.write(b"x" * 8)
 
     with pytest.raises(exceptions.BackendError, match="grew by more than"):
-        fs.read_regular(str(path), 4, grow)
+        regular.read_regular(str(path), 4, grow)
     assert len(reads) <= 6  # stopped soon after the bound, not at the end of a file that never ends
 
 

@@ -43,7 +43,10 @@ from .transfers import Unreplaced
 __all__ = ["S3"]
 
 #: What botocore itself accepts as a bucket name (older buckets may hold capitals and '_').
-BUCKET_NAME = re.compile(r"^[A-Za-z0-9.\-_]{1,255}$")
+#: What S3 takes as a bucket name: 3-63 letters, digits, '.', '-' (and, in buckets of
+#: us-east-1 made before 2018 and some compatible stores, '_'), a letter or digit at
+#: each end, no '..', and not an IP address.
+BUCKET_NAME = re.compile(r"^(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9.\-_]{1,61}[A-Za-z0-9]$")
 
 
 class S3(RemoteManager):
@@ -156,7 +159,8 @@ class S3(RemoteManager):
         bucket, _, key = managerPath[1:].partition("/")
         if bucket and not BUCKET_NAME.match(bucket):
             raise exceptions.InvalidPath(
-                f"{shown_text(bucket)} is not a bucket name: bucket names are letters, digits, '.', '-' and '_'"
+                f"{shown_text(bucket)} is not a bucket name S3 takes: 3 to 63 letters, digits, '.' and '-', "
+                "a letter or digit at each end, no '..', not an IP address"
             )
         try:
             key.encode("utf-8")

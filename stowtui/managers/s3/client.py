@@ -122,72 +122,6 @@ def _no_continue_for_small_bodies(params, **kwargs):
         del headers["Expect"]
 
 
-def _lean_headers_class():
-    """:class:`LeanHeaders`, made on first use (botocore is imported only when a client is)."""
-    global LeanHeaders
-    if LeanHeaders is None:
-        from botocore.awsrequest import HeadersDict
-
-        class _LeanHeaders(HeadersDict):
-            """botocore's case-insensitive ``HeadersDict``, answering from one dict keyed by the
-            lower-cased name.
-
-            botocore's parser asks ``name in headers`` for every header member of the
-            output shape (about 45 for GetObject, most of them absent); ``HeadersDict``
-            answers each through ``Mapping.__contains__``: a key object, ``lower()``, a
-            hash and, for an absent name, a ``KeyError`` raised and caught. Same
-            answers (a subclass, so botocore's own ``isinstance`` checks hold); about 3 %
-            less client CPU per small GET, none measurable for PUT and COPY, whose
-            outputs have few header members (benchmarks/ISSUE14-NOTES.md).
-            """
-
-            def __init__(self, headers=()):  # not HeadersDict's: nothing is kept in its _dict
-                pairs = headers.items() if hasattr(headers, "items") else headers
-                self._lower = {key.lower(): (key, value) for key, value in pairs}
-
-            def __getitem__(self, key):
-                return self._lower[key.lower()][1]
-
-            def __contains__(self, key):
-                return isinstance(key, str) and key.lower() in self._lower
-
-            def get(self, key, default=None):
-                found = self._lower.get(key.lower())
-                return default if found is None else found[1]
-
-            def __setitem__(self, key, value):
-                self._lower[key.lower()] = (key, value)
-
-            def __delitem__(self, key):
-                del self._lower[key.lower()]
-
-            def __iter__(self):
-                return (key for key, _ in self._lower.values())
-
-            def __len__(self):
-                return len(self._lower)
-
-            def __repr__(self):
-                return repr(dict(self._lower.values()))
-
-        LeanHeaders = _LeanHeaders
-    return LeanHeaders
-
-
-#: The class :func:`_lean_headers_class` makes (None until a client is made).
-LeanHeaders = None
-
-
-def _lean_response_headers(response_dict=None, **kwargs):
-    """A ``before-parse`` handler: the response's headers as :class:`LeanHeaders` for the parser
-    (and the handlers after this one); the HTTP response object keeps its own."""
-    headers = (response_dict or {}).get("headers")
-    if headers is not None:
-        lean = _lean_headers_class()
-        if not isinstance(headers, lean):
-            response_dict["headers"] = lean(headers)
-
-
 #: Error codes with which S3 (and S3-compatible stores) ask a client to send less at once.
 SLOW_DOWN = frozenset({"SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded",
                        "TooManyRequests", "RequestThrottled", "ServiceUnavailable"})
@@ -237,8 +171,7 @@ def new_client(
     max_pool_connections: int,
     timeout: float | None = None,
 ):
-    """A botocore S3 client with our time limits and retry defaults, the 100-Continue handler
-    and lean response headers (:func:`_lean_response_headers`).
+    """A botocore S3 client with our time limits and retry defaults and the 100-Continue handler.
 
     ``timeout``: seconds to wait for an answer (default :data:`READ_TIMEOUT`).
 
@@ -287,6 +220,4 @@ def new_client(
     client.meta.events.register("before-call.s3", _no_continue_for_small_bodies)
     client.meta.events.register("after-call-error.s3", _noting_timeouts(client.meta.config))
     client.meta.events.register("needs-retry.s3", _noting_slow_down)
-    # After botocore's own before-parse handlers (the 200-error check, Expires).
-    client.meta.events.register("before-parse.s3", _lean_response_headers)
     return client

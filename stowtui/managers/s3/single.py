@@ -48,14 +48,11 @@ class BodyMismatch(exceptions.BackendError):
 
 
 def _retryable():
-    """What a body cut short raises: s3transfer's own list (``S3_RETRYABLE_DOWNLOAD_ERRORS``,
-    written out: importing s3transfer costs every start-up ~40 ms), plus our MD5 check."""
-    import socket
+    """What a body cut short raises: s3transfer's own list, plus our MD5 check (imported when
+    a download starts: importing s3transfer would cost every start-up ~40 ms)."""
+    from s3transfer.utils import S3_RETRYABLE_DOWNLOAD_ERRORS
 
-    from botocore.exceptions import IncompleteReadError, ReadTimeoutError, ResponseStreamingError
-
-    return (socket.timeout, ConnectionError, ReadTimeoutError, IncompleteReadError, ResponseStreamingError,
-            BodyMismatch)
+    return (*S3_RETRYABLE_DOWNLOAD_ERRORS, BodyMismatch)
 
 
 def md5_of_etag(response: dict) -> str | None:

@@ -6,8 +6,6 @@ and an unknown key can be trusted on the user's word (:meth:`UnknownHostKey.trus
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 
 from .. import exceptions
@@ -48,8 +46,10 @@ class UnknownHostKey(HostKeyError):
             raise exceptions.OperationNotPermitted("There is no host key to trust in this refusal")
         path = os.path.expanduser(self.known_hosts[0] if self.known_hosts else DEFAULT_KNOWN_HOSTS[0])
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        from paramiko.hostkeys import HostKeyEntry
+
         with open(path, "a", encoding="ascii") as known:
-            known.write(f"{self.entry} {self.key.get_name()} {self.key.get_base64()}\n")
+            known.write(HostKeyEntry([self.entry], self.key).to_line())
         return path
 
 
@@ -63,8 +63,4 @@ class HostKeyMismatch(HostKeyError):
 
 def fingerprint(key) -> str:
     """OpenSSH's ``SHA256:...`` fingerprint of a paramiko key."""
-    try:
-        return key.fingerprint
-    except AttributeError:  # paramiko < 3.2
-        digest = hashlib.sha256(key.asbytes()).digest()
-        return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+    return key.fingerprint  # paramiko >= 3.2

@@ -25,7 +25,7 @@ from typing import IO, Iterator
 from .. import exceptions
 from ..artefacts import Artefact, Directory, File, as_utc
 from .. import paths
-from ..fs import staged_write
+from ..fs import special_kind, staged_write
 from ..manager import RemoteManager
 from .connection import ChannelPool, read_settings, split_host_port, ssh_command, ssh_errors
 from .links import resolve_links
@@ -78,6 +78,11 @@ class SFTP(RemoteManager):
     @classmethod
     def _signatureFromURL(cls, url: urllib.parse.ParseResult):
         userinfo, at, hostport = url.netloc.rpartition("@")
+        if hostport.count("[") != hostport.count("]") or (hostport.startswith("[") and "]" not in hostport):
+            raise exceptions.InvalidPath(
+                f"sftp://{hostport}{url.path}: an IPv6 address is written in brackets, "
+                "both of them: sftp://[::1]/path"
+            )
         host, port = split_host_port(hostport)
         if not host:
             raise exceptions.InvalidPath(
@@ -139,10 +144,16 @@ class SFTP(RemoteManager):
             if followed is not None and stat.S_ISDIR(followed.st_mode or 0):
                 return Directory(self, path, is_link=True, link_target=target, **times)
             size = (followed.st_size or 0) if followed is not None else 0  # a broken link: shown as a file
-            return File(self, path, size, is_link=True, link_target=target, **times)
-        if stat.S_ISDIR(mode):
+            artefact = File(self, path, size, is_link=True, link_target=target, **times)
+            kind = special_kind(followed.st_mode or 0) if followed is not None else None
+        elif stat.S_ISDIR(mode):
             return Directory(self, path, **times)
-        return File(self, path, attributes.st_size or 0, **times)
+        else:
+            artefact = File(self, path, attributes.st_size or 0, **times)
+            kind = special_kind(mode)
+        if kind is not None:
+            artefact.special = kind  # a remote FIFO or device: skipped with its kind, never opened
+        return artefact
 
     def _identifyPath(self, managerPath: str):
         with self._session("look at", self._abspath(managerPath)) as sftp:

@@ -10,6 +10,7 @@ _MODULES = {
     "Dialog": "base",
     "BookmarksDialog": "bookmarks",
     "ChoiceDialog": "choice",
+    "ChoiceDialog": "choice",
     "ConfirmDialog": "confirm",
     "ConflictDialog": "conflict",
     "InputDialog": "input",

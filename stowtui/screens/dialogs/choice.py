@@ -1,31 +1,36 @@
-"""Choosing one of a few ways to do something (a button each)."""
+"""One question, a few answers as buttons (an edited file whose remote changed meanwhile)."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button
+from textual.widgets import Button, Static
 
 from .base import Dialog
 
 
 class ChoiceDialog(Dialog):
-    """Buttons for ``choices`` (id, label); dismissed with the chosen id (None: Escape)."""
+    """``title``, a plain-text ``body`` and one button per ``(id, label)``; dismissed with the id
+    chosen, or None (Escape). ``default`` (the first choice unless named) has the focus."""
 
-    def __init__(self, title: str, choices: list[tuple[str, str]], id: str | None = None):
-        super().__init__(title, id=id)
+    def __init__(self, title: str, body: str, choices: list[tuple[str, str]], default: str | None = None):
+        super().__init__(title)
+        self._body = body
         self._choices = choices
+        self._default = default or choices[0][0]
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield self.heading()
+            yield Static(Text(self._body), id="body")
             with Horizontal(classes="buttons"):
-                for number, (key, label) in enumerate(self._choices):
-                    yield Button(label, id=key, variant="primary" if number == 0 else "default")
+                for choice, label in self._choices:
+                    yield Button(label, id=choice)
 
     def on_mount(self) -> None:
-        self.query(Button).first().focus()
+        self.query_one(f"#{self._default}", Button).focus()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

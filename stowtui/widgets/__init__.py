@@ -1,0 +1,1 @@
+"""Textual widgets, one per file, and a pane's row model and listing beside it."""
