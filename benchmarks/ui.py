@@ -31,9 +31,10 @@ pressed (``pilot.press``, not awaited) and its time runs until a refresh shows t
 cursor moved (``pane.tree.cursor_line``) or the filter box holding the text typed. Between
 two keys the harness waits 50 ms, as a quick typist. The longest hold of the event loop is
 the largest lateness of a 5 ms asyncio timer. Only the panes' stable surface is used:
-``app.screen.right``, ``pane.open``, ``pane.tree`` (``root.data.state``, ``root.children``,
+``app.screen.right``, ``pane.open``, ``pane.tree`` (``root.state``, ``root.children``,
 ``cursor_line``), ``pane.filter_box``, ``pane.start_filter`` (the local case also checks the
-order of the rows where ``child.data.artefact`` exists, and says so where it does not).
+order of the rows where ``child.artefact`` exists, and says so where it does not). ``entry(node)``
+reads a row of versions whose rows were Tree nodes holding the entry in ``data`` too.
 """
 
 from __future__ import annotations
@@ -65,6 +66,11 @@ CYCLE = ("down", "down", "down", "pagedown", "end", "home")
 KEY_GAP = 0.05  # between two probes: a quick typist, not a stream of keys
 PROBE_TIMEOUT = 60.0
 TIMED_OUT = 3  # a case's exit status when it ran out of time
+
+
+def entry(node):
+    """A pane's row: the node itself, or what it holds in ``data`` (versions whose rows were Tree nodes)."""
+    return getattr(node, "data", None) or node
 
 
 def rss_peak_mb() -> float:
@@ -216,7 +222,7 @@ class Probe:
         return len(self.pane().tree.root.children)
 
     def state(self) -> str:
-        return self.pane().tree.root.data.state
+        return entry(self.pane().tree.root).state
 
     def filling(self) -> bool:
         """Until a refresh shows the whole level (a round of probes ends with the filter cleared)."""
@@ -437,7 +443,7 @@ async def local_session(small: str, folder: str, names: list[str], report: dict)
         app = StowApp(small, small)
         async with app.run_test(size=SIZE):
             pane = app.screen.right
-            painted = await watch.until(lambda: pane.tree.root.data.state == "loaded"
+            painted = await watch.until(lambda: entry(pane.tree.root).state == "loaded"
                                         and len(pane.tree.root.children) == 1, 60)
             report["app_start_to_local_listing_s (in-process)"] = s(painted - start) if painted else None
             watch.start_ticker()
@@ -446,14 +452,14 @@ async def local_session(small: str, folder: str, names: list[str], report: dict)
             pane.open(folder)
             root = pane.tree.root  # a new root for the new directory
             first = watch.when(lambda: pane.tree.root is root and len(root.children) > 0)
-            done = watch.when(lambda: pane.tree.root is root and root.data.state == "loaded"
+            done = watch.when(lambda: pane.tree.root is root and entry(root).state == "loaded"
                               and len(root.children) == len(names))
             seen_first = await asyncio.wait_for(first, 600)
             seen_done = await asyncio.wait_for(done, 600)
             report["first_rows_s"] = s(seen_first - start)
             report["complete_s"] = s(seen_done - start)
             report["rows"] = len(root.children)
-            shown = [getattr(getattr(child.data, "artefact", None), "basename", None) for child in root.children]
+            shown = [getattr(getattr(entry(child), "artefact", None), "basename", None) for child in root.children]
             if None in shown:
                 report["sorted"] = "not checked (rows do not expose their artefact)"
             else:

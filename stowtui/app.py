@@ -8,6 +8,7 @@ from functools import partial
 from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.widgets import Input
 
 from . import runs
 from .config import Config
@@ -51,6 +52,7 @@ class StowApp(App):
         self.chords = Chords()  # mc's Ctrl+X D
         #: Detaches the app when its terminal goes away, its jobs going on (see detach.py).
         self.detacher = Detacher(self)
+        self._remote: list = []  # jobs of detached runs shown in this session (runs.RemoteJob)
 
     def notify(self, message: str, *, title: str = "", **options) -> None:
         """Every notification of the app (screens' and widgets' go through here): never a URL's password."""
@@ -61,13 +63,14 @@ class StowApp(App):
         return self.detacher.detached
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and isinstance(self.screen, MainScreen):
-            f_key = self.escape_digits.translate(event.key)
+        if isinstance(event, events.Key) and isinstance(self.screen, MainScreen) and not isinstance(self.focused, Input):
+            f_key = self.escape_digits.translate(event.key, event.character)
             if f_key is not None:
                 event.stop()
                 self.simulate_key(f_key)
                 return
-            taken, action = self.chords.translate(event.key)
+            # Not while typing (the filter box): there Ctrl+X is the Input's own.
+            taken, action = (False, None) if isinstance(self.focused, Input) else self.chords.translate(event.key)
             if taken:
                 event.stop()
                 if action is not None:
@@ -121,7 +124,9 @@ class StowApp(App):
             return
         ended, live = [], []
         for run in found:
-            jobs = [runs.RemoteJob(run, record) for record in run.record.get("jobs", [])]
+            resume = partial(self._resume_here, screen)
+            jobs = [runs.RemoteJob(run, record, resume) for record in run.record.get("jobs", [])]
+            self._remote.extend(jobs)
             (ended if run.ended else live).extend(jobs)
             for job in jobs:
                 screen.show_job(job)
@@ -137,6 +142,9 @@ class StowApp(App):
         if live:
             self.notify(f"{count(len(live), 'job')} of an earlier session still running: shown in the jobs panel",
                         title="Jobs", timeout=10)
+
+    def _resume_here(self, screen: MainScreen, record):
+        return self.jobs.resume(record, ask=screen._ask)
 
     def _offer_resume(self, screen: MainScreen) -> None:
         from .jobs import journal
@@ -228,5 +236,7 @@ class StowApp(App):
                     yield SystemCommand(f"Jobs panel: {binding.description}", f"Keys: J, then {keys}", run)
 
     def on_unmount(self) -> None:
+        for job in self._remote:  # shown, and not retried: their kept journals go
+            job.discard()
         if not self.detached:  # detached: the jobs go on (cli.main waits for them)
             self.jobs.shutdown(cancel=True)

@@ -1,8 +1,10 @@
 """mc's keys that are more than a binding: Esc followed by a digit is that F-key; Ctrl+X then D compares.
 
 Terminals reached over SSH often send no F-keys; mc reads Esc then 1…9, 0 as F1…F10.
-A terminal that sends the two at once gives Textual ``alt+5``; typed one after the other
-they come as ``escape`` then ``5``, which counts when the digit follows within ESCAPE_WAIT.
+Sent at once (as a terminal does for Alt+5, or tmux for ``Escape 5``), Textual's parser reads the
+two bytes as macOS's Option+digit character (ESC 5 is ``∞``): those ten characters are F-keys here
+(never while an input box has the keys, where ``£`` is a pound sign). Typed one after the other they
+come as ``escape`` then ``5``, which counts when the digit follows within ESCAPE_WAIT.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Callable
 
 #: "5" → "f5", "0" → "f10" (mc's Esc 0 is F10).
 F_KEYS = {str(digit): f"f{digit or 10}" for digit in range(10)}
+#: What Textual makes of ESC followed at once by 0…9 (textual._xterm_parser, the Option+digit of macOS).
+ESCAPED_DIGITS = dict(zip("º¡™£¢∞§¶•ª", "0123456789"))
 ESCAPE_WAIT = 1.0  # seconds a digit may follow Esc and still make an F-key (mc waits about as long)
 
 
@@ -22,11 +26,12 @@ class EscapeDigits:
         self._clock = clock
         self._escaped_at: float | None = None
 
-    def translate(self, key: str) -> str | None:
-        """The F-key ``key`` completes (``f5``), or None when it is a key of its own."""
-        if key.startswith("alt+") and key[4:] in F_KEYS:
+    def translate(self, key: str, character: str | None = None) -> str | None:
+        """The F-key ``key`` (typing ``character``) completes (``f5``), or None when it is a key of its own."""
+        digit = key[4:] if key.startswith("alt+") else ESCAPED_DIGITS.get(character or "")
+        if digit in F_KEYS:
             self._escaped_at = None
-            return F_KEYS[key[4:]]
+            return F_KEYS[digit]
         if key == "escape":
             self._escaped_at = self._clock()
             return None

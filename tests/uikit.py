@@ -103,19 +103,19 @@ def widget_text(widget) -> str:
 
 def entry_names(node) -> list[str]:
     """The basenames of a tree node's children, in display order."""
-    return [child.data.artefact.basename for child in node.children if child.data is not None]
+    return [child.artefact.basename for child in node.children]
 
 
 def child(node, name: str):
     """The child node of ``node`` whose artefact is called ``name``."""
     for candidate in node.children:
-        if candidate.data is not None and candidate.data.artefact.basename == name:
+        if candidate.artefact.basename == name:
             return candidate
-    raise AssertionError(f"no entry {name!r} under {node.data.artefact.abspath}: {entry_names(node)}")
+    raise AssertionError(f"no entry {name!r} under {node.artefact.abspath}: {entry_names(node)}")
 
 
 def loaded(node) -> bool:
-    return node.data is not None and node.data.state in ("loaded", "error")
+    return node.state in ("loaded", "error")
 
 
 async def wait_loaded(pilot, pane: Pane, node=None, timeout: float = TIMEOUT):
@@ -123,7 +123,7 @@ async def wait_loaded(pilot, pane: Pane, node=None, timeout: float = TIMEOUT):
     await wait_for(
         pilot,
         lambda: loaded(node if node is not None else pane.tree.root),
-        f"the listing of {(node or pane.tree.root).data.artefact.abspath} in #{pane.id}",
+        f"the listing of {(node or pane.tree.root).artefact.abspath} in #{pane.id}",
         timeout,
     )
     return node if node is not None else pane.tree.root

@@ -117,7 +117,7 @@ class Comparer(Widget):
         if pane.url != event.url or pane.tree.root is None:
             return  # the pane went elsewhere meanwhile
         wanted = set(event.names)
-        entries = [child for child in pane.tree.root.children if child.data is not None]
+        entries = list(pane.tree.root.children)
         pane.tree.clear_marks(post=False)
         pane.tree.set_marks([e for e in entries if not e.is_dir and e.artefact.basename in wanted], True)
         found = len(wanted)

@@ -56,10 +56,6 @@ class Entry:
         return f"<Entry {self.artefact.abspath!r}>"
 
     @property
-    def data(self) -> Entry:  # what a Tree node's ``data`` was: tests and screens read ``node.data.artefact``
-        return self
-
-    @property
     def id(self) -> int:
         return id(self)
 

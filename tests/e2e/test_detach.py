@@ -54,6 +54,9 @@ def test_a_download_goes_on_after_sighup_and_the_next_start_shows_it(s3, work, t
     tmux.wait(lambda s: "Copy 1 item" in s, "the copy dialog")
     tmux.keys("Enter")
     copied = destination / "data"
+    # The total, early: listed ahead of the transfers, it shows long before half of the files are through.
+    tmux.wait(lambda s: f"/{FILES} files" in s, "the job's total on its row")
+    assert not copied.exists() or len(os.listdir(copied)) < FILES // 2
     _until(lambda: copied.is_dir() and len(os.listdir(copied)) >= 20, "the first files", 30)
 
     tmux.run("kill-session", "-t", tmux.session)  # the terminal goes away: SIGHUP, as sshd sends

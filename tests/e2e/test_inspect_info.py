@@ -87,7 +87,7 @@ async def test_info_shows_the_listing_at_once_and_costs_one_head_object(tmp_path
         assert s3.counts == {"HeadObject": 2}
         ask_at_once(screen)
         await pilot.press("down")  # back on report.csv
-        assert screen.right.tree.cursor_node.data.artefact.basename == "report.csv"
+        assert screen.right.tree.cursor_node.artefact.basename == "report.csv"
         await workers_done(pilot)  # it must not ask at all
         assert "AES256" in panel_text(screen)
         assert s3.counts == {"HeadObject": 2}
@@ -131,10 +131,10 @@ async def test_the_bucket_list_shows_creation_dates_and_the_info_panel_asks_for_
         ask_at_once(screen)
         right = screen.right
         eu = child(right.tree.root, "eu-bucket")
-        assert eu.data.artefact.createdTime is not None
+        assert eu.artefact.createdTime is not None
         from stowtui.text import short_time
 
-        stamp = short_time(eu.data.artefact.createdTime)
+        stamp = short_time(eu.artefact.createdTime)
         assert stamp and stamp in widget_text(right.tree)  # the creation date, from ListBuckets
         s3.clear_counts()
         await select(pilot, right, "eu-bucket")

@@ -32,7 +32,7 @@ async def test_y_copies_the_url_through_the_terminal(tmp_path, s3, bucket):
         (tmp_path / "local.txt").write_bytes(b"x")
         await pilot.press("tab")
         screen.left.refresh_directory()
-        await wait_for(pilot, lambda: any(c.data.artefact.basename == "local.txt" for c in screen.left.tree.root.children),
+        await wait_for(pilot, lambda: any(c.artefact.basename == "local.txt" for c in screen.left.tree.root.children),
                        "local.txt")
         await select(pilot, screen.left, "local.txt")
         await pilot.press("y")

@@ -70,11 +70,11 @@ async def test_ctrl_r_and_expanding_again_list_the_level_under_the_cursor(where,
         await select(pilot, pane, "in.txt", node=sub)
         add("sub/later.txt")
         await pilot.press("ctrl+r")  # the root, and the open level the cursor is in
-        await wait_for(pilot, lambda: pane.tree.root.data.state == "loaded", "the root listed")
+        await wait_for(pilot, lambda: pane.tree.root.state == "loaded", "the root listed")
         sub = child(pane.tree.root, "sub")
         await wait_entry(pilot, pane, "later.txt", node=sub)
         assert sub.is_expanded
-        await wait_for(pilot, lambda: pane.tree.cursor_node.data.artefact.basename == "in.txt", "the cursor kept")
+        await wait_for(pilot, lambda: pane.tree.cursor_node.artefact.basename == "in.txt", "the cursor kept")
         add("sub/again.txt")
         await select(pilot, pane, "sub")
         await pilot.press("left")  # collapse, then expand again: listed again
@@ -100,4 +100,4 @@ async def test_o_opens_a_directory_made_after_its_parent_was_listed(where, tmp_p
         await pilot.press("enter")
         await wait_for(pilot, lambda: pane.url.rstrip("/") == add_file, "the new directory opened")
         await wait_loaded(pilot, pane)
-        assert pane.tree.root.data.state == "loaded", pane.tree.root.data.error
+        assert pane.tree.root.state == "loaded", pane.tree.root.error

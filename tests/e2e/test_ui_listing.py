@@ -41,7 +41,7 @@ async def test_expanding_a_prefix_of_2500_keys_lists_it_in_3_requests_and_shows_
         big = await select(pilot, right, "big")
         await pilot.press("right")
         await wait_loaded(pilot, right, big)
-        assert big.data.state == "loaded"
+        assert big.state == "loaded"
         assert len(big.children) == 2500
         assert entry_names(big)[0] == "k00000" and entry_names(big)[-1] == "k02499"
         assert len(set(entry_names(big))) == 2500
@@ -51,9 +51,9 @@ async def test_expanding_a_prefix_of_2500_keys_lists_it_in_3_requests_and_shows_
         assert sum(counts.values()) == 3, counts  # no other request at all: sizes and times came from the listing
         # The last entry can be reached and is painted.
         await pilot.press("end")  # the last line: top.txt, after big/'s 2,500 entries
-        assert right.tree.cursor_node.data.artefact.basename == "top.txt"
+        assert right.tree.cursor_node.artefact.basename == "top.txt"
         await pilot.press("up")
-        assert right.tree.cursor_node.data.artefact.basename == "k02499"
+        assert right.tree.cursor_node.artefact.basename == "k02499"
         await pilot.pause()
         assert "k02499" in widget_text(right.tree)
 
@@ -74,11 +74,11 @@ async def test_a_big_prefix_shows_its_first_page_at_once_and_keys_work_while_it_
         big = await select(pilot, right, "big")
         await pilot.press("right")
         await wait_for(pilot, lambda: len(big.children) == 1000, "the first page")
-        assert big.data.state == "loading"
+        assert big.state == "loading"
         assert "listing… 1,000" in widget_text(right.tree)  # the node says it is still loading
         # Keys are answered while the listing waits for its next page.
         await pilot.press("down", "down")
-        assert right.tree.cursor_node.data.artefact.basename == "k00001"
+        assert right.tree.cursor_node.artefact.basename == "k00001"
         held.release()
         await wait_loaded(pilot, right, big)
         assert len(big.children) == 2500
@@ -99,7 +99,7 @@ async def test_collapsing_a_directory_cancels_its_listing(tmp_path, s3, bucket, 
         s3.clear_counts()
         await pilot.press("left")  # collapse: nobody waits for the rest
         assert not big.is_expanded
-        assert big.data.state == "unloaded"
+        assert big.state == "unloaded"
         held.release()
         await wait_for(pilot, lambda: not [w for w in app.workers if w.group.startswith("list") and w.is_running],
                        "the listing worker to stop")
@@ -145,21 +145,21 @@ async def test_access_denied_shows_a_short_message_in_the_pane_and_the_app_keeps
         screen = await ready(pilot)
         right = screen.right
         root = right.tree.root
-        assert root.data.state == "error"
-        assert "access denied" in root.data.error.lower()
+        assert root.state == "error"
+        assert "access denied" in root.error.lower()
         status = widget_text(right.status)
         assert "⚠" in status and "access denied" in status.lower()
         assert "⚠ Cannot list" in widget_text(right.tree)
         text = screen_text(app)
         assert "Traceback" not in text and "ClientError" not in text
-        assert len(root.data.error) < 120 and "\n" not in root.data.error
+        assert len(root.error) < 120 and "\n" not in root.error
         await check_app_still_works(pilot, tmp_path)
         # Once access is back, a refresh (Ctrl+R) shows the bucket.
         s3.clear_faults()
         right.tree.focus()
         await pilot.press("ctrl+r")
         await wait_entry(pilot, right, "a.txt")
-        assert root.data.state == "loaded"
+        assert root.state == "loaded"
         assert "⚠" not in widget_text(right.status)
 
 
@@ -170,8 +170,8 @@ async def test_a_missing_bucket_says_so_and_another_location_can_be_opened(tmp_p
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await ready(pilot)
         right = screen.right
-        assert right.tree.root.data.state == "error"
-        assert "does not exist" in right.tree.root.data.error
+        assert right.tree.root.state == "error"
+        assert "does not exist" in right.tree.root.error
         assert "⚠" in widget_text(right.status)
         await check_app_still_works(pilot, tmp_path)
         # "o" points the pane at another URL.
@@ -192,7 +192,7 @@ async def test_an_unreachable_endpoint_shows_a_message_not_a_traceback(tmp_path,
     app = StowApp(str(tmp_path), "s3://bucket/")
     async with app.run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
-        error = screen.right.tree.root.data.error
+        error = screen.right.tree.root.error
         assert "cannot be reached" in error
         assert "Traceback" not in screen_text(app)
         await check_app_still_works(pilot, tmp_path)
@@ -217,7 +217,7 @@ async def test_s3_alone_lists_the_buckets(tmp_path, s3, stow, s3_client):
     async with app.run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
         assert entry_names(screen.right.tree.root) == ["alpha", "beta"]
-        assert all(node.data.is_dir for node in screen.right.tree.root.children)
+        assert all(node.is_dir for node in screen.right.tree.root.children)
 
 
 async def test_entries_show_size_and_time_directories_first(tmp_path):
@@ -275,7 +275,7 @@ async def test_sort_filter_and_hidden_files(tmp_path):
         await pilot.press("s")
         assert left.sort == "size"
         assert entry_names(root) == ["b.txt", "c.txt", "a.txt"]
-        assert left.tree.cursor_node.data.artefact.basename == "c.txt"  # the cursor stays on its entry
+        assert left.tree.cursor_node.artefact.basename == "c.txt"  # the cursor stays on its entry
         await pilot.press("s")
         assert left.sort == "time"
         assert entry_names(root) == ["a.txt", "c.txt", "b.txt"]
@@ -292,7 +292,7 @@ async def test_sort_filter_and_hidden_files(tmp_path):
         await wait_for(pilot, lambda: entry_names(root) == ["a.txt", "b.txt", "c.txt"], "the filter to clear")
         assert isinstance(app.focused, StorageTree)
         # Filtering never lists again: it works on what was listed.
-        assert child(root, "a.txt").data.artefact.size == 10
+        assert child(root, "a.txt").artefact.size == 10
 
 
 async def test_the_cursor_starts_on_the_first_entry_of_each_pane(tmp_path):
@@ -303,7 +303,7 @@ async def test_the_cursor_starts_on_the_first_entry_of_each_pane(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
         first = screen.left.tree.cursor_node
-        assert first is not None and first.data.artefact.basename == "zdir"  # directories first
+        assert first is not None and first.artefact.basename == "zdir"  # directories first
         assert screen.right.tree.cursor_node is screen.right.tree.root  # an empty directory: the root
         await pilot.press("f5")  # so F5 at once copies the entry under the cursor
         dialog = await wait_for(pilot, lambda: not isinstance(app.screen, type(screen)) and app.screen, "a dialog")
@@ -327,7 +327,7 @@ async def test_keys_typed_right_after_tab_go_to_the_pane_tab_switched_to(tmp_pat
         app.post_message(events.Key("end", None))  # as the driver does with one read
         await wait_for(pilot, lambda: screen.active_pane is screen.right, "the right pane to have the focus")
         await pilot.pause()
-        assert screen.right.tree.cursor_node.data.artefact.basename == "z.txt"
+        assert screen.right.tree.cursor_node.artefact.basename == "z.txt"
 
 
 async def test_double_click_on_a_directory_enters_it(tmp_path):

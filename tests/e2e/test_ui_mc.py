@@ -96,8 +96,8 @@ async def test_going_up_lands_on_the_directory_we_came_from(two_dirs):
         await pilot.press("backspace")
         await wait_for(pilot, lambda: screen.left.url.rstrip("/") == str(left), "the parent")
         await wait_loaded(pilot, screen.left)
-        await wait_for(pilot, lambda: screen.left.tree.cursor_node.data.artefact.basename == "beta", "the cursor on beta")
-        assert screen.left.tree.cursor_node.data.artefact.basename == "beta"
+        await wait_for(pilot, lambda: screen.left.tree.cursor_node.artefact.basename == "beta", "the cursor on beta")
+        assert screen.left.tree.cursor_node.artefact.basename == "beta"
 
 
 async def test_after_a_delete_the_cursor_is_on_the_next_entry(two_dirs):
@@ -111,7 +111,7 @@ async def test_after_a_delete_the_cursor_is_on_the_next_entry(two_dirs):
         await pilot.press("right", "enter")  # from Cancel to Delete
         await wait_jobs_done(pilot)
         await wait_entry(pilot, screen.left, "b.txt", present=False)
-        await wait_for(pilot, lambda: screen.left.tree.cursor_node.data.artefact.basename == "c.log", "the next entry")
+        await wait_for(pilot, lambda: screen.left.tree.cursor_node.artefact.basename == "c.log", "the next entry")
         assert not (left / "b.txt").exists()
 
 
@@ -125,7 +125,7 @@ async def test_after_mkdir_rename_and_copy_the_cursor_is_on_the_new_entry(two_di
         await wait_for(pilot, lambda: isinstance(app.screen, InputDialog), "the name")
         await pilot.press(*"delta", "enter")
         await wait_entry(pilot, screen.left, "delta")
-        await wait_for(pilot, lambda: tree.cursor_node.data.artefact.basename == "delta", "the cursor on delta")
+        await wait_for(pilot, lambda: tree.cursor_node.artefact.basename == "delta", "the cursor on delta")
         await select(pilot, screen.left, "a.txt")
         await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, InputDialog), "the new name")
@@ -133,7 +133,7 @@ async def test_after_mkdir_rename_and_copy_the_cursor_is_on_the_new_entry(two_di
         await pilot.press("enter")
         await wait_jobs_done(pilot)
         await wait_entry(pilot, screen.left, "zz.txt")
-        await wait_for(pilot, lambda: tree.cursor_node.data.artefact.basename == "zz.txt", "the cursor on zz.txt")
+        await wait_for(pilot, lambda: tree.cursor_node.artefact.basename == "zz.txt", "the cursor on zz.txt")
         (right / "first.txt").write_bytes(b"1")
         screen.right.refresh_directory()
         await wait_entry(pilot, screen.right, "first.txt")
@@ -143,7 +143,7 @@ async def test_after_mkdir_rename_and_copy_the_cursor_is_on_the_new_entry(two_di
         await pilot.press("enter")
         await wait_jobs_done(pilot)
         await wait_entry(pilot, screen.right, "c.log")
-        await wait_for(pilot, lambda: screen.right.tree.cursor_node.data.artefact.basename == "c.log", "on the copy")
+        await wait_for(pilot, lambda: screen.right.tree.cursor_node.artefact.basename == "c.log", "on the copy")
         assert (right / "c.log").exists() and (left / "zz.txt").exists() and (left / "delta").is_dir()
 
 
@@ -158,7 +158,7 @@ async def test_marks_show_a_glyph_a_count_and_a_size_star_inverts_files_and_plus
         tree, status = screen.left.tree, screen.left.status
 
         def marked() -> set[str]:
-            return {n.data.artefact.basename for n in tree.marked.values()}
+            return {n.artefact.basename for n in tree.marked.values()}
 
         await select(pilot, screen.left, "a.txt")
         await pilot.press("space", "space")  # a.txt and b.txt

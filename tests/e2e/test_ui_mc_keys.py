@@ -27,6 +27,8 @@ def test_escape_then_a_digit_is_that_f_key_only_while_it_follows_at_once():
     keys = EscapeDigits(clock=lambda: now[0])
     assert keys.translate("alt+5") == "f5"  # the terminal sent ESC 5 in one write
     assert keys.translate("alt+0") == "f10"
+    assert keys.translate("infinity", "∞") == "f5"  # what Textual's parser makes of ESC 5 sent at once
+    assert keys.translate("º", "º") == "f10"
     assert keys.translate("escape") is None and keys.translate("3") == "f3"
     assert keys.translate("3") is None  # a digit alone is a digit
     keys.translate("escape")

@@ -25,13 +25,13 @@ async def test_a_filter_typed_while_a_prefix_loads_takes_in_the_pages_that_come_
         right.open("s3://bucket/big/")
         root = right.tree.root
         await wait_for(pilot, lambda: len(root.children) == 1000, "the first page")
-        assert root.data.state == "loading"
+        assert root.state == "loading"
         assert "Listing… 1,000" in str(right.status.render())  # the running count
         await right.start_filter()
         await pilot.press("k", "0", "2", "4")
         assert right.filter_box.value == "k024"
         await wait_for(pilot, lambda: root.level.view and not root.children, "the filter over the first page")
-        assert root.data.state == "loading"  # k024.. are all in the held pages
+        assert root.state == "loading"  # k024.. are all in the held pages
         held.release()
         await wait_loaded(pilot, right)
         await wait_for(pilot, lambda: len(root.children) == 100, "the matching rows of the later pages")
@@ -74,7 +74,7 @@ async def test_marks_survive_sorting_and_a_refresh(tmp_path):
         screen = await ready(pilot)
         pane: Pane = screen.left
         tree, root = pane.tree, pane.tree.root
-        tree.set_marks([n for n in root.children if n.data.artefact.basename in ("a.txt", "c.txt")], True)
+        tree.set_marks([n for n in root.children if n.artefact.basename in ("a.txt", "c.txt")], True)
         pane.sort = "size"
         await wait_for(pilot, lambda: entry_names(root) == ["d.txt", "b.txt", "c.txt", "a.txt"], "sorted by size")
         assert sorted(a.basename for a in pane.selection()) == ["a.txt", "c.txt"]
@@ -82,7 +82,7 @@ async def test_marks_survive_sorting_and_a_refresh(tmp_path):
         assert "2 marked" in str(pane.status.render())
         pane.refresh_directory()
         await wait_loaded(pilot, pane)
-        assert sorted(n.data.artefact.basename for n in tree.marked.values()) == ["a.txt", "c.txt"]
+        assert sorted(n.artefact.basename for n in tree.marked.values()) == ["a.txt", "c.txt"]
 
 
 def visible_names(tree) -> list[str]:

@@ -8,13 +8,7 @@ import builtins
 import importlib
 import pathlib
 
-import pytest
-
 PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "stowtui"
-
-#: Classes the UI restructure is taking apart (their mixin bases go); empty once it lands.
-BEING_UNMIXED = {"MainScreen"}
-
 
 def classes():
     """(module path, class node) of every class in the package."""
@@ -62,14 +56,10 @@ def test_no_class_has_two_bases_of_which_one_is_the_projects():
     mixed = []
     for path, node in classes():
         names = [base_name(b) for b in node.bases]
-        if len(names) < 2 or not ours.intersection(names) or node.name in BEING_UNMIXED:
+        if len(names) < 2 or not ours.intersection(names):
             continue
         if is_builtin_error(path, node.name, builtin_errors):
             continue  # an exception that is also a builtin error (``except ValueError`` catches it)
         mixed.append(f"{path}:{node.name}({', '.join(names)})")
     assert mixed == []
 
-
-@pytest.mark.parametrize("name", sorted(BEING_UNMIXED))
-def test_the_classes_being_unmixed_still_exist(name):
-    assert name in project_names()  # once gone or unmixed, remove it from BEING_UNMIXED
