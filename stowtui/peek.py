@@ -171,7 +171,7 @@ def peek(name: str, data: bytes, complete: bool, content_type: str | None = None
             result = Peek("hex", Text(hexdump(data)))
             result.notes.append(f"not valid gzip ({error}): raw bytes")
             return result
-        notes.append(f"gzip: {human_size(len(inflated), ' bytes')} decompressed from {human_size(len(data), ' bytes')}"
+        notes.append(f"gzip: {human_size(len(inflated))} decompressed from {human_size(len(data))}"
                      + (" (limit reached)" if len(inflated) >= GUNZIP_LIMIT else ""))
         name, data, complete = _inner_name(name), inflated, complete and ended
     result = _peek_plain(name, data, complete, content_type)

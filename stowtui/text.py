@@ -51,11 +51,9 @@ def plain(name: str, style: str = "") -> Text:
 # Sizes and counts ---------------------------------------------------------
 
 
-def human_size(size: float | None, unit: str = "") -> str:
-    """``1.5K``, ``23M``...: four characters or so, like ``ls -h``.
-
-    ``unit`` follows a size under 1 KiB: nothing in a column of sizes (``512``),
-    ``"B"`` beside other sizes (``512B/4.0K``), ``" bytes"`` in a sentence (``54 bytes``).
+def human_size(size: float | None) -> str:
+    """``512B``, ``1.5K``, ``23M``...: four characters or so, like ``ls -h``; the one short form of a
+    size everywhere (columns, status lines, sentences). ``exact_size`` is for the exact count.
     (Not ``rich.filesize``: it counts in 1000s and writes ``kB``.)
     """
     if size is None:
@@ -64,7 +62,7 @@ def human_size(size: float | None, unit: str = "") -> str:
     for suffix in ("B", "K", "M", "G", "T", "P"):
         if size < 1024 or suffix == "P":
             if suffix == "B":
-                return f"{int(size)}{unit}"
+                return f"{int(size)}B"
             return f"{size:.1f}{suffix}" if size < 10 else f"{size:.0f}{suffix}"
         size /= 1024
     return str(size)
@@ -77,15 +75,15 @@ def exact_size(size: int, short_first: bool = False) -> str:
     summary (a size count in the status line) leads with the short form.
     """
     if size < 1024:
-        return f"{size:,} bytes"
+        return count(size, "byte")
     if short_first:
         return f"{human_size(size)} ({size:,} bytes)"
     return f"{size:,} bytes ({human_size(size)})"
 
 
 def size_words(size: int) -> str:
-    """``1 byte``, ``54 bytes``, ``2.0K``: a total in a sentence."""
-    return count(size, "byte") if size < 1024 else human_size(size)
+    """A total in a sentence: ``human_size`` (one format everywhere)."""
+    return human_size(size)
 
 
 def count(number: int, noun: str) -> str:

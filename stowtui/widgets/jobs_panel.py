@@ -46,7 +46,7 @@ def _outcome(job: Job, progress: Progress) -> list[str]:
         verb = {"move": "moved", "delete": "deleted"}.get(getattr(job, "kind", ""), "copied")
         parts = [f"{job.state.value}: no files {verb}" if progress.files_skipped else job.state.value]
     if progress.bytes_done:
-        parts.append(human_size(progress.bytes_done, "B"))
+        parts.append(human_size(progress.bytes_done))
     if progress.files_skipped:
         parts.append(f"{progress.files_skipped:,} skipped")
     if progress.files_failed:
@@ -63,15 +63,15 @@ def describe(job: Job) -> Text:
         parts = _outcome(job, progress)
     elif progress.planning:
         # The total is still growing: no percentage, no ETA, only what has been found.
-        parts = [f"≥ {count(progress.files_total, 'file')} so far, {human_size(progress.bytes_total, 'B')}"]
+        parts = [f"≥ {count(progress.files_total, 'file')} so far, {human_size(progress.bytes_total)}"]
         if progress.files_done:
             parts.append(f"{progress.files_done:,} done")
     else:
         parts = [f"{progress.files_done:,}/{progress.files_total:,} files"]
         if progress.bytes_total:
-            parts.append(f"{human_size(progress.bytes_done, 'B')}/{human_size(progress.bytes_total, 'B')}")
+            parts.append(f"{human_size(progress.bytes_done)}/{human_size(progress.bytes_total)}")
         if progress.rate:
-            parts.append(f"{human_size(progress.rate, 'B')}/s")
+            parts.append(f"{human_size(progress.rate)}/s")
         parts.append(f"ETA {duration(progress.eta)}")
     if not job.state.finished and progress.files_skipped:
         parts.append(f"{progress.files_skipped:,} skipped")

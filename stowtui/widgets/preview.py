@@ -32,9 +32,9 @@ MORE = 256 * 1024
 def extent(length: int, complete: bool, size: int | None) -> str:
     """``showing the first 64K of 300M``, or ``all 12K``."""
     if complete:
-        return f"all {human_size(length, ' bytes')}"
-    total = f" of {human_size(size, ' bytes')}" if size is not None else ""
-    return f"showing the first {human_size(length, ' bytes')}{total}"
+        return f"all {human_size(length)}"
+    total = f" of {human_size(size)}" if size is not None else ""
+    return f"showing the first {human_size(length)}{total}"
 
 
 class Preview(Vertical):
@@ -160,7 +160,7 @@ class Preview(Vertical):
         if self.artefact is None or isinstance(self.artefact, Directory) or self.reading or self.complete or self.error:
             return False
         self.reading = True
-        self.status.update(f"Loading {human_size(self.more, ' bytes')} more…")
+        self.status.update(f"Loading {human_size(self.more)} more…")
         self._read(self.artefact, self.version_id, len(self.data), self.more, self.data, self.object_size, self._generation)
         return True
 

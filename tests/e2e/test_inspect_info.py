@@ -117,7 +117,7 @@ async def test_info_shows_a_version_id_in_a_versioned_bucket_and_an_error_withou
         assert "Version id" in panel_text(screen)
         await select(pilot, screen.right, "denied.txt")
         await wait_for(pilot, lambda: "access denied" in panel_text(screen), "the refusal, in the panel")
-        assert "s3://bucket/denied.txt" in panel_text(screen) and "1 bytes" in panel_text(screen)
+        assert "s3://bucket/denied.txt" in panel_text(screen) and "1 byte" in panel_text(screen) and "1 bytes" not in panel_text(screen)
         assert app.is_running
 
 

@@ -70,7 +70,7 @@ async def test_a_small_file_is_read_whole_in_one_request_and_says_so(tmp_path, s
         s3.clear_counts()
         viewer = await open_viewer(pilot, screen.right, "small.txt")
         assert viewer.preview.complete
-        assert "all 10 bytes" in status_text(viewer.preview.status)
+        assert "all 10B" in status_text(viewer.preview.status)
         await pilot.press("plus")  # nothing more to read: no request
         await pilot.pause()
         assert s3.counts == {"GetObject": 1}

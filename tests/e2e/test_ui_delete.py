@@ -81,7 +81,7 @@ async def test_delete_in_the_bucket(tmp_path, s3, bucket):
         dialog = await open_confirm(pilot, "d")
         assert "s3://bucket/drop/" in unwrapped(dialog.query_one("#items"))
         # What is under the prefix, counted while the question is open (not "Delete 1 item?").
-        await wait_for(pilot, lambda: "Delete 2 objects (2 bytes) under s3://bucket/drop" in unwrapped(dialog),
+        await wait_for(pilot, lambda: "Delete 2 objects (2B) under s3://bucket/drop" in unwrapped(dialog),
                        "the count in the question")
         await pilot.click("#confirm")
         await wait_jobs_done(pilot)

@@ -66,12 +66,12 @@ async def test_at_80x24_the_panel_shows_size_and_time_and_the_mini_status_the_wh
         assert "2.0K" in row and short_time(stamp) in row  # the row has its size and its time
         # Plurals, and the footer is not cut.
         assert "3 dirs, 4 files" in widget_text(screen.left.status)
-        assert "0 dirs, 0 files, 0 bytes" in widget_text(screen.right.status)
+        assert "0 dirs, 0 files, 0B" in widget_text(screen.right.status)
         (right / "one").mkdir()
         (right / "one.txt").write_bytes(b"1")
         screen.right.refresh_directory()
         await wait_entry(pilot, screen.right, "one.txt")
-        assert "1 dir, 1 file, 1 byte" in widget_text(screen.right.status)
+        assert "1 dir, 1 file, 1B" in widget_text(screen.right.status)
         assert "q Quit" in screen_lines(app)[-1]
 
 

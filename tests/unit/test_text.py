@@ -76,9 +76,9 @@ def test_plain_makes_controls_visible_and_keeps_the_style():
     "size, shown",
     [
         (None, ""),
-        (0, "0"),
-        (1, "1"),
-        (1023, "1023"),
+        (0, "0B"),
+        (1, "1B"),
+        (1023, "1023B"),
         (1024, "1.0K"),
         (1536, "1.5K"),
         (10 * 1024, "10K"),
