@@ -52,6 +52,7 @@ class StowApp(App):
         self.chords = Chords()  # mc's Ctrl+X D
         #: Detaches the app when its terminal goes away, its jobs going on (see detach.py).
         self.detacher = Detacher(self)
+        self._remote: list = []  # jobs of detached runs shown in this session (runs.RemoteJob)
 
     def notify(self, message: str, *, title: str = "", **options) -> None:
         """Every notification of the app (screens' and widgets' go through here): never a URL's password."""
@@ -68,7 +69,8 @@ class StowApp(App):
                 event.stop()
                 self.simulate_key(f_key)
                 return
-            taken, action = self.chords.translate(event.key)
+            # Not while typing (the filter box): there Ctrl+X is the Input's own.
+            taken, action = (False, None) if isinstance(self.focused, Input) else self.chords.translate(event.key)
             if taken:
                 event.stop()
                 if action is not None:
@@ -122,7 +124,9 @@ class StowApp(App):
             return
         ended, live = [], []
         for run in found:
-            jobs = [runs.RemoteJob(run, record) for record in run.record.get("jobs", [])]
+            resume = partial(self._resume_here, screen)
+            jobs = [runs.RemoteJob(run, record, resume) for record in run.record.get("jobs", [])]
+            self._remote.extend(jobs)
             (ended if run.ended else live).extend(jobs)
             for job in jobs:
                 screen.show_job(job)
@@ -138,6 +142,9 @@ class StowApp(App):
         if live:
             self.notify(f"{count(len(live), 'job')} of an earlier session still running: shown in the jobs panel",
                         title="Jobs", timeout=10)
+
+    def _resume_here(self, screen: MainScreen, record):
+        return self.jobs.resume(record, ask=screen._ask)
 
     def _offer_resume(self, screen: MainScreen) -> None:
         from .jobs import journal
@@ -229,5 +236,7 @@ class StowApp(App):
                     yield SystemCommand(f"Jobs panel: {binding.description}", f"Keys: J, then {keys}", run)
 
     def on_unmount(self) -> None:
+        for job in self._remote:  # shown, and not retried: their kept journals go
+            job.discard()
         if not self.detached:  # detached: the jobs go on (cli.main waits for them)
             self.jobs.shutdown(cancel=True)

@@ -74,6 +74,7 @@ class Detacher:
             self.detached = True
             self.why = why
         silence()
+        self.app.jobs.keep_journals = True  # a job that does not finish can be retried next time
         if self.running():
             threading.Thread(target=self._serve, name="stowtui-detached", daemon=True).start()
         else:

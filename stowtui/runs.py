@@ -74,6 +74,7 @@ def job_record(job) -> dict:
         "rate": progress.rate, "eta": progress.eta, "planning": progress.planning,
         "failures": [{"source": f.source, "destination": f.destination, "reason": f.reason}
                      for f in job.failures[:20]],
+        "journal": getattr(job, "journal_path", None),
     }
 
 
@@ -158,12 +159,14 @@ class Run:
 class RemoteJob:
     """A job of a detached run, shown in the jobs panel as a job of this session is.
 
-    Cancel works (through the run's control file); Retry does not: the failures
-    are listed, and an interrupted job is offered again from its journal.
+    Cancel works (through the run's control file); Retry of one that ended
+    cancelled or failed starts it again in this session from the journal it kept.
     """
 
-    def __init__(self, run: Run, record: dict):
+    def __init__(self, run: Run, record: dict, resume: Callable | None = None):
         self.run = run
+        #: ``resume(journal record)``: starts the job again here (JobQueue.resume), for Retry.
+        self._resume = resume
         self.number = int(record["id"])
         self.id = f"{run.pid}-{self.number}"
         self.kind = str(record.get("kind", "copy"))
@@ -226,8 +229,32 @@ class RemoteJob:
         if not self.state.finished:
             self.run.cancel(self.number)
 
-    def retry(self) -> None:
-        return None
+    def journal(self):
+        """The journal the detached job kept when it did not finish (None: none to retry from)."""
+        from .jobs import journal
+
+        path = self._record().get("journal")
+        if not path or self.state is JobState.DONE or not path.endswith(journal.ENDED):
+            return None
+        try:
+            return journal.read(Path(path))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def retry(self):
+        """Start the job again in this session from its journal: what it completed is skipped."""
+        record = self.journal()
+        if record is None or self._resume is None:
+            return None
+        return self._resume(record)
+
+    rerun = retry
+
+    def discard(self) -> None:
+        """Forget the journal kept for a Retry (the session ends without one)."""
+        record = self.journal()
+        if record is not None:
+            record.path.unlink(missing_ok=True)
 
     def add_done_callback(self, callback: Callable) -> None:
         if self._told:

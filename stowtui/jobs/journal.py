@@ -35,6 +35,8 @@ import time
 from pathlib import Path
 
 MAGIC = "stowtui-journal 1 "
+#: The suffix of a journal kept after its job ended (``Journal.end(keep=True)``).
+ENDED = ".ended"
 #: Seconds records wait to be written and fsync'd together.
 GROUP_COMMIT = 0.05
 
@@ -136,7 +138,9 @@ class Journal:
                 return
 
     def end(self, state: str, keep: bool = False) -> None:
-        """The job ended: flush, then remove the journal (``keep``: leave it, ended, for a test)."""
+        """The job ended: flush, then remove the journal. ``keep``: leave it, ended, renamed
+        ``*.ended`` (never offered as interrupted) — a detached job that did not finish
+        keeps it, for the Retry of the next session (see runs.RemoteJob)."""
         with self._lock:
             if self._closed:
                 return
@@ -148,6 +152,10 @@ class Journal:
         try:
             if not keep:
                 os.unlink(self.path)
+            else:
+                ended = self.path.with_suffix(ENDED)
+                os.rename(self.path, ended)
+                self.path = ended
         finally:
             os.close(self._fd)
 

@@ -178,6 +178,12 @@ class Job:
         self._hand_down(job)
         return self._queue._start(job)
 
+    @property
+    def journal_path(self) -> str | None:
+        """Where this job's journal is (None: it keeps none)."""
+        kept = self._ledger.journal
+        return str(kept.path) if kept is not None else None
+
     def rerun(self) -> Job:
         """The same job again (a cancelled one's Retry): what this one completed is
         counted done and not sent again, and no question is asked about it."""
@@ -302,7 +308,7 @@ class Job:
         if joined:
             self._queue.reservations.leave()
         if kept is not None:
-            kept.end(state.value)
+            kept.end(state.value, keep=self._queue.keep_journals and state is not JobState.DONE)
         self._finished.set()
         for callback in callbacks:
             try:
@@ -327,6 +333,9 @@ class JobQueue:
         self.workers = workers
         #: Copy and move jobs keep a journal (jobs/journal.py), so that a crash can be resumed.
         self.journal = journal
+        #: A job that ends cancelled or failed keeps its journal (``*.ended``): set once the
+        #: app has detached, for the Retry of the next session.
+        self.keep_journals = False
         self.slots = RequestSlots(workers)
         self.max_pending = max_pending or workers * 4
         #: Claims on destination paths: by default shared with every queue of the process.

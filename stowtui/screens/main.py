@@ -32,7 +32,7 @@ from .. import managers
 from ..jobs import Conflict, Decision, Job, JobState
 from ..managers import Artefact, Directory, File, Manager
 from ..managers.exceptions import StowError
-from ..text import count, visible
+from ..text import count, size_words, visible
 from ..widgets.drag_cue import DragCue
 from ..widgets.info_panel import InfoPanel
 from ..widgets.jobs_panel import JobsPanel
@@ -734,12 +734,49 @@ class MainScreen(Screen):
             return
         pane = self.active_pane
 
+        directories = [source for source in sources if isinstance(source, Directory)]
+        counting = threading.Event()  # set: the count stops (the question was answered)
+
         def done(confirmed: bool | None) -> None:
+            counting.set()
             if confirmed and self.start_job("delete", sources):
                 pane.clear_marks()
 
         title = f"Delete {count(len(sources), 'item')}? This cannot be undone."
-        self.app.push_screen(dialogs.ConfirmDialog(title, sources), done)
+        if directories:  # how many objects that is, counted while the question is open
+            title = f"Delete {count(len(sources), 'item')}? Counting what is under it… This cannot be undone."
+        dialog = dialogs.ConfirmDialog(title, sources)
+        self.app.push_screen(dialog, done)
+        if directories:
+            self.run_worker(lambda: self._count_deleted(dialog, sources, counting), thread=True,
+                            exit_on_error=False, group="delete-count")
+
+    def _count_deleted(self, dialog, sources: list[Artefact], stop: threading.Event) -> None:
+        """In a thread: every object F8 would delete, counted for its question (``stop`` ends it)."""
+        files = sum(1 for source in sources if not isinstance(source, Directory))
+        size = sum(getattr(source, "size", 0) or 0 for source in sources if not isinstance(source, Directory))
+        where = sources[0].abspath if len(sources) == 1 else f"{len(sources):,} items"  # (a URL: made visible)
+        for source in sources:
+            if not isinstance(source, Directory):
+                continue
+            totals = None
+            try:
+                for totals in source.manager.du(source.path):
+                    if stop.is_set():
+                        return
+                    self.app.call_from_thread(dialog.retitle, f"Delete {visible(where)}? Counting… {totals.objects + files:,} "
+                                              "objects so far. This cannot be undone.")
+            except StowError as error:
+                self.app.call_from_thread(dialog.retitle, f"Delete {visible(where)}? (Cannot count what is under it: "
+                                          f"{visible(str(error))}) This cannot be undone.")
+                return
+            if totals is not None:
+                files += totals.objects
+                size += totals.bytes
+        if not stop.is_set():
+            within = f"under {visible(where)}" if len(sources) == 1 else f"in {where}"
+            self.app.call_from_thread(dialog.retitle, f"Delete {count(files, 'object')} ({size_words(size)}) "
+                                      f"{within}? This cannot be undone.")
 
     def action_mkdir(self) -> None:
         pane = self.active_pane

@@ -254,7 +254,11 @@ class JobsPanel(VerticalScroll):
         job = row.job
         if job.state is JobState.CANCELLED and hasattr(job, "rerun"):
             # The same job again, skipping (without a question) what it completed.
-            self.add_job(job.rerun(), row.rerun)
+            again = job.rerun()
+            if again is not None:
+                self.add_job(again, row.rerun)
+            else:
+                self.notify("That job cannot be started again", severity="warning", timeout=3)
             return
         if job.state is JobState.CANCELLED and row.rerun is not None:
             row.rerun()  # starts the job again (and adds its row through the screen)

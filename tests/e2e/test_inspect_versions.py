@@ -24,7 +24,7 @@ async def test_versions_are_listed_viewed_and_copied(tmp_path, s3, s3_client, bu
         await pilot.press("V")
         versions = await wait_for(pilot, lambda: isinstance(app.screen, VersionsScreen) and app.screen, "the versions")
         await wait_for(pilot, lambda: versions.table.row_count == 2, "two versions")
-        assert s3.counts == {"ListObjectVersions": 1}
+        assert s3.counts == {"GetBucketVersioning": 1, "ListObjectVersions": 1}
         assert [v.version_id for v in versions.versions] == [new, old]
         assert [v.is_latest for v in versions.versions] == [True, False]
         assert [v.size for v in versions.versions] == [27, 18]
@@ -74,6 +74,19 @@ async def test_versions_are_listed_viewed_and_copied(tmp_path, s3, s3_client, bu
         await pilot.click("#skip")
         await wait_for(pilot, lambda: all(j.state.finished for j in app.jobs.jobs), "the job's end")
         assert (tmp_path / "notes-old.txt").read_bytes() == b"the FIRST version\n"
+
+
+async def test_versions_in_a_bucket_without_versioning_say_so_at_once(tmp_path, s3, s3_client, bucket):
+    s3_client.put_object(Bucket="bucket", Key="notes.txt", Body=b"one")
+    app = StowApp(str(tmp_path), "s3://bucket/")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await select(pilot, screen.right, "notes.txt")
+        s3.clear_counts()
+        await pilot.press("V")
+        versions = await wait_for(pilot, lambda: isinstance(app.screen, VersionsScreen) and app.screen, "the versions")
+        await wait_for(pilot, lambda: "Versioning is off in s3://bucket" in widget_text(versions.status), "said")
+        assert s3.counts == {"GetBucketVersioning": 1}  # no listing of the keys under the name
 
 
 async def test_versions_are_refused_on_local_disk(tmp_path):

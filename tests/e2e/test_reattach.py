@@ -118,3 +118,32 @@ def test_another_users_directory_is_refused(tmp_path, monkeypatch):
     os.chown(tmp_path / "stowtui", 12345, 12345)  # as another user's (the tests run as root)
     with pytest.raises(PermissionError, match="not a directory of yours"):
         runs.runs_dir()
+
+
+async def test_a_job_that_failed_while_away_is_retried_here_from_its_kept_journal(tmp_path, no_runs):
+    source, destination = tmp_path / "src", tmp_path / "dst"
+    (source / "tree").mkdir(parents=True)
+    (destination / "tree").mkdir(parents=True)
+    for number in range(4):
+        (source / "tree" / f"f{number}").write_bytes(b"%d" % number)
+    (destination / "tree" / "f0").write_bytes(b"0")  # the detached run copied f0, then failed
+    header = journal.Header("copy", [str(source / "tree")], str(destination), "ask", "Copy tree",
+                            token=journal.new_token())
+    kept = journal.Journal(header, completed={journal.key(str(source / "tree" / "f0"))})
+    kept.end("failed", keep=True)  # as a detached process leaves it
+    record = job(1, "failed", 1, 4, [(str(source / "tree" / "f1"), "the link went down")])
+    record["journal"] = str(kept.path)
+    write_run(999_999_992, [record], ended=True)
+    app = StowApp(str(tmp_path), str(tmp_path), jobs=JobQueue(workers=2, journal=True))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        panel = screen.jobs_panel
+        row = await wait_for(pilot, lambda: panel.query(JobRow).first() if panel.query(JobRow) else None, "its row")
+        await wait_for(pilot, lambda: "the link went down" in widget_text(row), "its failure")
+        panel.retry(row)
+        await wait_for(pilot, lambda: app.jobs.jobs and app.jobs.jobs[0].state.finished, "the retried job")
+        (again,) = app.jobs.jobs
+        assert again.state.value == "done", again.failures
+        assert again.progress.files_done == 4
+    assert sorted(p.name for p in (destination / "tree").iterdir()) == [f"f{n}" for n in range(4)]
+    assert not kept.path.exists()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..artefacts import Directory, File
+from ..exceptions import StowError
 from ..inspection import SizeTotals, Version
 from .errors import error_code, s3_errors
 
@@ -123,9 +124,19 @@ def set_metadata(s3, path: str, metadata: dict, content_type: str | None = None)
 # Versions ----------------------------------------------------------
 
 def versions(s3, path: str) -> list[Version]:
-    """Every version of one object, newest first (``ListObjectVersions`` with the key as prefix)."""
+    """Every version of one object, newest first (``ListObjectVersions`` with the key as prefix).
+
+    A bucket where versioning was never turned on has nothing to list: ``GetBucketVersioning``
+    first says so at once, rather than a listing of every key under the name's prefix."""
     path = s3.normalise(path)
     bucket, key = s3._split(path)
+    try:
+        with s3_errors("ask about versioning in", f"s3://{bucket}"):
+            status = s3.client.get_bucket_versioning(Bucket=bucket).get("Status")
+    except StowError:
+        status = "unknown"  # not allowed to ask: the listing says what there is
+    if not status:
+        raise StowError(f"Versioning is off in s3://{bucket}: {key} has only its current version")
     found: list[Version] = []
     after = key.encode("utf-8")
     with s3_errors("list the versions of", s3._abspath(path)):
