@@ -356,11 +356,14 @@ class MainScreen(Screen):
 
         def done(url: str | None) -> None:
             if url:
-                pane.open(url.strip())
+                from .dialogs.input import resolve
+
+                pane.open(resolve(url.strip(), base))  # a relative name: in the pane's directory
                 pane.tree.focus()
 
+        base = pane.url
         title = "Open a location (path or URL, e.g. s3://bucket/prefix/; Tab completes)"
-        self.app.push_screen(dialogs.InputDialog(title, pane.url, complete=True), done)
+        self.app.push_screen(dialogs.InputDialog(title, pane.url, complete=True, base=pane.url), done)
 
     def action_bookmarks(self) -> None:
         """mc's hotlist: jump the active pane to a saved location (stowtui/config.py holds them)."""
