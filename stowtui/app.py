@@ -34,7 +34,7 @@ class StowApp(App):
     # Ctrl+Q is not App's priority quit here: the main screen gives it mc's meaning (quick view);
     # elsewhere it quits, through action_quit, which asks first when jobs are running.
     BINDINGS = [
-        Binding("ctrl+p", "command_palette", "Commands", show=False),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="commands"),
         Binding("ctrl+q", "quit", "Quit", show=False),
     ]
 

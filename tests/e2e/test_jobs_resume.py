@@ -50,9 +50,10 @@ def sent(monkeypatch):
     """Every file a transfer sends, by destination path."""
     record, original = [], tasks.transfer
 
-    def counting(source, manager, path, callback=None, cancel=None):
+    def counting(request):
+        path = request.path
         record.append(path)
-        original(source, manager, path, callback, cancel)
+        original(request)
 
     monkeypatch.setattr(tasks, "transfer", counting)
     return record
@@ -127,10 +128,11 @@ def test_retry_of_a_cancelled_copy_sends_only_what_it_had_not_and_asks_nothing(t
     gate, through = threading.Event(), []
     original = tasks.transfer
 
-    def held(source, manager, path, callback=None, cancel=None):
+    def held(request):
+        path = request.path
         if len(through) >= 10:
             gate.wait(10)
-        original(source, manager, path, callback, cancel)
+        original(request)
         through.append(path)
 
     monkeypatch.setattr(tasks, "transfer", held)

@@ -178,7 +178,8 @@ def test_jobs_panel_mid_copy(snap_compare, snap_dirs, size):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_delete_confirmation(snap_compare, snap_dirs, size):
-    """F8 on two marked entries (a directory and a file): the dialog lists both, Cancel focused."""
+    """F8 on two marked entries (a directory and a file): the dialog lists both and says how many
+    objects that is once counted, Cancel focused."""
 
     async def run_before(pilot):
         screen = await ready(pilot)
@@ -189,6 +190,7 @@ def test_delete_confirmation(snap_compare, snap_dirs, size):
         assert set(n.artefact.basename for n in screen.left.tree.marked.values()) == {"photos", "notes.txt"}
         await pilot.press("f8")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog), "the confirmation")
+        await wait_for(pilot, lambda: "in 2 items?" in screen_text(pilot.app), "what is under photos/, counted")
 
     assert snap_compare(StowApp(*snap_dirs), terminal_size=size, run_before=run_before)
 

@@ -40,7 +40,7 @@ async def test_delete_lists_what_will_go_and_obeys(tmp_path):
         assert str(tmp_path / "docs") + "/" in items
         assert str(tmp_path / "b.txt") in items
         assert str(tmp_path / "a.txt") not in items
-        assert "Delete 2 items?" in unwrapped(dialog)
+        assert "2 items" in unwrapped(dialog)
         assert dialog.focused.id == "cancel"  # Enter alone would not delete
         await pilot.click("#confirm")
         await wait_jobs_done(pilot)
@@ -80,6 +80,9 @@ async def test_delete_in_the_bucket(tmp_path, s3, bucket):
         await select(pilot, screen.right, "drop")
         dialog = await open_confirm(pilot, "d")
         assert "s3://bucket/drop/" in unwrapped(dialog.query_one("#items"))
+        # What is under the prefix, counted while the question is open (not "Delete 1 item?").
+        await wait_for(pilot, lambda: "Delete 2 objects (2 bytes) under s3://bucket/drop" in unwrapped(dialog),
+                       "the count in the question")
         await pilot.click("#confirm")
         await wait_jobs_done(pilot)
         assert sorted(s3.backend.get_bucket("bucket").keys.keys()) == ["keep.txt"]

@@ -142,7 +142,7 @@ def test_s3_versions_of_exactly_one_key_newest_first(s3, s3_client, stow, bucket
     assert [v.delete_marker for v in versions] == [True, False, False]
     assert [v.is_latest for v in versions] == [True, False, False]
     assert [v.size for v in versions[1:]] == [2, 1]
-    assert s3.counts == {"ListObjectVersions": 1}
+    assert s3.counts == {"GetBucketVersioning": 1, "ListObjectVersions": 1}
 
 
 def test_a_version_file_downloads_and_copies_that_version(tmp_path, s3, s3_client, stow, bucket):

@@ -52,6 +52,12 @@ class Dialog(ModalScreen):
     def heading(self) -> Static:
         return Static(Text(self._title), classes="title")
 
+    def retitle(self, title: str) -> None:
+        """Say something else in the heading (a count that has arrived)."""
+        self._title = title
+        for heading in self.query(".title").results(Static):
+            heading.update(Text(title))
+
     def action_cancel(self) -> None:
         self.dismiss(None)
 
