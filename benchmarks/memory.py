@@ -45,9 +45,9 @@ def main() -> int:
     synthetic.install()
     from stowtui.jobs import JobQueue, JobState, tasks
 
-    def transfer(source, manager, path, callback=None, cancel=None):
-        if callback is not None:
-            callback(source.size)
+    def transfer(request):
+        if request.callback is not None:
+            request.callback(request.source.size)
 
     tasks.transfer = transfer  # the engine alone: nothing is read or written
     before = peak_mb()

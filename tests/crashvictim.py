@@ -40,7 +40,8 @@ def die() -> None:
 original_transfer, original_verify = tasks.transfer, tasks.verify
 
 
-def transfer(source, manager, path, callback=None, cancel=None):
+def transfer(request):
+    path = request.path
     time.sleep(0.02)
     if step == "mid-file" and reached():
         # Half of the file at the job's temporary name, then the end.
@@ -51,7 +52,7 @@ def transfer(source, manager, path, callback=None, cancel=None):
             half.flush()
             os.fsync(half.fileno())
         die()
-    original_transfer(source, manager, path, callback, cancel)
+    original_transfer(request)
 
 
 def verify(*args, **kwargs):

@@ -206,8 +206,9 @@ class OpLog:
         log = self
         original_transfer, original_verify = tasks.transfer, tasks.verify
 
-        def transfer_file(source, manager, path, *args, **kwargs):
-            original_transfer(source, manager, path, *args, **kwargs)
+        def transfer_file(request):
+            source = request.source
+            original_transfer(request)
             log.add("put", source.abspath)
 
         def verify(source, manager, path, *args):

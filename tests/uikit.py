@@ -6,6 +6,7 @@ app process its messages (and thread workers post theirs) between polls.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 
@@ -215,7 +216,8 @@ def gated_transfers(monkeypatch):
 
     original = tasks.transfer
 
-    def transfer_file(source, manager, path, callback=None, cancel=None):
+    def transfer_file(request):
+        source, callback, cancel = request.source, request.callback, request.cancel
         if callback is not None:
             callback(source.size / 2)
         started.set()
@@ -224,7 +226,7 @@ def gated_transfers(monkeypatch):
                 raise exceptions.OperationCancelled("cancelled")
         if callback is not None:
             callback(source.size - source.size / 2)
-        original(source, manager, path, None, cancel)
+        original(dataclasses.replace(request, callback=None))
 
     monkeypatch.setattr(tasks, "transfer", transfer_file)
     yield gate, started

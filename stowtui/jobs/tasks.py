@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..managers import Artefact, File, Manager, exceptions, paths
-from ..managers.transfer import changed, no_replace, request_slots, transfer
+from ..managers.transfer import TransferRequest, changed, transfer
 from . import directories
 from .ledger import Ledger
 from .model import Target, as_artefact, name_of
@@ -66,12 +66,12 @@ def _copy(ledger: Ledger, target: Target) -> bool:
         else:
             if ledger.kind == "move":
                 state = source.manager.source_state(source)
-            # Five arguments, as tests wrap it; whether to replace, and the
-            # queue's request slots, go beside them.
             if ledger.journal is not None and (source.size or 0) >= getattr(manager, "MULTIPART_FROM", float("inf")):
                 ledger.journal.sending(manager.url(path))  # its multipart upload, if one opens, is ours
-            with no_replace(target.no_replace), request_slots(ledger.slots), paths.owned_by(ledger.token):
-                transfer(source, manager, path, advance, ledger.cancel)
+            request = TransferRequest(source, manager, path, advance, ledger.cancel, no_replace=target.no_replace,
+                                      slots=ledger.slots, source_state=state)
+            with paths.owned_by(ledger.token):
+                transfer(request)
         if ledger.kind == "move" and not target.renamed:
             # Put, verify, then delete: in this order, in this one task.
             verify(source, manager, path, state)

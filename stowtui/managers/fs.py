@@ -287,7 +287,7 @@ class FS(LocalManager):
                 details["LinkTarget"] = os.readlink(abspath)
         return details
 
-    def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False):
+    def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False, request=None):
         """Copy to a local path (FS to FS); a directory is copied whole."""
         self._copy_local(self._abspath(source.path), destination, callback, cancel, no_replace=no_replace)
 
@@ -326,7 +326,7 @@ class FS(LocalManager):
                 yield staged
         self._forget(managerPath)
 
-    def _put(self, source: str, destination: str, *, callback=None, cancel=None, no_replace=False):
+    def _put(self, source: str, destination: str, *, callback=None, cancel=None, no_replace=False, request=None):
         self._copy_local(source, self._abspath(destination), callback, cancel, no_replace=no_replace)
         self._forget(destination)
 
@@ -338,7 +338,7 @@ class FS(LocalManager):
                 handle.write(fileBytes)
         self._forget(destination)
 
-    def _cp(self, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False):
+    def _cp(self, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False, request=None):
         self._put(self._abspath(source.path), destination, callback=callback, cancel=cancel, no_replace=no_replace)
 
     def _rename(self, source: Artefact, destination: str, no_replace: bool = False) -> bool:

@@ -256,7 +256,7 @@ class FSSpec(RemoteManager):
                     if callback is not None:
                         callback(len(data))
 
-    def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None):
+    def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None, request=None):
         if not isinstance(source, Directory):
             self._download(source.path, destination, callback, cancel)
             return
@@ -309,7 +309,7 @@ class FSSpec(RemoteManager):
                         fs.rm_file(staged)
                 raise
 
-    def _put(self, source: str, destination: str, *, callback=None, cancel=None):
+    def _put(self, source: str, destination: str, *, callback=None, cancel=None, request=None):
         try:
             if not os.path.isdir(source):
                 with fsspec_errors("upload", source), open(source, "rb") as reader:
@@ -332,7 +332,7 @@ class FSSpec(RemoteManager):
             self.fs.makedirs(self._fs_path(self.dirname(destination)), exist_ok=True)
         self.fs.cp_file(self._fs_path(source), self._fs_path(destination))
 
-    def _cp(self, source: Artefact, destination: str, *, callback=None, cancel=None):
+    def _cp(self, source: Artefact, destination: str, *, callback=None, cancel=None, request=None):
         """Copies stay inside the backend (``cp_file``: server-side where it can be)."""
         where = f"{source.abspath} to {self._abspath(destination)}"
         try:

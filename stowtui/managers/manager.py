@@ -38,9 +38,10 @@ The cache makes browsing fast; it is never a licence to answer from memory.
    opening a deep prefix costs only its own level, never its parents'.
 
 Plug-in managers written to the guide's signatures work unchanged. Managers
-that set ``SUPPORTS_TRANSFER_OPTIONS`` also accept ``callback`` (bytes moved)
-and ``cancel`` (a ``threading.Event``) keyword arguments on ``_get``, ``_put``
-and ``_cp``, which the job engine uses for progress and cancellation.
+that set ``SUPPORTS_TRANSFER_OPTIONS`` also accept ``callback`` (bytes moved),
+``cancel`` (a ``threading.Event``) and ``request`` (the whole
+:class:`~.transfer.TransferRequest`: request slots, staging name...) keyword
+arguments on ``_get``, ``_put`` and ``_cp``, and ``callback``/``cancel`` on ``_rm``.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from .files import open_copy, remote_localise
 from .inspection import SizeTotals, Version
 from .oserrors import os_errors
 from .regular import open_file
+from .transfer import TransferRequest
 from .replace import replacing
 from .urls import as_text, join_segments
 
@@ -80,7 +82,7 @@ def split_removals(found: list[Artefact | None], recursive: bool) -> tuple[list[
 class Manager(abc.ABC):
     """Abstract base of every manager."""
 
-    #: Managers that accept ``callback=`` and ``cancel=`` on ``_get``/``_put``/``_cp``.
+    #: Managers that accept ``callback=``, ``cancel=`` and ``request=`` on ``_get``/``_put``/``_cp``.
     SUPPORTS_TRANSFER_OPTIONS = False
     #: Managers whose ``_get``/``_put``/``_cp``/``_rename``/``_staging`` also take
     #: ``no_replace=True``: never replace what is at the destination (see paths.DestinationTaken).
@@ -565,20 +567,25 @@ class Manager(abc.ABC):
         """The listing of a directory is out of date: the next one asks the backend."""
         self._cache.invalidate(self.normalise(path))
 
-    def _transfer_options(self, callback, cancel, no_replace: bool = False) -> dict:
-        options = {"callback": callback, "cancel": cancel} if self.SUPPORTS_TRANSFER_OPTIONS else {}
-        return {**options, **self._no_replace(no_replace)}
+    def _transfer_options(self, request: TransferRequest | None) -> dict:
+        """The hook's keywords for a request: ``callback``, ``cancel`` and the ``request`` itself
+        to managers that take them, ``no_replace`` to those that can keep a destination."""
+        if request is None:
+            return {}
+        options = {"callback": request.callback, "cancel": request.cancel, "request": request}
+        options = options if self.SUPPORTS_TRANSFER_OPTIONS else {}
+        return {**options, **self._no_replace(request is not None and request.no_replace)}
 
     def _no_replace(self, no_replace: bool) -> dict:
         return {"no_replace": True} if no_replace and self.SUPPORTS_NO_REPLACE else {}
 
-    def download(self, source: Artefact, local: str, callback=None, cancel=None, no_replace=False) -> None:
-        """Write an artefact of this manager to a local path."""
-        self._get(source, local, **self._transfer_options(callback, cancel, no_replace))
+    def download(self, source: Artefact, local: str, request: TransferRequest | None = None) -> None:
+        """Write an artefact of this manager to a local path (as ``request`` says, if given)."""
+        self._get(source, local, **self._transfer_options(request))
 
-    def upload(self, local: str, path: str, callback=None, cancel=None, no_replace=False) -> None:
-        """Write a local file or directory to a manager path."""
-        self._put(local, path, **self._transfer_options(callback, cancel, no_replace))
+    def upload(self, local: str, path: str, request: TransferRequest | None = None) -> None:
+        """Write a local file or directory to a manager path (as ``request`` says, if given)."""
+        self._put(local, path, **self._transfer_options(request))
         self._forget(path)
 
     def write(self, data: bytes, path: str) -> None:
@@ -586,9 +593,9 @@ class Manager(abc.ABC):
         self._putBytes(bytes(data), path)
         self._forget(path)
 
-    def copy_within(self, source: Artefact, path: str, callback=None, cancel=None, no_replace=False) -> None:
-        """Copy an artefact of this manager to another path of it."""
-        self._cp(source, path, **self._transfer_options(callback, cancel, no_replace))
+    def copy_within(self, source: Artefact, path: str, request: TransferRequest | None = None) -> None:
+        """Copy an artefact of this manager to another path of it (as ``request`` says, if given)."""
+        self._cp(source, path, **self._transfer_options(request))
         self._forget(path)
 
     def rename(self, source: Artefact, path: str, no_replace: bool = False) -> bool:
@@ -608,7 +615,7 @@ class Manager(abc.ABC):
 
     def remove(self, artefact: Artefact, callback=None, cancel=None) -> None:
         """Delete an artefact and everything under it (no questions: callers ask first)."""
-        self._rm(artefact, **self._transfer_options(callback, cancel))
+        self._rm(artefact, **({"callback": callback, "cancel": cancel} if self.SUPPORTS_TRANSFER_OPTIONS else {}))
         self._forget(artefact.path)
 
     def remove_empty_directory(self, directory: Directory) -> None:

@@ -3,28 +3,21 @@
 This is storage-layer logic (which hooks to chain for a pair of managers),
 so it lives here; the job engine calls it once per file.
 
-Whether the write may replace a file already at the destination is the
-keyword ``no_replace``; the job engine sets it for the task running in its
-thread with :func:`no_replace` instead, so that ``transfer`` keeps the
-five-argument shape that tests wrap (``stowtui.jobs.tasks.transfer``).
-The requests a transfer may have in flight are bounded the same way: the
-engine hands its :class:`RequestSlots` to the thread with :func:`request_slots`,
-and managers that count their requests take one slot per request
-(:func:`current_slots`). A download into a local manager's staging name is
-marked with :func:`staged_for`, so a manager that stages its own downloads
-(S3) writes that name directly (:func:`is_staged`).
+Everything that decides how one file is written (no-replace, the queue's request
+slots, a staging name, progress, cancel, what the source was when read) travels in
+one :class:`TransferRequest`, from the engine's task to :func:`transfer` to the
+managers' hooks. :class:`RequestSlots` bounds the requests in flight; a ``SlowDown``
+answer halves its window (:func:`throttled`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import dataclasses
 import os
 import tempfile
 import threading
 import time
-from typing import Iterator
+from typing import Callable
 
 from . import exceptions
 from .artefacts import File, Owner
@@ -66,7 +59,32 @@ def changed(url: str) -> exceptions.SourceChanged:
     return exceptions.SourceChanged(f"{url} changed during the copy; kept at the source")
 
 
-_no_replace: contextvars.ContextVar[bool] = contextvars.ContextVar("stowtui_no_replace", default=False)
+@dataclasses.dataclass(frozen=True)
+class TransferRequest:
+    """One file to write, and everything that decides how: made by the engine's task,
+    handed to :func:`transfer` and from it to the managers' hooks (``request=``).
+
+    Nothing else decides: no setting of the thread's, no global.
+    """
+
+    source: File
+    #: The destination's manager and path.
+    manager: Owner
+    path: str
+    #: Told of bytes moved (``callback(n)``).
+    callback: Callable[[float], None] | None = None
+    #: Set to stop the transfer (a ``threading.Event``).
+    cancel: threading.Event | None = None
+    #: Never replace what is at ``path`` by the time the write ends (``paths.DestinationTaken``).
+    no_replace: bool = False
+    #: The queue's request slots: each request the transfer makes takes one (None: no limit).
+    slots: RequestSlots | None = None
+    #: A local name the caller puts in place on success (``LocalManager.staging``): a download
+    #: to exactly this name writes it directly rather than staging it again.
+    staged: str | None = None
+    #: What a move read of its source (None for a copy): the source is deleted only while
+    #: it is still this (``Manager.remove_if_unchanged``).
+    source_state: SourceState | None = None
 
 
 #: The request slot the current thread holds (``slots``, and the cut it was taken after):
@@ -176,85 +194,36 @@ def throttled() -> None:
         holding.throttled(_holding.cut)
 
 
-_slots: contextvars.ContextVar[RequestSlots | None] = contextvars.ContextVar("stowtui_slots", default=None)
-
-
-@contextlib.contextmanager
-def request_slots(slots: RequestSlots | None) -> Iterator[None]:
-    """Within the block (in this thread), transfers count their requests against ``slots``."""
-    token = _slots.set(slots)
-    try:
-        yield
-    finally:
-        _slots.reset(token)
-
-
-def current_slots() -> RequestSlots | None:
-    """The slots this thread's transfers take their requests from (None: no limit)."""
-    return _slots.get()
-
-
-_staged: contextvars.ContextVar[str | None] = contextvars.ContextVar("stowtui_staged", default=None)
-
-
-@contextlib.contextmanager
-def staged_for(local: str) -> Iterator[None]:
-    """Within the block (in this thread), ``local`` is a temporary name that its
-    caller puts in place on success and removes on failure (``LocalManager.staging``)."""
-    token = _staged.set(local)
-    try:
-        yield
-    finally:
-        _staged.reset(token)
-
-
-def is_staged(local: str) -> bool:
-    """Whether a download to ``local`` may write it directly: it is already a
-    temporary name (:func:`staged_for`), so staging it again would only add a
-    name and a rename per file."""
-    return _staged.get() == local
-
-
-@contextlib.contextmanager
-def no_replace(enabled: bool = True) -> Iterator[None]:
-    """Within the block (in this thread), transfers never replace what is at their destination."""
-    token = _no_replace.set(enabled)
-    try:
-        yield
-    finally:
-        _no_replace.reset(token)
-
-
 def _check(cancel, source: File) -> None:
     """Nothing is put in place once cancelled (a late end of abandoned work is dropped)."""
     if cancel is not None and cancel.is_set():
         raise exceptions.OperationCancelled(f"The transfer of {source.abspath} was cancelled")
 
 
-def transfer(
-    source: File, manager: Owner, path: str, callback=None, cancel=None, no_replace: bool | None = None
-) -> None:
-    """Write one file to ``manager`` at ``path``.
+def transfer(request: TransferRequest) -> None:
+    """Write one file as ``request`` says, by the cheapest route for its pair of managers:
+    a copy inside one manager, an upload from local disk, a download into the local
+    manager's staging name (handed to the download as ``request.staged``), else a
+    download to a temporary file and an upload of it (each half counting half the bytes).
 
-    ``callback(n)`` is told of bytes moved; ``cancel`` (a ``threading.Event``)
-    stops the transfer where the managers support it. ``no_replace``: a file
-    that is at ``path`` by the time the write ends is not replaced (the
-    manager raises ``paths.DestinationTaken``); None: as :func:`no_replace` says.
+    A file at the destination by the time the write ends is not replaced when
+    ``request.no_replace`` (the manager raises ``paths.DestinationTaken``).
     """
-    keep = _no_replace.get() if no_replace is None else no_replace
+    source, manager, path, cancel = request.source, request.manager, request.path, request.cancel
     source_manager = source.manager
     if source_manager is manager:
-        manager.copy_within(source, path, callback, cancel, no_replace=keep)
+        manager.copy_within(source, path, request)
     elif source_manager.IS_LOCAL:
-        manager.upload(source_manager.url(source.path), path, callback, cancel, no_replace=keep)
+        manager.upload(source_manager.url(source.path), path, request)
     elif manager.IS_LOCAL:
-        with manager.staging(path, no_replace=keep) as local, staged_for(local):
-            source_manager.download(source, local, callback, cancel)
+        with manager.staging(path, no_replace=request.no_replace) as local:
+            source_manager.download(source, local, dataclasses.replace(request, staged=local))
             _check(cancel, source)
     else:
-        half = (lambda n: callback(n / 2)) if callback else None
+        callback = request.callback
+        half = dataclasses.replace(request, callback=(lambda n: callback(n / 2)) if callback else None)
         with tempfile.TemporaryDirectory(prefix="stowtui-") as workspace:
             local = os.path.join(workspace, "part")
-            source_manager.download(source, local, half, cancel)
+            source_manager.download(source, local, half)
             _check(cancel, source)
-            manager.upload(local, path, half, cancel, no_replace=keep)
+            manager.upload(local, path, half)

@@ -153,9 +153,10 @@ class Pane(Vertical):
         if entry is None:
             return
         self.status.set_class(entry.state == "error", "error")
-        extra = f"  filter: {visible(self.filter_text)}" if self.filter_text else ""
+        # The filter first: a status line cut at 80 columns still shows it (Esc in the list clears it).
+        shown = f"filter /{visible(self.filter_text)} · " if self.filter_text else ""
         if entry.state == "loading":  # a running count, as the pages come
-            self.status.update(Text(f"Listing… {entry.count:,}{extra}"))
+            self.status.update(Text(f"{shown}Listing… {entry.count:,}"))
             return
         if entry.state == "error":  # wraps onto up to three lines: the whole sentence shows
             self.status.update(Text("⚠ " + visible(entry.error or ""), style="red"))
@@ -167,13 +168,13 @@ class Pane(Vertical):
                 size = "size unknown"
             elif tree.marked_dirs:
                 size += f" + {count(tree.marked_dirs, 'dir')} unknown"
-            line = Text(f"{MARK} {len(tree.marked):,} marked, {size}{extra}",
+            line = Text(f"{shown}{MARK} {len(tree.marked):,} marked, {size}",
                         style="bold yellow")
             self.status.update(line)
             return
         totals = entry.level.totals
-        self.status.update(Text(f"{count(totals.dirs, 'dir')}, {count(totals.files, 'file')}, "
-                                f"{size_words(totals.size)}  sort: {self.sort}{extra}"))
+        self.status.update(Text(f"{shown}{count(totals.dirs, 'dir')}, {count(totals.files, 'file')}, "
+                                f"{size_words(totals.size)}  sort: {self.sort}"))
 
     def update_mini(self) -> None:
         """The mini-status (as mc): the full name, size and time of the entry under the cursor."""
@@ -425,7 +426,8 @@ class Pane(Vertical):
 
     def on_key(self, event: events.Key) -> None:
         box = self.filter_box
-        if event.key == "escape" and box is not None and box.has_focus:
+        # Esc in the box, or in the list while a filter is on: the filter goes.
+        if event.key == "escape" and box is not None and (box.has_focus or (self.filter_text and self.tree.has_focus)):
             box.value = ""
             box.add_class("hidden")
             self.tree.focus()

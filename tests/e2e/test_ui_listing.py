@@ -287,10 +287,16 @@ async def test_sort_filter_and_hidden_files(tmp_path):
         await pilot.press("slash")
         await pilot.press("b")
         await wait_for(pilot, lambda: entry_names(root) == ["b.txt"], "the filter to apply")
-        assert "filter: b" in widget_text(left.status)
+        assert widget_text(left.status).startswith("filter /b · ")  # first: at 80 columns too
         await pilot.press("escape")  # clears the filter and returns to the tree
         await wait_for(pilot, lambda: entry_names(root) == ["a.txt", "b.txt", "c.txt"], "the filter to clear")
         assert isinstance(app.focused, StorageTree)
+        await pilot.press("slash", "c", "enter")  # a filter kept: Enter gives the keys back to the list
+        await wait_for(pilot, lambda: entry_names(root) == ["c.txt"] and isinstance(app.focused, StorageTree),
+                       "the filter kept, the list focused")
+        await pilot.press("escape")  # Esc in the list clears it too
+        await wait_for(pilot, lambda: entry_names(root) == ["a.txt", "b.txt", "c.txt"], "the filter cleared from the list")
+        assert "filter" not in widget_text(left.status)
         # Filtering never lists again: it works on what was listed.
         assert child(root, "a.txt").artefact.size == 10
 

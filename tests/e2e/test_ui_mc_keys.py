@@ -6,7 +6,7 @@ import pytest
 
 from stowtui.app import StowApp
 from stowtui.keys import EscapeDigits
-from stowtui.screens.dialogs import TransferDialog
+from stowtui.screens.dialogs import InputDialog, TransferDialog
 from uikit import ready, wait_for, wait_loaded, widget_text
 
 SIZE = (80, 24)
@@ -79,3 +79,18 @@ async def test_t_switches_between_mcs_panel_and_the_tree(tmp_path):
         await pilot.press("t")  # back to the panel: one directory again
         await wait_for(pilot, lambda: "inner.txt" not in widget_text(pane.tree), "the panel")
         assert "Modify time" in widget_text(pane)
+
+
+async def test_o_completes_and_opens_a_relative_name_from_the_panes_directory(tmp_path):
+    (tmp_path / "l" / "subdir").mkdir(parents=True)
+    (tmp_path / "r").mkdir()
+    app = StowApp(str(tmp_path / "l"), str(tmp_path / "r"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("o")
+        dialog = await wait_for(pilot, lambda: isinstance(app.screen, InputDialog) and app.screen, "the open dialog")
+        dialog.box.value = "sub"
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: dialog.box.value == "subdir/", "completed from the pane's directory, not /")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.left.url.rstrip("/") == str(tmp_path / "l" / "subdir"), "opened there")

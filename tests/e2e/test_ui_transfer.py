@@ -447,10 +447,11 @@ async def test_an_open_conflict_dialog_does_not_hold_up_other_jobs(tmp_path, mon
     gate = threading.Event()
     original = tasks.transfer
 
-    def gated(source, manager, path, callback=None, cancel=None):
+    def gated(request):
+        source = request.source
         if source.basename == "big.bin":
             gate.wait(10)
-        original(source, manager, path, callback, cancel)
+        original(request)
 
     monkeypatch.setattr(tasks, "transfer", gated)
     app = StowApp(str(left), str(right))

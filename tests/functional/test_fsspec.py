@@ -17,9 +17,11 @@ import pytest
 from fsspec.implementations.memory import MemoryFileSystem
 
 from sides import AWKWARD, seed
+from stowtui import stow
 from stowtui.jobs import JobQueue, JobState
 from stowtui.managers import exceptions, paths, registry
 from stowtui.managers.fsspec_adapter import FSSpec
+from stowtui.managers.transfer import TransferRequest
 
 TREE = {
     "a.txt": b"alpha",
@@ -195,7 +197,9 @@ def test_cancel_of_an_upload_leaves_nothing_behind(memory, tmp_path):
             cancel.set()
 
     with pytest.raises(exceptions.OperationCancelled):
-        manager.upload(str(big), manager.child(path, "big.bin"), callback=progress, cancel=cancel)
+        target = manager.child(path, "big.bin")
+        manager.upload(str(big), target, TransferRequest(stow.artefact(str(big)), manager, target,
+                                                         callback=progress, cancel=cancel))
 
     assert here.files("dst") == {} and not here.leftovers()
     assert sum(moved) == 2 * 1024 * 1024  # two chunks went before the cancel was seen
@@ -209,8 +213,10 @@ def test_reads_stream_and_refuse_directories(memory, tmp_path):
     manager, path = registry.resolve(here.url())
     got = collections.Counter()
 
-    manager.download(manager.artefact(manager.child(path, "f.bin")), str(tmp_path / "f.bin"),
-                     callback=lambda n: got.update(pieces=1, size=n))
+    source = manager.artefact(manager.child(path, "f.bin"))
+    local, fs_path = registry.resolve(str(tmp_path / "f.bin"))
+    manager.download(source, str(tmp_path / "f.bin"),
+                     TransferRequest(source, local, fs_path, callback=lambda n: got.update(pieces=1, size=n)))
 
     assert (tmp_path / "f.bin").read_bytes() == bytes(range(256)) * 8192
     assert got == {"pieces": 2, "size": 2 * 1024 * 1024}

@@ -117,10 +117,11 @@ def test_a_job_is_not_done_while_its_directories_are_still_being_closed(tmp_path
     original_transfer, original_seal = tasks.transfer, directories.seal
     original_finish = Job._finish_if_idle
 
-    def transfer_file(source, manager, path, *args, **kwargs):
+    def transfer_file(request):
+        source = request.source
         if source.basename == "g":
             assert gate.wait(10)
-        original_transfer(source, manager, path, *args, **kwargs)
+        original_transfer(request)
         if source.basename == "g":
             g_moved.set()
 

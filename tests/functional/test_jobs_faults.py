@@ -8,6 +8,7 @@ in it stays.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 
@@ -334,8 +335,9 @@ def test_cancel_after_some_files_drops_the_rest(side, src_kind, dst_kind, monkey
     puts = []
     original_transfer = tasks.transfer
 
-    def transfer_file(source, manager, path, callback=None, cancel=None):
-        original_transfer(source, manager, path, callback, cancel)
+    def transfer_file(request):
+        source, cancel = request.source, request.cancel
+        original_transfer(request)
         with lock:
             puts.append(source.abspath)
             if len(puts) == 5:
@@ -378,7 +380,8 @@ def cancel_on_first_bytes(monkeypatch):
     original_transfer = tasks.transfer
     calls = []
 
-    def transfer_file(source, manager, path, callback=None, cancel=None):
+    def transfer_file(request):
+        source, manager, callback, cancel = request.source, request.manager, request.callback, request.cancel
         def on_bytes(amount):
             calls.append(amount)
             callback(amount)
@@ -387,7 +390,7 @@ def cancel_on_first_bytes(monkeypatch):
                 if source.manager.IMPLICIT_DIRECTORIES or manager.IMPLICIT_DIRECTORIES:
                     assert told.wait(10)
 
-        original_transfer(source, manager, path, on_bytes, cancel)
+        original_transfer(dataclasses.replace(request, callback=on_bytes))
 
     monkeypatch.setattr(tasks, "transfer", transfer_file)
     return calls

@@ -44,10 +44,11 @@ def test_a_big_upload_is_journaled_before_it_begins(tmp_path, monkeypatch, s3, s
     (tmp_path / "small.bin").write_bytes(b"s")
     seen, original = {}, tasks.transfer
 
-    def looking(source, manager, path, callback=None, cancel=None):
+    def looking(request):
+        source = request.source
         (record,) = [journal.read(p) for p in journal.journal_dir().glob("*.journal")]
         seen[source.basename] = record.sending
-        original(source, manager, path, callback, cancel)
+        original(request)
 
     monkeypatch.setattr(tasks, "transfer", looking)
     queue = JobQueue(workers=1, journal=True)

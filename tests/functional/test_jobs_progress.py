@@ -6,6 +6,7 @@ measured by benchmarks/progress.py, not asserted here."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -37,10 +38,10 @@ def test_the_total_is_known_from_the_listing_long_before_the_transfers_end(side,
     gate, started = threading.Event(), threading.Event()
     original = tasks.transfer
 
-    def held(source, manager, path, callback=None, cancel=None):
+    def held(request):
         started.set()
         assert gate.wait(10)
-        original(source, manager, path, callback, cancel)
+        original(request)
 
     monkeypatch.setattr(tasks, "transfer", held)
     job = jobs.copy([src.url("first.bin"), src.url("later")], dst.url())
@@ -93,14 +94,15 @@ def test_byte_progress_moves_during_a_big_upload(side, jobs, monkeypatch):
     seen = []
     original_transfer = tasks.transfer
 
-    def transfer_file(source, manager, path, callback=None, cancel=None):
+    def transfer_file(request):
+        callback = request.callback
         job = jobs.jobs[-1]
 
         def on_bytes(amount):
             callback(amount)
             seen.append(job.progress)
 
-        original_transfer(source, manager, path, on_bytes, cancel)
+        original_transfer(dataclasses.replace(request, callback=on_bytes))
 
     monkeypatch.setattr(tasks, "transfer", transfer_file)
 

@@ -19,6 +19,7 @@ from stowtui.jobs import JobQueue, JobState, tasks
 from stowtui.jobs.reservations import Reservations
 from stowtui.managers import exceptions, paths
 from stowtui.managers.fs import FS, open_regular, place, staged_write
+from stowtui.managers.transfer import TransferRequest
 
 MiB = 1024 * 1024
 
@@ -169,8 +170,10 @@ def test_an_upload_without_replace_keeps_the_object_there(stow, s3, s3_client, b
     manager = stow.connect("s3", endpoint_url=s3.endpoint_url)
 
     with pytest.raises(paths.DestinationTaken, match="not replaced"):
-        manager.upload(str(local), "/bucket/k", no_replace=True)
-    manager.upload(str(local), "/bucket/new", no_replace=True)
+        manager.upload(str(local), "/bucket/k", TransferRequest(stow.artefact(str(local)), manager, "/bucket/k",
+                                                                no_replace=True))
+    manager.upload(str(local), "/bucket/new", TransferRequest(stow.artefact(str(local)), manager, "/bucket/new",
+                                                              no_replace=True))
 
     assert bytes(s3.backend.get_object("bucket", "k").value) == b"theirs"
     assert len(s3.backend.get_object("bucket", "new").value) == size
@@ -184,9 +187,9 @@ def test_a_file_that_appears_during_a_job_is_not_replaced(side, jobs, monkeypatc
     src.write("f.txt", b"mine")
     original = tasks.transfer
 
-    def race_then_transfer(source, manager, path, *args, **kwargs):
+    def race_then_transfer(request):
         dst.write("f.txt", b"theirs")  # another program, after the check
-        original(source, manager, path, *args, **kwargs)
+        original(request)
 
     monkeypatch.setattr(tasks, "transfer", race_then_transfer)
     job = finished(jobs.move([src.url("f.txt")], dst.url(), conflict="skip"))
@@ -375,10 +378,11 @@ def test_cancel_ends_a_job_whose_transfer_is_blocked_and_its_late_end_is_dropped
     release, entered = threading.Event(), threading.Event()
     original = tasks.transfer
 
-    def blocked(source, manager, path, *args, **kwargs):
+    def blocked(request):
+        cancel = request.cancel
         entered.set()
         release.wait(30)  # a request that does not look at the cancel
-        original(source, manager, path, *args, **kwargs)
+        original(request)
 
     monkeypatch.setattr(tasks, "transfer", blocked)
     queue = JobQueue(workers=2)

@@ -8,6 +8,7 @@ are at the source, and the job says the source changed and was kept.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import pytest
@@ -76,8 +77,8 @@ def test_a_local_file_replaced_by_another_of_the_same_size_is_kept(tmp_path, job
     src.write("f.txt", b"version 1")
     original = tasks.transfer
 
-    def transfer_then_save(source, manager, path, *args):
-        original(source, manager, path, *args)
+    def transfer_then_save(request):
+        original(request)
         src.write("f.tmp", b"version 2")
         os.replace(src.url("f.tmp"), src.url("f.txt"))
 
@@ -104,7 +105,8 @@ def test_an_sftp_file_appended_to_during_its_download_is_kept(remote, tmp_path, 
     remote.write("big.bin", b"x" * (3 * 1024 * 1024))
     original = tasks.transfer
 
-    def transfer(source, manager, path, callback=None, cancel=None):
+    def transfer(request):
+        callback = request.callback
         appended = []
 
         def progress(amount):
@@ -114,7 +116,7 @@ def test_an_sftp_file_appended_to_during_its_download_is_kept(remote, tmp_path, 
                     handle.write(b"appended")
             callback(amount)
 
-        original(source, manager, path, progress, cancel)
+        original(dataclasses.replace(request, callback=progress))
 
     monkeypatch.setattr(tasks, "transfer", transfer)
     dst = LocalSide(tmp_path / "dst")

@@ -19,10 +19,12 @@ import pytest
 
 from sides import AWKWARD, LocalSide, assert_nothing_lost, seed
 from sshkit import SSHServer, write_ssh_config
+from stowtui import stow
 from stowtui.jobs import JobQueue, JobState
 from stowtui.managers import exceptions, paths, registry
 from stowtui.managers.sftp import SFTP, HostKeyMismatch, UnknownHostKey
 from stowtui.managers.sftp import manager as sftp_manager
+from stowtui.managers.transfer import TransferRequest
 
 
 class SFTPSide(LocalSide):
@@ -153,7 +155,8 @@ def test_get_and_put_round_trip(remote, tmp_path):
 
     stow.put(b"hello", remote.url("greeting.txt"))
     moved = []
-    manager.upload(str(local), manager.child(path, "deep/er/big.bin"), callback=moved.append)
+    target = manager.child(path, "deep/er/big.bin")
+    manager.upload(str(local), target, TransferRequest(stow.artefact(str(local)), manager, target, callback=moved.append))
 
     assert remote.read("greeting.txt") == b"hello"
     assert remote.read("deep/er/big.bin") == big
@@ -161,7 +164,8 @@ def test_get_and_put_round_trip(remote, tmp_path):
     assert os.stat(os.path.join(remote.root, "deep/er/big.bin")).st_mtime == 1_600_000_000
     assert stow.get(remote.url("greeting.txt")) == b"hello"
     fetched, got = tmp_path / "fetched.bin", []
-    manager.download(manager.artefact(manager.child(path, "deep/er/big.bin")), str(fetched), callback=got.append)
+    source = manager.artefact(manager.child(path, "deep/er/big.bin"))
+    manager.download(source, str(fetched), TransferRequest(source, *registry.resolve(str(fetched)), callback=got.append))
     assert fetched.read_bytes() == big and sum(got) == len(big)
     assert manager.read_range(manager.child(path, "deep/er/big.bin"), 1000, 300_000) == big[1000:301_000]
     assert manager.read_head(manager.child(path, "greeting.txt"), 3) == b"hel"
@@ -353,7 +357,9 @@ def test_cancel_of_a_big_upload_leaves_no_temporary_file(remote, tmp_path):
             cancel.set()
 
     with pytest.raises(exceptions.OperationCancelled):
-        manager.upload(str(big), manager.child(path, "big.bin"), callback=progress, cancel=cancel)
+        target = manager.child(path, "big.bin")
+        manager.upload(str(big), target, TransferRequest(stow.artefact(str(big)), manager, target,
+                                                         callback=progress, cancel=cancel))
 
     assert os.listdir(remote.root) == []  # neither the file nor its temporary name
     assert 0 < sum(moved) < big.stat().st_size
@@ -373,8 +379,8 @@ def test_cancel_of_a_big_download_leaves_no_temporary_file(remote, tmp_path):
             cancel.set()
 
     with pytest.raises(exceptions.OperationCancelled):
-        manager.download(manager.artefact(manager.child(path, "big.bin")), str(tmp_path / "dl" / "big.bin"),
-                         callback=progress, cancel=cancel)
+        source, local = manager.artefact(manager.child(path, "big.bin")), str(tmp_path / "dl" / "big.bin")
+        manager.download(source, local, TransferRequest(source, *registry.resolve(local), callback=progress, cancel=cancel))
 
     assert os.listdir(tmp_path / "dl") == []
     assert 0 < sum(moved) < 20 * 1024 * 1024

@@ -25,7 +25,7 @@ def test_a_big_jobs_tasks_are_made_as_the_workers_take_them(tmp_path, monkeypatc
     def made_ahead():
         return job.tasks_made  # made and not yet over
 
-    def transfer(source, manager, path, callback=None, cancel=None):
+    def transfer(request):
         # The first files wait until the planner has filled the queue (an eager planner
         # would have made all of the job's tasks by then), then all go at full speed.
         for _ in range(1000):
@@ -34,7 +34,7 @@ def test_a_big_jobs_tasks_are_made_as_the_workers_take_them(tmp_path, monkeypatc
             planner_full.wait(0.01)
         planner_full.set()
         submitted_ahead.append(made_ahead())
-        original(source, manager, path, callback, cancel)
+        original(request)
 
     monkeypatch.setattr(tasks, "transfer", transfer)
     try:

@@ -207,17 +207,17 @@ class S3(RemoteManager):
     def _getBytes(self, source):
         return transfers.get_bytes(self, source)
 
-    def _get(self, source, destination: str, *, callback=None, cancel=None, no_replace=False):
-        transfers.get(self, source, destination, callback=callback, cancel=cancel, no_replace=no_replace)
+    def _get(self, source, destination: str, *, callback=None, cancel=None, no_replace=False, request=None):
+        transfers.get(self, source, destination, callback=callback, cancel=cancel, no_replace=no_replace, request=request)
 
-    def _put(self, source: str, destination: str, *, callback=None, cancel=None, no_replace=False):
-        transfers.put(self, source, destination, callback=callback, cancel=cancel, no_replace=no_replace)
+    def _put(self, source: str, destination: str, *, callback=None, cancel=None, no_replace=False, request=None):
+        transfers.put(self, source, destination, callback=callback, cancel=cancel, no_replace=no_replace, request=request)
 
     def _putBytes(self, fileBytes: bytes, destination: str):
         transfers.put_bytes(self, fileBytes, destination)
 
-    def _cp(self, source, destination: str, *, callback=None, cancel=None, no_replace=False):
-        transfers.copy(self, source, destination, callback=callback, cancel=cancel, no_replace=no_replace)
+    def _cp(self, source, destination: str, *, callback=None, cancel=None, no_replace=False, request=None):
+        transfers.copy(self, source, destination, callback=callback, cancel=cancel, no_replace=no_replace, request=request)
 
     def _mv(self, source, destination: str):
         transfers.move(self, source, destination)

@@ -10,7 +10,7 @@ a big download is as few ranged GETs as the queue's part threads can run at
 once (``managed.download_part``).
 Copies stay on the server: one ``CopyObject`` below :data:`COPY_OBJECT_LIMIT`,
 parts above. A small object's request counts against the job queue's request
-slots (``transfer.current_slots()``), so ``--workers N`` is N of them in flight;
+slots (``TransferRequest.slots``), so ``--workers N`` is N of them in flight;
 the parts of big ones go through the queue's s3transfer managers, at most
 ``managed.PARTS_IN_FLIGHT`` at a time.
 
@@ -33,7 +33,6 @@ from typing import Iterator
 from .. import exceptions, paths
 from ..artefacts import Artefact, Directory, File
 from ..fs import ensure_folder, refuse_special, staged_write
-from ..transfer import current_slots, is_staged
 from . import managed, single
 from .errors import s3_errors
 from .managed import transfer_manager
@@ -154,7 +153,7 @@ def get_bytes(s3, source: Artefact) -> bytes:
     with s3_errors("read", source.abspath):
         return s3.client.get_object(Bucket=bucket, Key=key, **_version(source))["Body"].read()
 
-def download(s3, source: File, destination: str, callback=None, cancel=None, no_replace=False) -> None:
+def download(s3, source: File, destination: str, callback=None, cancel=None, no_replace=False, request=None) -> None:
     bucket, key = s3._split(source.path)
     if key.endswith("/"):
         raise exceptions.InvalidPath(
@@ -167,11 +166,11 @@ def download(s3, source: File, destination: str, callback=None, cancel=None, no_
         # A cut download never shows under the final name; a body cut short is
         # asked for again. A destination that is a temporary name already (the
         # engine's, in a folder it made) is written as it is.
-        staging = contextlib.nullcontext(destination) if is_staged(destination) else None
+        staging = contextlib.nullcontext(destination) if request is not None and request.staged == destination else None
         if staging is None:
             ensure_folder(os.path.dirname(destination) or ".")
             staging = staged_write(destination, replace=not no_replace)
-        slots = current_slots()
+        slots = request.slots if request is not None else None
         small = source.size is not None and source.size < single.SINGLE_REQUEST_LIMIT
         with staging as staged:
             # A small body is written whole, chunk by chunk, straight to the file
@@ -195,18 +194,18 @@ def download(s3, source: File, destination: str, callback=None, cancel=None, no_
                 stamp = source.modifiedTime.timestamp()
                 os.utime(staged, (stamp, stamp))
 
-def get(s3, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False):
+def get(s3, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False, request=None):
     if isinstance(source, File):
-        download(s3, source, destination, callback, cancel, no_replace)
+        download(s3, source, destination, callback, cancel, no_replace, request)
         return
     paths.download_tree(source, s3._walk(source), destination,
-                        lambda artefact, local: download(s3, artefact, local, callback, cancel, no_replace),
+                        lambda artefact, local: download(s3, artefact, local, callback, cancel, no_replace, request),
                         key=lambda artefact: s3._split(artefact.path)[1])
 
 # Writing -----------------------------------------------------------
 
 def upload(s3, source: str, destination: str, callback=None, cancel=None, no_replace=False,
-            stats: os.stat_result | None = None) -> None:
+           stats: os.stat_result | None = None, request=None) -> None:
     """``stats``: ``os.stat(source)`` where the caller made it already."""
     bucket, key = s3._split(destination)
     if not key:
@@ -219,7 +218,7 @@ def upload(s3, source: str, destination: str, callback=None, cancel=None, no_rep
         refuse_special(source, stats.st_mode)  # reading a FIFO would block for ever
         if cancel is not None and cancel.is_set():
             raise exceptions.OperationCancelled(f"Upload of {source} was cancelled")
-        slots = current_slots()
+        slots = request.slots if request is not None else None
         with s3._unreplaced.writing(bucket, key, no_replace):
             if stats.st_size < single.SINGLE_REQUEST_LIMIT:
                 single.upload(s3.client, bucket, key, source, callback, cancel, slots)
@@ -232,17 +231,17 @@ def upload(s3, source: str, destination: str, callback=None, cancel=None, no_rep
             )
             await_future(s3, future, done, cancel)
 
-def put(s3, source: str, destination: str, *, callback=None, cancel=None, no_replace=False):
+def put(s3, source: str, destination: str, *, callback=None, cancel=None, no_replace=False, request=None):
     try:
         try:
             stats = os.stat(source)  # one stat, for isdir and for _upload
         except OSError:
             stats = None  # _upload says why, in its words
         if stats is None or not stat.S_ISDIR(stats.st_mode):
-            upload(s3, source, destination, callback, cancel, no_replace, stats)
+            upload(s3, source, destination, callback, cancel, no_replace, stats, request)
             return
         paths.upload_tree(source, destination, s3._child,
-                          lambda local, path: upload(s3, local, path, callback, cancel, no_replace),
+                          lambda local, path: upload(s3, local, path, callback, cancel, no_replace, request=request),
                           s3._mkdir, empty_only=True)
     finally:
         s3._forget(destination)
@@ -253,7 +252,7 @@ def put_bytes(s3, fileBytes: bytes, destination: str):
         s3.client.put_object(Bucket=bucket, Key=key, Body=fileBytes)
     s3._forget(destination)
 
-def copy_object(s3, source: File, destination: str, callback=None, cancel=None, no_replace=False) -> None:
+def copy_object(s3, source: File, destination: str, callback=None, cancel=None, no_replace=False, request=None) -> None:
     src_bucket, src_key = s3._split(source.path)
     bucket, key = s3._split(destination)
     done = threading.Event()
@@ -262,7 +261,7 @@ def copy_object(s3, source: File, destination: str, callback=None, cancel=None, 
         if source.size < COPY_OBJECT_LIMIT:  # what s3transfer would do too: one CopyObject
             if cancel is not None and cancel.is_set():
                 raise exceptions.OperationCancelled(f"Copy of {source.abspath} was cancelled")
-            slots = current_slots()
+            slots = request.slots if request is not None else None
             with slots if slots is not None else contextlib.nullcontext():
                 s3.client.copy_object(
                     CopySource={"Bucket": src_bucket, "Key": src_key, **_version(source)}, Bucket=bucket, Key=key
@@ -270,7 +269,7 @@ def copy_object(s3, source: File, destination: str, callback=None, cancel=None, 
             if callback is not None:
                 callback(source.size)
             return
-        future = shared_transfer_manager(s3, "copy", current_slots()).copy(
+        future = shared_transfer_manager(s3, "copy", request.slots if request is not None else None).copy(
             {"Bucket": src_bucket, "Key": src_key, **_version(source)},
             bucket,
             key,
@@ -281,15 +280,15 @@ def copy_object(s3, source: File, destination: str, callback=None, cancel=None, 
         )
         await_future(s3, future, done, cancel)
 
-def copy(s3, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False):
+def copy(s3, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False, request=None):
     try:
         if isinstance(source, File):
-            copy_object(s3, source, destination, callback, cancel, no_replace)
+            copy_object(s3, source, destination, callback, cancel, no_replace, request)
             return
         for artefact in s3._walk(source):
             target = destination + artefact.path[len(source.path):]
             if isinstance(artefact, File):
-                copy_object(s3, artefact, target, callback, cancel, no_replace)
+                copy_object(s3, artefact, target, callback, cancel, no_replace, request)
             elif not len(artefact):
                 mkdir(s3, target)
     finally:

@@ -233,7 +233,7 @@ class SFTP(RemoteManager):
                 if attributes.st_mtime is not None:
                     os.utime(staged, (attributes.st_atime or attributes.st_mtime, attributes.st_mtime))
 
-    def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None):
+    def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None, request=None):
         if not isinstance(source, Directory):
             self._download(source.path, destination, callback, cancel)
             return
@@ -377,7 +377,7 @@ class SFTP(RemoteManager):
                 self._write_stream(reader, destination, "upload", where,
                                    mtime=stats.st_mtime, callback=callback, cancel=cancel)
 
-    def _put(self, source: str, destination: str, *, callback=None, cancel=None):
+    def _put(self, source: str, destination: str, *, callback=None, cancel=None, request=None):
         try:
             if not os.path.isdir(source):
                 self._upload(source, destination, callback, cancel)
@@ -407,7 +407,7 @@ class SFTP(RemoteManager):
             self._download(source, local, half, cancel)
             self._upload(local, destination, half, cancel)
 
-    def _cp(self, source: Artefact, destination: str, *, callback=None, cancel=None):
+    def _cp(self, source: Artefact, destination: str, *, callback=None, cancel=None, request=None):
         try:
             if not isinstance(source, Directory):
                 self._copy_file(source.path, destination, callback, cancel)

@@ -20,6 +20,18 @@ from .base import Dialog, editable, edited
 MAX_SHOWN = 6
 
 
+def is_absolute(location: str) -> bool:
+    """A URL, an absolute path or ``~``: not relative to a pane's directory."""
+    return "://" in location or location.startswith(("/", "~"))
+
+
+def resolve(location: str, base: str) -> str:
+    """``location`` (typed in a pane) as a location: a relative one under ``base``, the pane's directory."""
+    if is_absolute(location):
+        return location
+    return base.rstrip("/") + "/" + location
+
+
 class InputDialog(Dialog):
     """One line of input; dismissed with what was typed, or ``None``.
 
@@ -37,11 +49,13 @@ class InputDialog(Dialog):
         directory: str
         names: list[str]
 
-    def __init__(self, title: str, value: str = "", placeholder: str = "", complete: bool = False):
+    def __init__(self, title: str, value: str = "", placeholder: str = "", complete: bool = False,
+                 base: str = "/"):
         super().__init__(title)
         self._value = value
         self._placeholder = placeholder
         self._complete = complete
+        self._base = base  # where a relative name is completed from (the pane's directory)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -70,13 +84,14 @@ class InputDialog(Dialog):
             self.focus_next()
             return
         typed = self.box.value
-        directory, _, stem = typed.rpartition("/")
-        self._list(typed, directory + "/", stem)
+        directory, slash, stem = typed.rpartition("/")
+        shown = directory + slash  # what the box keeps before the completed name
+        self._list(typed, shown, resolve(shown, self._base) if not is_absolute(typed) else shown or "/", stem)
 
     @work(thread=True, exclusive=True, group="complete", exit_on_error=False)
-    def _list(self, typed: str, directory: str, stem: str) -> None:
+    def _list(self, typed: str, directory: str, listed: str, stem: str) -> None:
         try:
-            manager, path = managers.location(directory)
+            manager, path = managers.location(listed)
             names = [a.basename + ("/" if isinstance(a, Directory) else "")
                      for a in manager.ls(path, refresh=True) if a.basename.startswith(stem)]
         except StowError as error:
