@@ -34,7 +34,7 @@ class StowApp(App):
     # Ctrl+Q is not App's priority quit here: the main screen gives it mc's meaning (quick view);
     # elsewhere it quits, through action_quit, which asks first when jobs are running.
     BINDINGS = [
-        Binding("ctrl+p", "command_palette", "Commands", show=False),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="commands"),
         Binding("ctrl+q", "quit", "Quit", show=False),
     ]
 
@@ -236,6 +236,7 @@ class StowApp(App):
                     yield SystemCommand(f"Jobs panel: {binding.description}", f"Keys: J, then {keys}", run)
 
     def on_unmount(self) -> None:
+        self.detacher.uninstall()
         for job in self._remote:  # shown, and not retried: their kept journals go
             job.discard()
         if not self.detached:  # detached: the jobs go on (cli.main waits for them)

@@ -12,11 +12,14 @@ from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+#: The keys of the list itself and the mouse, said once each (the list's own bindings are not listed).
 EXTRA = [
-    ("Enter / double click", "Enter a directory, view a file"),
-    ("Right / Left", "Expand / collapse, or go to the parent"),
-    ("Space / Insert", "Mark or unmark the entry"),
-    ("j / k, arrows", "Move"),
+    ("Enter / double click", "Enter a directory (.. goes up), view a file"),
+    ("Right / Left", "Enter a directory / go to .. (tree mode: expand / collapse)"),
+    ("Space / Insert", "Mark or unmark the entry, and move down"),
+    ("Up / Down, j / k", "Move"),
+    ("PgUp / PgDn, Home / End", "Move a page, to the first or last entry"),
+    ("Esc 1 … Esc 9, Esc 0", "F1 … F9, F10 (for terminals that send no F-keys)"),
     ("Drag with the mouse", "Drop entries on the other pane to copy or move them"),
     ("Ctrl+X D", "Compare the panes, as mc (also =)"),
     ("In the jobs panel (J):", ""),
@@ -61,15 +64,14 @@ class HelpScreen(ModalScreen):
             binding = active.binding
             if binding.description:
                 keys_of.setdefault((binding.action, binding.description), []).append(key_name(key))
+        # stowtui's own keys (bindings with an id), then the list's and the mouse's. Not Textual's
+        # generic ones (a scroll view's Ctrl+PgUp "Page Left", an Input's "Copy selected text"…):
+        # they either do nothing here or are said in EXTRA.
         ours = {(b.binding.action, b.binding.description) for b in self._shown.values() if b.binding.id}
-        # stowtui's own keys first, then the mouse and tree keys, then Textual's generic ones.
         for (action, description), keys in keys_of.items():
             if (action, description) in ours:
-                table.add_row(" / ".join(keys), description)
+                table.add_row(" / ".join(dict.fromkeys(keys)), description)
         for keys, description in EXTRA:
             table.add_row(keys, description)
-        for (action, description), keys in keys_of.items():
-            if (action, description) not in ours:
-                table.add_row(" / ".join(keys), description, style="dim")
         with VerticalScroll():
             yield Static(table)

@@ -47,6 +47,10 @@ async def test_question_mark_opens_the_help_with_every_key(two_dirs):
                            ("F10 / q", "Quit"), ("w", "Jobs"), ("F1 / ?", "Help"), ("Space / Insert", "Mark"),
                            ("Drag with the mouse", "Drop entries")]:
             assert keys in text and what in text, (keys, what)
+        # Only keys that do something here, each once, as mc names them.
+        assert "Page Left" not in text and "Copy selected text" not in text and "pgup" not in text
+        assert text.count("Space / Insert") == 1 and text.count("Enter / double click") == 1
+        assert "Ctrl+U" in text and "Esc 0" in text and "Ctrl+P" in text
         assert help_screen is app.screen
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen, "the help to close")
