@@ -801,7 +801,7 @@ class MainScreen(Screen):
             if "/" in name.strip("/"):
                 raise managers.exceptions.InvalidPath(f"'{name}' contains '/': give one name")
             path = manager.child(directory.path, name.strip("/"))
-            manager.mkdir(path, exist_ok=False)
+            manager.mkdir(path, ignore_exists=False)
         except StowError as error:
             self.notify(str(error), title="Cannot make directory", severity="error", markup=False)  # thread-safe
             return
