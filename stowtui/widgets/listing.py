@@ -294,7 +294,7 @@ class Loader:
         batch = Batch()
         started = time.thread_time()
         try:
-            for page in directory.manager.lsPages(directory.path, refresh=refresh):
+            for page in directory.manager.lsPages(directory.path):
                 if worker.is_cancelled:
                     return
                 started = share_the_gil(started, len(everything))
