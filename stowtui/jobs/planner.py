@@ -468,9 +468,8 @@ class Planner:
         if primed is not None and primed[0] is source:
             walk = primed[1]  # listed just now, by the lookup of this source
         else:
-            # Walk what is there now, not what a view listed a while ago: a copy
-            # must not miss a file added since (and a move must not miss it either).
-            source_manager.invalidate(source.path)
+            # walk lists every level now (the freshness rule), not what a view listed a
+            # while ago: a copy must not miss a file added since (nor a move).
             walk = source_manager.walk(source.path)
         for artefact in walk:
             if ledger.cancelled:

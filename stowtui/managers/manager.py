@@ -556,10 +556,6 @@ class Manager(abc.ABC):
         path = self.normalise(path)
         return [a for page in self._lsPages(path) for a in page if a is not None and a.path != path]
 
-    def invalidate(self, path: str) -> None:
-        """The listing of a directory is out of date: the next one asks the backend."""
-        self._cache.invalidate(self.normalise(path))
-
     def _transfer_options(self, request: TransferRequest | None) -> dict:
         """The hook's keywords for a request: ``callback``, ``cancel`` and the ``request`` itself
         to managers that take them, ``no_replace`` to those that can keep a destination."""

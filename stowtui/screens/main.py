@@ -325,9 +325,10 @@ class MainScreen(Screen):
         pane.show_hidden = not pane.show_hidden
 
     def action_toggle_jobs(self) -> None:
-        self._show_jobs(not self.jobs_panel.display)
+        self.show_jobs_panel(not self.jobs_panel.display)
 
-    def _show_jobs(self, show: bool) -> None:
+    def show_jobs_panel(self, show: bool) -> None:
+        """Show or hide the jobs panel (the summary line says what it holds when hidden)."""
         panel = self.jobs_panel
         panel.display = show
         self.query_one(JobsSummary).update_line()
@@ -339,7 +340,7 @@ class MainScreen(Screen):
         if not panel.rows:
             self.notify("No jobs yet: F5 copies, F6 moves, F8 deletes", severity="warning", timeout=3)
             return
-        self._show_jobs(True)
+        self.show_jobs_panel(True)
         self.set_focus(panel)
         if panel.current_row() is None:
             panel.action_move(len(panel.rows))
@@ -659,7 +660,7 @@ class MainScreen(Screen):
             return None
         if not self._seen_a_job:  # the first job of a session opens the panel; later ones the summary line
             self._seen_a_job = True
-            self._show_jobs(True)
+            self.show_jobs_panel(True)
         self.jobs_panel.add_job(job, rerun=lambda: self._launch(kind, make))
         return job
 
@@ -667,7 +668,7 @@ class MainScreen(Screen):
         """Show a job started elsewhere (a detached run's, see runs.py) in the jobs panel."""
         if not self._seen_a_job:
             self._seen_a_job = True
-            self._show_jobs(True)
+            self.show_jobs_panel(True)
         self.jobs_panel.add_job(job)
 
     def _ask(self, conflict: Conflict) -> Decision:
