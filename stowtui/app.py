@@ -236,6 +236,7 @@ class StowApp(App):
                     yield SystemCommand(f"Jobs panel: {binding.description}", f"Keys: J, then {keys}", run)
 
     def on_unmount(self) -> None:
+        self.detacher.uninstall()
         for job in self._remote:  # shown, and not retried: their kept journals go
             job.discard()
         if not self.detached:  # detached: the jobs go on (cli.main waits for them)

@@ -53,11 +53,24 @@ class Detacher:
         self._lock = threading.Lock()
         self._served = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._before = None  # the SIGHUP handler before the app's
 
     def install(self) -> None:
         """Catch SIGHUP (on the app's own loop, in the main thread: from ``on_mount``)."""
         self._loop = asyncio.get_running_loop()
-        signal.signal(signal.SIGHUP, self._hangup)
+        try:
+            self._before = signal.signal(signal.SIGHUP, self._hangup)
+        except ValueError:  # not the main thread (an app run by a test harness): no detaching
+            self._before = None
+
+    def uninstall(self) -> None:
+        """The app ends attached: SIGHUP means again what it meant before."""
+        if self._before is not None and not self.detached:
+            try:
+                signal.signal(signal.SIGHUP, self._before)
+            except ValueError:
+                pass
+            self._before = None
 
     def _hangup(self, signum, frame) -> None:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)

@@ -242,15 +242,14 @@ def rm(*targets: Artefact | str, recursive: bool = False, ignore_missing: bool =
     if trees:
         _wait(default_queue().delete(trees))  # the same engine as the app's F8
     for directory in empty:
-        directory.manager.remove_empty_directory(directory)  # a removal that never takes what is in it
+        directory.manager.rm(directory)  # a removal that never takes what is in it
 
 
-def mkdir(target: Artefact | str, ignore_exists: bool = True, overwrite: bool = False, *,
-          exist_ok: bool | None = None) -> Directory:
+def mkdir(target: Artefact | str, ignore_exists: bool = True, overwrite: bool = False) -> Directory:
     """Make a directory. ``ignore_exists``: an existing one is fine (else refused);
-    ``overwrite``: an existing one is replaced by an empty one. ``exist_ok`` is the older name."""
+    ``overwrite``: an existing one is replaced by an empty one."""
     manager, path = location(target)
-    return manager.mkdir(path, ignore_exists, overwrite, exist_ok=exist_ok)
+    return manager.mkdir(path, ignore_exists, overwrite)
 
 
 def touch(target: Artefact | str) -> Artefact:

@@ -82,9 +82,9 @@ def close(ledger: Ledger, state: DirState) -> None:
             ledger.touch(state.manager, state.target)
         if ledger.kind == "move" and ok and state.residual:
             # What the first job skipped may still be in it: leave it then.
-            ok = not source.manager.ls(source.path, refresh=True)
+            ok = not source.manager.ls(source.path)
         if ledger.kind == "move" and ok:
-            source.manager.remove_empty_directory(source)
+            source.manager.rm(source)
             ledger.touch(source.manager, source.path)
     except exceptions.ArtefactNotFound:
         pass  # already gone (S3: a directory goes with its last object)

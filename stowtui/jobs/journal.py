@@ -12,7 +12,10 @@ the job's token), then one record per completed file, then an end record::
 
 Records are appended by the job's threads into a buffer that one writer thread
 writes and fsyncs at most every :data:`GROUP_COMMIT` seconds (a group commit):
-a completed file never waits for the disk, and is on it within about 50 ms.
+a completed file never waits for the disk, and is on it within about 50 ms. The
+header too is made durable by that thread's first commit, and a journal removed
+at the end is not flushed first: the job's own path never waits on an fsync
+(only ``sending``, before a big file, does).
 A file done but not yet on disk when the process dies is found again by the
 resumed job as a complete copy at its destination (same size and checksum),
 and not sent again.
@@ -84,16 +87,17 @@ class Journal:
         fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         first = (MAGIC + json.dumps(dataclasses.asdict(header)) + "\n").encode()
         first += b"".join(b"d %016x\n" % number for number in completed)  # a rerun's inheritance
-        os.write(self._fd, first)
-        os.fsync(self._fd)
-        _sync_dir(directory)
+        os.write(self._fd, first)  # made durable by the writer's first commit, off the job's path
+        self._directory: Path | None = directory  # its entry too, once
         self._lock = threading.Lock()
         self._buffer = bytearray()
         self._wake = threading.Event()
         self._closing = threading.Event()
         self._closed = False
+        self._dropped = False  # ended and to be removed: the records left are not written
         self._writer = threading.Thread(target=self._write_loop, name="stowtui-journal", daemon=True)
         self._writer.start()
+        self._wake.set()
 
     def done(self, source: str) -> None:
         """``source`` (a URL) is complete at its destination (and, for a move, gone from its place)."""
@@ -127,11 +131,16 @@ class Journal:
             with self._lock:
                 self._wake.clear()
                 data, self._buffer = bytes(self._buffer), bytearray()
-                closed = self._closed
-            if data:
+                closed, dropped = self._closed, self._dropped
+            if dropped:
+                return  # the journal goes: nothing more is worth a write
+            if data or self._directory is not None:
                 try:
                     os.write(self._fd, data)
                     os.fsync(self._fd)
+                    if self._directory is not None:
+                        _sync_dir(self._directory)
+                        self._directory = None
                 except OSError:
                     pass  # a full disk: the job goes on; a resume sends those files again
             if closed:
@@ -145,7 +154,11 @@ class Journal:
             if self._closed:
                 return
             self._closed = True
-            self._buffer += f"e {state}\n".encode()
+            if keep:
+                self._buffer += f"e {state}\n".encode()
+            else:  # removed at once: no record, no fsync in the job's last moment
+                self._dropped = True
+                self._buffer = bytearray()
         self._closing.set()
         self._wake.set()
         self._writer.join()
@@ -241,6 +254,7 @@ def interrupted(directory: Path | None = None) -> list[Record]:
         try:
             record = read(path)
         except (OSError, ValueError, TypeError):
+            path.unlink(missing_ok=True)  # nothing to resume from (cut before its header was on disk)
             continue
         if record.ended is None:
             found.append(record)

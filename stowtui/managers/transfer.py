@@ -102,7 +102,10 @@ class RequestSlots:
 
     How many of them may be taken at once (``allowed``) adapts, as TCP's window
     does: it starts at :data:`START` and grows by one for each request that ends
-    well (doubling every round) up to ``limit``, but only while requests still
+    well (doubling every round) up to ``limit``, but only on a link where even the
+    quickest request takes :data:`GROW_ABOVE` or more (timed over a first round of
+    START requests: the first ones, opening connections, are slow anywhere), and
+    only while requests still
     take less than :data:`GROW_WHILE` times the quickest one seen: once they wait
     longer, more at once would only queue them at the server (or for the GIL),
     as on a loopback endpoint, whereas on a link where each request waits for the
@@ -117,6 +120,11 @@ class RequestSlots:
     #: The window grows only while a request's smoothed time in its slot is below this
     #: many times the quickest request's (TCP Vegas's rule, roughly).
     GROW_WHILE = 2.0
+    #: ... and only if even the quickest request took this long (seconds): below it the
+    #: endpoint is near (loopback, a LAN) and START requests at once already allow more
+    #: than the client's own CPU sends (some 2 ms a small file), so more would only
+    #: queue at the server: 64 in flight on loopback took up to 1.3x the time of 8.
+    GROW_ABOVE = 0.010
 
     def __init__(self, limit: int, clock=time.monotonic) -> None:
         if limit < 1:
@@ -132,6 +140,7 @@ class RequestSlots:
         self._credit = 0
         self.quickest = float("inf")  # seconds: the shortest time a request held its slot
         self.smoothed = 0.0  # seconds: the recent requests' time in their slots (moving average)
+        self._timed = 0  # requests that ended well, up to START: a first round is timed before growing
 
     def __enter__(self) -> RequestSlots:
         with self._condition:
@@ -151,10 +160,11 @@ class RequestSlots:
         with self._condition:
             self.held -= 1
             if kind is None:
+                self._timed = min(self._timed + 1, self.START)
                 self.quickest = min(self.quickest, took)
                 self.smoothed = took if not self.smoothed else self.smoothed + (took - self.smoothed) / 8
             if (kind is None and self.allowed < self.limit and started_after == self.cuts
-                    and self.smoothed < self.GROW_WHILE * self.quickest):
+                    and self._timed >= self.START and self.GROW_ABOVE <= self.quickest and self.smoothed < self.GROW_WHILE * self.quickest):
                 self._credit += 1
                 if self._doubling or self._credit >= self.allowed:
                     self._credit = 0

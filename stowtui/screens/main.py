@@ -17,23 +17,23 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from .. import managers
 from ..jobs import Conflict, Decision, Job, JobState
 from ..managers import Artefact, Directory, File, Manager
 from ..managers.exceptions import StowError
 from ..text import count, size_words, visible
+from ..widgets.drag_cue import DragCue
 from ..widgets.info_panel import InfoPanel
 from ..widgets.jobs_panel import JobsPanel
 from ..widgets.jobs_summary import JobsSummary
@@ -56,18 +56,6 @@ TALL = 32
 STRIP_ACTIONS = frozenset({"toggle_preview", "toggle_info", "quick_view", "count_size"})
 PRESIGN_DEFAULT = 3600
 PRESIGN_MAX = 7 * 24 * 3600  # what SigV4 allows
-#: Cells the pointer moves, button down on an entry, before it is a drag rather than a click.
-DRAG_THRESHOLD = 1
-
-
-@dataclass
-class Drag:
-    """A drag under way: from ``pane``, carrying ``sources``, begun at screen cell ``start``."""
-
-    pane: Pane
-    sources: list[Artefact]
-    start: tuple[int, int]
-    moved: bool = False
 
 
 class MainScreen(Screen):
@@ -146,7 +134,6 @@ class MainScreen(Screen):
         super().__init__()
         self._left, self._right = left, right
         self._editors = None
-        self._drag: Drag | None = None
         self._quick = False  # the preview/info show in place of the other pane (mc's quick view)
         self._strips = False  # the strips are mounted (after the first frame: _mount_rest)
         self._last_pane: Pane | None = None  # the pane the keys go back to (see focus_pane)
@@ -162,14 +149,13 @@ class MainScreen(Screen):
             yield Pane(self._right, id="right")
         yield JobsPanel(id="jobs")
         yield JobsSummary(lambda: self.jobs_panel.jobs, lambda: self.jobs_panel.display, id="jobs-summary")
-        yield Static(id="drag-cue", markup=False)
+        yield DragCue(id="drag-cue")
         yield Comparer(id="comparer")
 
     def on_mount(self) -> None:
         self.left.tree.focus()
         self._last_pane = self.left
         self.jobs_panel.display = False
-        self.drag_cue.display = False
         self.call_after_refresh(self._mount_rest)
 
     async def _mount_rest(self) -> None:
@@ -207,8 +193,8 @@ class MainScreen(Screen):
         return self.query_one("#jobs", JobsPanel)
 
     @property
-    def drag_cue(self) -> Static:
-        return self.query_one("#drag-cue", Static)
+    def drag_cue(self) -> DragCue:
+        return self.query_one("#drag-cue", DragCue)
 
     @property
     def active_pane(self) -> Pane:
@@ -339,9 +325,10 @@ class MainScreen(Screen):
         pane.show_hidden = not pane.show_hidden
 
     def action_toggle_jobs(self) -> None:
-        self._show_jobs(not self.jobs_panel.display)
+        self.show_jobs_panel(not self.jobs_panel.display)
 
-    def _show_jobs(self, show: bool) -> None:
+    def show_jobs_panel(self, show: bool) -> None:
+        """Show or hide the jobs panel (the summary line says what it holds when hidden)."""
         panel = self.jobs_panel
         panel.display = show
         self.query_one(JobsSummary).update_line()
@@ -353,7 +340,7 @@ class MainScreen(Screen):
         if not panel.rows:
             self.notify("No jobs yet: F5 copies, F6 moves, F8 deletes", severity="warning", timeout=3)
             return
-        self._show_jobs(True)
+        self.show_jobs_panel(True)
         self.set_focus(panel)
         if panel.current_row() is None:
             panel.action_move(len(panel.rows))
@@ -591,37 +578,23 @@ class MainScreen(Screen):
         return pane_of(widget)
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
-        pane = self._pane_at(event.screen_x, event.screen_y)
-        sources = pane.drag_sources(event.screen_x, event.screen_y) if pane is not None else []
-        self._drag = Drag(pane, sources, (event.screen_x, event.screen_y)) if sources else None
+        self.drag_cue.begin(self._pane_at(event.screen_x, event.screen_y), event.screen_x, event.screen_y)
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
-        drag = self._drag
-        if drag is None:
-            return
-        x, y = event.screen_x, event.screen_y
-        if not drag.moved and abs(x - drag.start[0]) + abs(y - drag.start[1]) < DRAG_THRESHOLD:
-            return
-        drag.moved = True
-        cue = self.drag_cue
-        names = visible(drag.sources[0].basename) if len(drag.sources) == 1 else f"{len(drag.sources)} items"
-        target = self._pane_at(x, y)
-        arrow = "⇢ copy " if target is not None and target is not drag.pane else "⇢ "
-        cue.update(Text(arrow + names, no_wrap=True))
-        cue.styles.offset = (min(x + 2, max(0, self.size.width - 24)), y)
-        cue.display = True
-        for pane in self._panes():
-            pane.set_class(pane is target and pane is not drag.pane, "drop-target")
+        target = self._pane_at(event.screen_x, event.screen_y)
+        drag = self.drag_cue.move(event.screen_x, event.screen_y, target)
+        if drag is not None:
+            for pane in self._panes():
+                pane.set_class(pane is target and pane is not drag.pane, "drop-target")
 
     def on_mouse_up(self, event: events.MouseUp) -> None:
-        drag, self._drag = self._drag, None
-        self.drag_cue.display = False
+        drag = self.drag_cue.end()
         for pane in self._panes():
             pane.remove_class("drop-target")
         target_pane = self._pane_at(event.screen_x, event.screen_y)
         if target_pane is None:
             self.call_after_refresh(self.focus_pane, self.active_pane)  # a click elsewhere: the keys stay on a pane
-        if drag is None or not drag.moved or target_pane is None or target_pane is drag.pane:
+        if drag is None or target_pane is None or target_pane is drag.pane:
             return
         target = target_pane.drop_target(event.screen_x, event.screen_y)
         self.open_transfer("copy", drag.sources, target, source_pane=drag.pane)
@@ -687,7 +660,7 @@ class MainScreen(Screen):
             return None
         if not self._seen_a_job:  # the first job of a session opens the panel; later ones the summary line
             self._seen_a_job = True
-            self._show_jobs(True)
+            self.show_jobs_panel(True)
         self.jobs_panel.add_job(job, rerun=lambda: self._launch(kind, make))
         return job
 
@@ -695,7 +668,7 @@ class MainScreen(Screen):
         """Show a job started elsewhere (a detached run's, see runs.py) in the jobs panel."""
         if not self._seen_a_job:
             self._seen_a_job = True
-            self._show_jobs(True)
+            self.show_jobs_panel(True)
         self.jobs_panel.add_job(job)
 
     def _ask(self, conflict: Conflict) -> Decision:
@@ -828,7 +801,7 @@ class MainScreen(Screen):
             if "/" in name.strip("/"):
                 raise managers.exceptions.InvalidPath(f"'{name}' contains '/': give one name")
             path = manager.child(directory.path, name.strip("/"))
-            manager.mkdir(path, exist_ok=False)
+            manager.mkdir(path, ignore_exists=False)
         except StowError as error:
             self.notify(str(error), title="Cannot make directory", severity="error", markup=False)  # thread-safe
             return

@@ -224,7 +224,7 @@ class Loader:
 
     # Listing -----------------------------------------------------------
 
-    def load(self, node: Entry, refresh: bool = False, land: str | None = None) -> None:
+    def load(self, node: Entry, land: str | None = None) -> None:
         """List ``node``'s level (again), in a thread worker; ``land``: the URL to put the cursor on."""
         level = node.level
         if level is None:
@@ -245,7 +245,7 @@ class Loader:
         # One listing per level: a new one cancels the one before (exclusive), and the group lets
         # a collapse cancel it. Workers of a group are per pane.
         self.pane.run_worker(
-            partial(self._list, node, node.artefact, level.generation, refresh, self._wanted(node)),
+            partial(self._list, node, node.artefact, level.generation, self._wanted(node)),
             group=self.group(node), description=node.artefact.abspath,
             thread=True, exclusive=True, exit_on_error=False,
         )
@@ -280,8 +280,7 @@ class Loader:
             wanted.add(self._landing[0].rstrip("/"))
         return frozenset(wanted)
 
-    def _list(self, node: Entry, directory: Artefact, generation: int, refresh: bool,
-              wanted: frozenset[str] = frozenset()) -> None:
+    def _list(self, node: Entry, directory: Artefact, generation: int, wanted: frozenset[str] = frozenset()) -> None:
         """In a thread: post the pages of ``directory`` as rows as they come, then how it ended.
 
         ``wanted``: URLs of entries to find in the listing (a pass here, not on the event loop).
@@ -294,7 +293,7 @@ class Loader:
         batch = Batch()
         started = time.thread_time()
         try:
-            for page in directory.manager.lsPages(directory.path, refresh=refresh):
+            for page in directory.manager.lsPages(directory.path):
                 if worker.is_cancelled:
                     return
                 started = share_the_gil(started, len(everything))

@@ -136,7 +136,7 @@ class Pane(Vertical):
                 worker.cancel()
         self.loader.forget_marks()
         tree.reset(Entry(directory))
-        self.loader.load(tree.root, refresh=True, land=land)
+        self.loader.load(tree.root, land=land)
 
     def go_up(self) -> None:
         if self.directory is None:
@@ -204,7 +204,7 @@ class Pane(Vertical):
         """
         tree = self.tree
         if url is None:
-            self.loader.load(tree.root, refresh=True, land=land)
+            self.loader.load(tree.root, land=land)
             return
         target = url.rstrip("/")
         parent, _, name = target.rpartition("/")
@@ -216,7 +216,7 @@ class Pane(Vertical):
                 here == parent and node.state == "loaded"
                 and not any(c.artefact.basename == name for c in node.level.listing)
             ):
-                self.loader.load(node, refresh=True, land=land if land and _same(_parent_url(land), here) else None)
+                self.loader.load(node, land=land if land and _same(_parent_url(land), here) else None)
 
     def _open_levels(self) -> list[Entry]:
         """The root and every directory open below it (an open one's own open ones after it)."""
@@ -315,7 +315,7 @@ class Pane(Vertical):
     def _expanded(self, event: StorageTree.NodeExpanded) -> None:
         entry = event.node
         if entry.is_dir and entry.state != "loading":
-            self.loader.load(event.node, refresh=True)  # expanded again: listed again (it may have changed)
+            self.loader.load(event.node)  # expanded again: listed again (it may have changed)
 
     @on(Loader.PageListed)
     def _page_listed(self, event: Loader.PageListed) -> None:

@@ -156,3 +156,24 @@ def test_retry_of_a_cancelled_copy_sends_only_what_it_had_not_and_asks_nothing(t
     # What the first run completed is counted done, not sent again, and not asked about.
     assert len(through) - sent_before == FILES - first
     assert again.progress.files_done == FILES
+
+
+def test_an_upload_killed_in_flight_resumes_sending_only_what_is_missing(tmp_path, state, sent, s3, s3_client, stow):
+    contents = tree(tmp_path / "src" / "tree")
+    s3_client.create_bucket(Bucket="far")
+    kill_victim("copy", tmp_path / "src" / "tree", "s3://far/", "planning", {"CRASHVICTIM_ENDPOINT": s3.endpoint_url})
+    before = {o["Key"] for o in s3_client.list_objects_v2(Bucket="far").get("Contents", [])}
+    assert len(before) < FILES
+
+    (record,) = journal.interrupted()
+    queue = JobQueue(workers=4, journal=True)
+    try:
+        job = queue.resume(record, ask=never_asked)
+        assert job.wait(60)
+    finally:
+        queue.shutdown()
+    assert job.state is JobState.DONE, job.failures
+    uploaded = {o["Key"]: s3_client.get_object(Bucket="far", Key=o["Key"])["Body"].read()
+                for o in s3_client.list_objects_v2(Bucket="far")["Contents"]}
+    assert uploaded == {f"tree/{name}": data for name, data in contents.items()}
+    assert len(sent) == FILES - len(before)  # the missing objects, each once

@@ -273,7 +273,7 @@ def test_jobs_panel_focused_at_80x24(snap_compare, snap_dirs):
         panel = screen.jobs_panel
         for job in frozen_jobs(left, right):
             panel.add_job(job)
-        screen._show_jobs(True)
+        screen.show_jobs_panel(True)
         await wait_for(pilot, lambda: len(panel.query("JobRow")) == 3, "three job rows")
         panel.update_rows()
         await pilot.press("J", "up")

@@ -8,7 +8,7 @@ import pytest
 from stowtui.managers import exceptions, registry
 from stowtui.managers.artefacts import Directory, File
 
-BENCHMARKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "benchmarks")
+BENCHMARKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "benchmarks")
 
 
 @pytest.fixture

@@ -99,7 +99,7 @@ async def test_after_a_click_in_the_jobs_panel_f5_copies_from_the_highlighted_pa
         assert screen.right.has_pseudo_class("focus-within") and not screen.left.has_pseudo_class("focus-within")
         await pilot.press("f5")
         dialog = await wait_for(pilot, lambda: isinstance(app.screen, TransferDialog) and app.screen, "the dialog")
-        assert [s.basename for s in dialog._sources] == ["theirs.txt"]
+        assert [s.basename for s in dialog.sources] == ["theirs.txt"]
         assert dialog.query_one("#target").value == str(left)
 
 
@@ -222,7 +222,7 @@ async def test_a_row_says_counting_until_the_total_is_known_then_a_percentage(tw
         job = Fake(JobState.RUNNING, Progress(files_total=1209, bytes_total=12 << 20, planning=True))
         panel = screen.jobs_panel
         panel.add_job(job)
-        screen._show_jobs(True)
+        screen.show_jobs_panel(True)
         row = await wait_for(pilot, lambda: panel.query(JobRow).first() if panel.query(JobRow) else None, "a row")
         await wait_for(pilot, lambda: "≥ 1,209 files so far" in widget_text(row), "counting")
         assert "%" not in widget_text(row) and "ETA" not in widget_text(row)

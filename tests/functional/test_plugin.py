@@ -308,7 +308,7 @@ def test_a_non_empty_directory_is_never_removed_by_the_default_rmdir(sandbox, st
 
     # A local plug-in: os.rmdir, which the operating system refuses for a directory that is not empty.
     with pytest.raises(exceptions.OperationNotPermitted, match="not empty"):
-        manager.remove_empty_directory(directory)
+        manager.rm(directory)
     # The base class's default (a plug-in not on local disk) has no non-recursive removal: it refuses.
     with pytest.raises(exceptions.OperationNotPermitted, match="on its own"):
         Manager._rmdir(manager, directory)

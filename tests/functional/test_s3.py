@@ -228,7 +228,7 @@ def test_mkdir_writes_exactly_one_marker(stow, s3, bucket):
 def test_mkdir_of_an_existing_directory_with_exist_ok_false_is_refused(stow, s3, seed):
     seed("bucket", {"d/f": b"1"})
     with pytest.raises(exceptions.ArtefactExists, match="s3://bucket/d"):
-        stow.mkdir("s3://bucket/d", exist_ok=False)
+        stow.mkdir("s3://bucket/d", ignore_exists=False)
 
 
 def test_mkdir_beside_an_object_of_the_same_name_is_allowed(stow, s3, seed):

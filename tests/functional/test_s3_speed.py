@@ -387,7 +387,7 @@ def test_requests_carry_one_whole_body_check_each(s3m, s3, bucket, tmp_path):
         s3m._put(str(small), "/bucket/f.bin")
         s3m._put(str(big), "/bucket/big.bin")
         s3m._get(s3m.artefact("/bucket/f.bin"), str(tmp_path / "back.bin"))
-        s3m.remove(s3m.artefact("/bucket"))
+        s3m.rm(s3m.artefact("/bucket"), recursive=True)
     finally:
         for op, record in handlers.items():
             s3m.client.meta.events.unregister(f"before-send.s3.{op}", record)

@@ -117,7 +117,7 @@ def test_a_level_is_one_listdir_attr_with_sizes_times_and_links(remote, calls):
 
     manager.ls(path)  # listed again: every listing asks the server (the freshness rule)
     assert calls["listdir_attr"] == 2
-    manager.ls(path, refresh=True)
+    manager.ls(path)
     assert calls["listdir_attr"] == 3 and calls["stat"] == 0
 
 
@@ -131,7 +131,7 @@ def test_the_stateless_interface_and_pages(remote, calls):
     assert stow.isdir(remote.url("a")) and stow.isfile(remote.url("a/one.txt"))
     assert not stow.exists(remote.url("a/three.txt"))
     manager, path = manager_of(remote.url("a"))
-    pages = list(manager.lsPages(path, refresh=True))
+    pages = list(manager.lsPages(path))
     assert [sorted(a.basename for a in page) for page in pages] == [["one.txt", "two.txt"]]
     with pytest.raises(exceptions.ArtefactNotFound):
         stow.ls(remote.url("missing"))
@@ -231,10 +231,10 @@ def test_rmdir_is_not_recursive_and_rm_does_not_follow_links(remote, tmp_path):
     manager, path = manager_of(remote.url("tree"))
 
     with pytest.raises(exceptions.OperationNotPermitted, match="not empty"):
-        manager.remove_empty_directory(manager.artefact(path))
+        manager.rm(manager.artefact(path))
     assert remote.exists("tree/a.txt")
     removed = []
-    manager.remove(manager.artefact(path), callback=removed.append)
+    manager.rm(manager.artefact(path), recursive=True, callback=removed.append)
 
     assert not remote.exists("tree")
     assert (outside / "keep.txt").read_bytes() == b"keep"
@@ -520,9 +520,9 @@ def test_a_lost_connection_is_a_clear_error_and_the_next_use_reconnects(remote, 
     monkeypatch.setattr(paramiko.SFTPClient, "listdir_attr", listdir_attr)
 
     with pytest.raises(exceptions.BackendError, match="connection was lost.*opened again on the next try"):
-        manager.ls(path, refresh=True)
+        manager.ls(path)
     remote.write("b.txt", b"b")
-    assert sorted(a.basename for a in manager.ls(path, refresh=True)) == ["a.txt", "b.txt"]
+    assert sorted(a.basename for a in manager.ls(path)) == ["a.txt", "b.txt"]
     assert manager.connections == 2
 
 

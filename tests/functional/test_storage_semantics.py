@@ -42,7 +42,7 @@ def test_a_pane_can_open_a_directory_made_after_its_parent_was_listed(place):
     late = manager.child(base, "late")
 
     assert manager.isdir(late) and isinstance(manager.artefact(late), Directory)
-    pages = list(manager.lsPages(late, refresh=False))  # what a pane's expand passes
+    pages = list(manager.lsPages(late))  # what a pane's expand asks
     assert [a.basename for page in pages for a in page] == ["inside.txt"]
 
 

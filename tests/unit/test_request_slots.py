@@ -48,14 +48,41 @@ def test_request_slots_start_small_grow_to_their_limit_and_halve_once_a_round():
 
 def test_request_slots_stop_growing_once_requests_wait_longer():
     """Requests that take twice as long as the quickest: more at once would only queue them."""
-    clock = Clock(took=0.01)
+    clock = Clock(took=0.02)
     slots = RequestSlots(64, clock=clock)
+    for _ in range(RequestSlots.START - 1):
+        with slots:
+            pass
+    assert slots.allowed == RequestSlots.START  # a first round is timed before it grows
     for _ in range(4):
         with slots:
             pass
     assert slots.allowed == RequestSlots.START + 4
-    clock.took = 0.05  # from now on each waits five times as long (a loopback server's queue)
+    clock.took = 0.1  # from now on each waits five times as long (a loopback server's queue)
     for _ in range(100):
         with slots:
             pass
     assert slots.allowed < 20
+
+
+def test_request_slots_stay_at_the_start_for_a_near_endpoint():
+    """Requests of a millisecond (loopback): START at once already outrun the client."""
+    slots = RequestSlots(64, clock=Clock(took=0.001))
+    for _ in range(100):
+        with slots:
+            pass
+    assert slots.allowed == RequestSlots.START
+
+
+def test_request_slots_do_not_grow_on_slow_first_requests_of_a_near_endpoint():
+    """The first requests open connections (slow anywhere); a round is timed before growing."""
+    clock = Clock(took=0.05)
+    slots = RequestSlots(64, clock=clock)
+    for _ in range(RequestSlots.START - 1):
+        with slots:
+            pass
+    clock.took = 0.001  # the rest are quick: a loopback endpoint
+    for _ in range(100):
+        with slots:
+            pass
+    assert slots.allowed == RequestSlots.START

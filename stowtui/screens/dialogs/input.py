@@ -93,7 +93,7 @@ class InputDialog(Dialog):
         try:
             manager, path = managers.location(listed)
             names = [a.basename + ("/" if isinstance(a, Directory) else "")
-                     for a in manager.ls(path, refresh=True) if a.basename.startswith(stem)]
+                     for a in manager.ls(path) if a.basename.startswith(stem)]
         except StowError as error:
             self.notify(str(error), title="Cannot complete", severity="warning", timeout=4, markup=False)
             return

@@ -31,15 +31,15 @@ class TransferDialog(Dialog):
         super().__init__()
         self._policy = policy  # preselected: the config file's ``conflict``
         self.kind = kind
-        self._sources = sources
+        self.sources = sources
         self._target = target
 
     def compose(self) -> ComposeResult:
-        count = f"{len(self._sources)} items" if len(self._sources) > 1 else "1 item"
+        count = f"{len(self.sources)} items" if len(self.sources) > 1 else "1 item"
         with Vertical():
             yield Static(Text(f"{self.kind.title()} {count}"), classes="title", id="dialog-title")
             with VerticalScroll(classes="listing"):
-                yield Static(listing(self._sources), id="items")
+                yield Static(listing(self.sources), id="items")
             yield Static(Text("to directory:"))
             yield Input(editable(self._target), id="target")
             yield Select(self.POLICIES, value=self._policy, allow_blank=False, id="policy")
