@@ -134,6 +134,7 @@ class RequestSlots:
         self.allowed = min(limit, self.START)
         self._condition = threading.Condition(threading.Lock())
         self.held = 0
+        self.waiting = 0  # threads waiting for a slot
         self.peak = 0
         self.cuts = 0  # times the server's SlowDown halved ``allowed``
         self._doubling = True  # until the first SlowDown
@@ -144,8 +145,13 @@ class RequestSlots:
 
     def __enter__(self) -> RequestSlots:
         with self._condition:
-            while self.held >= self.allowed:
-                self._condition.wait()
+            if self.held >= self.allowed:
+                self.waiting += 1
+                try:
+                    while self.held >= self.allowed:
+                        self._condition.wait()
+                finally:
+                    self.waiting -= 1
             self.held += 1
             if self.held > self.peak:
                 self.peak = self.held

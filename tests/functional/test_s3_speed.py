@@ -498,3 +498,50 @@ def test_a_small_upload_reads_its_file_straight_and_still_refuses_a_fifo(tmp_pat
     os.mkfifo(tmp_path / "pipe")
     with pytest.raises(exceptions.ArtefactTypeError, match="named pipe"):
         read_regular(str(tmp_path / "pipe"), 1024)
+
+
+def test_small_files_run_on_as_many_threads_as_the_slots_serve(side, s3, tmp_path, monkeypatch):
+    """A queue of 32 workers on a quick (loopback) endpoint, whose window stays at
+    START: the files' requests are made by about START threads, each taking the next
+    file itself, not by 32 threads taking turns at the slots (a hand-over per file)."""
+    monkeypatch.setattr(RequestSlots, "GROW_ABOVE", 60.0)  # quick, even on a loaded machine
+    src = side("s3", "src")
+    seed(src, TREE, "d")
+    queue = JobQueue(workers=32)
+    s3_manager = location(src.url())[0]
+    threads = set()
+
+    def note(request, **kwargs):
+        threads.add(threading.get_ident())
+
+    events = s3_manager.client.meta.events
+    events.register("before-send.s3.GetObject", note)
+    try:
+        job = finished(queue.copy([src.url("d")], str(tmp_path)))
+    finally:
+        queue.shutdown()
+        events.unregister("before-send.s3.GetObject", note)
+
+    assert job.state is JobState.DONE, job.failures[:3]
+    assert LocalSide(tmp_path).files("d") == TREE
+    assert queue.slots.allowed == RequestSlots.START  # a quick endpoint: the window did not grow
+    assert 2 <= len(threads) <= RequestSlots.START + 4 < 32
+
+
+def test_requests_that_take_no_slot_still_run_on_every_worker(side, s3):
+    """Deletes take no request slot: they run on all the queue's workers at once (the
+    slots' window, START, does not bound them)."""
+    src = side("s3", "src")
+    seed(src, TREE, "d")
+    s3.link.delay = 0.05
+    s3.clear_counts()
+    queue = JobQueue(workers=16)
+    try:
+        job = finished(queue.delete([src.url(f"d/{name}") for name in TREE]))
+    finally:
+        queue.shutdown()
+
+    assert job.state is JobState.DONE, job.failures[:3]
+    deletes = [r for r in s3.requests if r.op == "DeleteObject"]
+    assert len(deletes) == FILES
+    assert RequestSlots.START < max(r.in_flight for r in deletes) <= 16 + 4  # counted out a moment late
