@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..managers import Artefact, File, Manager, exceptions, paths
+from ..managers import Artefact, File, Manager, exceptions, location, paths
 from ..managers.transfer import TransferRequest, changed, transfer
 from . import directories
 from .ledger import Ledger
@@ -66,10 +66,11 @@ def _copy(ledger: Ledger, target: Target) -> bool:
         else:
             if ledger.kind == "move":
                 state = source.manager.source_state(source)
-            if ledger.journal is not None and (source.size or 0) >= getattr(manager, "MULTIPART_FROM", float("inf")):
-                ledger.journal.sending(manager.url(path))  # its multipart upload, if one opens, is ours
+            # A multipart upload it opens is recorded, by id, in the journal (a resume aborts it).
+            big = (source.size or 0) >= getattr(manager, "MULTIPART_FROM", float("inf"))
             request = TransferRequest(source, manager, path, advance, ledger.cancel, no_replace=target.no_replace,
-                                      slots=ledger.slots, source_state=state)
+                                      slots=ledger.slots, source_state=state,
+                                      uploads=ledger.journal if big else None)
             with paths.owned_by(ledger.token):
                 transfer(request)
         if ledger.kind == "move" and not target.renamed:
@@ -97,6 +98,22 @@ def _copy(ledger: Ledger, target: Target) -> bool:
         if not (isinstance(error, exceptions.OperationCancelled) and ledger.cancelled):
             ledger.fail(source.abspath, manager.url(path), error, target)
         return False
+
+
+def abort_open_uploads(ledger: Ledger) -> None:
+    """A resumed job: abort the multipart uploads its first run opened and left open (their
+    ids are in its journal), and no other. One that cannot be aborted now is kept in the
+    new journal, for the next resume (a lifecycle rule of the bucket may end it too)."""
+    for upload_id, url in sorted(ledger.open_uploads.items()):
+        try:
+            manager, path = location(url)
+            abort = getattr(manager, "abort_upload", None)
+            if abort is not None:
+                abort(path, upload_id)
+        except exceptions.StowError:
+            if ledger.journal is not None:
+                ledger.journal.opened(url, upload_id)
+    ledger.open_uploads = {}
 
 
 def verify(source: File, manager: Manager, path: str, state=None) -> None:
