@@ -29,10 +29,9 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import itertools
-import time
 from typing import Callable
 
-from ..managers import Artefact, Directory, File, Manager, exceptions, location, paths
+from ..managers import Artefact, Directory, File, Manager, exceptions, paths
 from ..managers.transfer import SourceState
 from . import directories, tasks
 from .ledger import Ledger
@@ -89,7 +88,7 @@ class Planner:
                     break
                 self._submit(tasks.delete, artefact, size=0)
             return
-        self._abort_open_uploads()
+        tasks.abort_open_uploads(ledger)
         survey = Survey(ledger, targets).start()  # the total, early: listed ahead of the transfers
         for target, found in zip(targets, survey.found):
             if ledger.cancelled:
@@ -98,20 +97,6 @@ class Planner:
                     directories.child_done(ledger, target.parent, ok=False)
                 continue
             self.plan_target(target, found)
-
-    def _abort_open_uploads(self) -> None:
-        """A resumed job: the multipart uploads its first run left open — for exactly the keys
-        its journal says it began to send big files to, begun before now — are aborted."""
-        sending = self.ledger.open_uploads
-        until = time.time()
-        for url in sorted(sending):
-            try:
-                manager, path = location(url)
-                abort = getattr(manager, "abort_uploads", None)
-                if abort is not None:
-                    abort(path, until)
-            except exceptions.StowError:
-                continue  # left open: a lifecycle rule of the bucket may end it
 
     # Destination listings ----------------------------------------------
 

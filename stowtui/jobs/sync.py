@@ -80,6 +80,7 @@ class SyncPlanner:
 
     def run(self, targets=None) -> None:
         ledger = self.ledger
+        tasks.abort_open_uploads(ledger)
         try:
             self._walk(execute=True)
         except Exception as error:

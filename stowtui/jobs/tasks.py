@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..managers import Artefact, File, Manager, exceptions, paths
+from ..managers import Artefact, File, Manager, exceptions, location, paths
 from ..managers.transfer import SourceState, TransferRequest, changed, transfer
 from . import directories
 from .ledger import Ledger
@@ -122,10 +122,11 @@ def _put(ledger: Ledger, target: Target, advance) -> tuple[Target, object]:
         advance(source.size)
         return dataclasses.replace(target, renamed=True), None
     state = source.manager.source_state(source) if ledger.kind == "move" else None
-    if ledger.journal is not None and (source.size or 0) >= getattr(manager, "MULTIPART_FROM", float("inf")):
-        ledger.journal.sending(manager.url(path))  # its multipart upload, if one opens, is ours
+    # A multipart upload it opens is recorded, by id, in the journal (a resume aborts it).
+    big = (source.size or 0) >= getattr(manager, "MULTIPART_FROM", float("inf"))
     request = TransferRequest(source, manager, path, advance, ledger.cancel, no_replace=target.no_replace,
-                              slots=ledger.slots, source_state=state, replaces=target.replaces)
+                              slots=ledger.slots, source_state=state, replaces=target.replaces,
+                              uploads=ledger.journal if big else None)
     with paths.owned_by(ledger.token):
         transfer(request)
     return target, state
@@ -158,6 +159,22 @@ def _not_replaced(error: paths.DestinationTaken, source: Artefact, destination: 
                 "it was not replaced, and the source stays")
     return (f"{destination} appeared while {source.abspath} was being written; "
             "it was not replaced, and the source stays")
+
+
+def abort_open_uploads(ledger: Ledger) -> None:
+    """A resumed job: abort the multipart uploads its first run opened and left open (their
+    ids are in its journal), and no other. One that cannot be aborted now is kept in the
+    new journal, for the next resume (a lifecycle rule of the bucket may end it too)."""
+    for upload_id, url in sorted(ledger.open_uploads.items()):
+        try:
+            manager, path = location(url)
+            abort = getattr(manager, "abort_upload", None)
+            if abort is not None:
+                abort(path, upload_id)
+        except exceptions.StowError:
+            if ledger.journal is not None:
+                ledger.journal.opened(url, upload_id)
+    ledger.open_uploads = {}
 
 
 def verify(source: File, manager: Manager, path: str, state=None) -> None:

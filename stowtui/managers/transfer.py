@@ -17,7 +17,7 @@ import os
 import tempfile
 import threading
 import time
-from typing import Callable
+from typing import Callable, Protocol
 
 from . import exceptions
 from .artefacts import File, Owner
@@ -59,6 +59,14 @@ def changed(url: str) -> exceptions.SourceChanged:
     return exceptions.SourceChanged(f"{url} changed during the copy; kept at the source")
 
 
+class UploadLog(Protocol):
+    """Who keeps the ids of the multipart uploads a write opens (``TransferRequest.uploads``)."""
+
+    def opened(self, url: str, upload_id: str) -> None: ...
+
+    def closed(self, upload_id: str) -> None: ...
+
+
 @dataclasses.dataclass(frozen=True)
 class TransferRequest:
     """One file to write, and everything that decides how: made by the engine's task,
@@ -90,6 +98,9 @@ class TransferRequest:
     #: What a move read of its source (None for a copy): the source is deleted only while
     #: it is still this (``Manager.remove_if_unchanged``).
     source_state: SourceState | None = None
+    #: Told of the multipart uploads the write opens (``opened(url, upload_id)``) and of their
+    #: end (``closed(upload_id)``), from whichever thread: a job's journal (None: nobody).
+    uploads: UploadLog | None = None
 
 
 #: The request slot the current thread holds (``slots``, and the cut it was taken after):
