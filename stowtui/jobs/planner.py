@@ -32,6 +32,7 @@ import itertools
 from typing import Callable
 
 from ..managers import Artefact, Directory, File, Manager, exceptions, paths
+from ..managers.transfer import SourceState
 from . import directories, tasks
 from .ledger import Ledger
 from .model import Conflict, Decision, DirState, Target, looked_up, name_of
@@ -69,6 +70,8 @@ class Planner:
         self._listings: dict[tuple[int, str], dict[str, Artefact]] = {}
         #: When each listing was taken (a tick of the reservations; 0: assumed, never listed).
         self._ticks: dict[tuple[int, str], int] = {}
+        #: The answers to "ask" by destination URL, until the file's target takes its one.
+        self._answers: dict[str, str] = {}
         #: id(source directory) -> (it, its walk) where looking up a URL listed its first level.
         self._walks: dict[int, tuple[Artefact, object]] = {}
 
@@ -229,10 +232,16 @@ class Planner:
     def _file_target(self, source: File, manager: Manager, path: str, parent: DirState | None) -> Target:
         """The task's target for a file to write at its claimed ``path``."""
         there = self._children(manager, manager.dirname(path)).get(manager.basename(path))
-        # Replace only what was checked (or anything, for "overwrite"): a file
-        # that appears at a free path meanwhile is kept.
-        no_replace = self.conflict != "overwrite" and not isinstance(there, File)
-        return Target(source, manager, path, parent, claim=manager.url(path), no_replace=no_replace)
+        policy = self._answers.pop(manager.url(path), None) or self.conflict
+        policy = policy if policy in tasks.DECIDING else None
+        if isinstance(there, File):
+            # Decided to replace the file listed there: it replaces only that file as compared.
+            return Target(source, manager, path, parent, claim=manager.url(path),
+                          replaces=SourceState.of(there), policy=policy)
+        # Nothing listed there: replace nothing (or anything, for "overwrite"). A file
+        # that appears meanwhile is kept, or decided on again by the task (``policy``).
+        no_replace = self.conflict != "overwrite"
+        return Target(source, manager, path, parent, claim=manager.url(path), no_replace=no_replace, policy=policy)
 
     # Conflicts ---------------------------------------------------------
 
@@ -250,6 +259,7 @@ class Planner:
         if self.conflict != "ask":
             return self.conflict
         if self._ask_all:
+            self._answers[destination] = self._ask_all
             return self._ask_all
         if self._ask is None:
             return "skip"
@@ -259,6 +269,7 @@ class Planner:
             return "skip"
         if decision.apply_to_all:
             self._ask_all = decision.action
+        self._answers[destination] = decision.action  # the task decides again by it, if need be
         return decision.action
 
     def _resolve(self, source: Artefact, manager: Manager, path: str, resume: bool = False) -> tuple[str, str]:
@@ -292,14 +303,7 @@ class Planner:
             return "write", path
         if policy == "rename":
             return "write", self._fresh_name(manager, path, claim=True)
-        if policy == "newer":
-            newer = source.modifiedTime and existing.modifiedTime and source.modifiedTime > existing.modifiedTime
-            return ("write" if newer else "skip"), path
-        if policy == "different":
-            differs = getattr(source, "size", None) != getattr(existing, "size", None)
-            differs = differs or tasks.checksums_differ(source, existing)
-            return ("write" if differs else "skip"), path
-        return "skip", path
+        return ("write" if tasks.wins(policy, source, existing) else "skip"), path
 
     def _refuse_self(self, source: Artefact, manager: Manager, path: str) -> None:
         if source.manager is not manager:

@@ -26,6 +26,7 @@ import dataclasses
 from typing import Callable, Iterator
 
 from ..managers import Artefact, Directory, File, Manager, exceptions, paths
+from ..managers.transfer import SourceState
 from . import tasks
 from .compare import Comparator, Outcome, compare_files, compare_levels, ordering
 from .ledger import Ledger
@@ -182,7 +183,7 @@ class SyncPlanner:
                     self._count(one, child, replacing=other is not None, listed=not execute)
                     if execute:
                         self._ensure(target, made)
-                        self._send(one, child)
+                        self._send(one, child, other)
             stack.extend(reversed(pending))
 
     def _single(self, execute: bool) -> None:
@@ -197,7 +198,7 @@ class SyncPlanner:
                 return
         self._count(source, self.path, replacing=bool(found), listed=not execute)
         if execute:
-            self._send(source, self.path)
+            self._send(source, self.path, found[0] if found else None)
 
     def _count(self, source: File, path: str, replacing: bool, listed: bool) -> None:
         plan = self.plan
@@ -250,5 +251,12 @@ class SyncPlanner:
             made.add(folder)
             folder = self.manager.dirname(folder)
 
-    def _send(self, source: File, path: str) -> None:
-        self._submit(tasks.copy_file, Target(source, self.manager, path), source.size)
+    def _send(self, source: File, path: str, there: Artefact | None = None) -> None:
+        """Send a file to ``path``, replacing only ``there`` (the file listed and compared
+        there, as it was), or nothing when nothing was listed: a file that appears or
+        changes meanwhile is kept, and the source stays (a skip)."""
+        if isinstance(there, File):
+            target = Target(source, self.manager, path, replaces=SourceState.of(there))
+        else:
+            target = Target(source, self.manager, path, no_replace=True)
+        self._submit(tasks.copy_file, target, source.size)

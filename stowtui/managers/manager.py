@@ -87,6 +87,10 @@ class Manager(abc.ABC):
     #: Managers whose ``_get``/``_put``/``_cp``/``_rename``/``_staging`` also take
     #: ``no_replace=True``: never replace what is at the destination (see paths.DestinationTaken).
     SUPPORTS_NO_REPLACE = False
+    #: Managers whose ``_rename``/``_staging`` also take ``replaces=`` (a ``transfer.SourceState``):
+    #: replace only the file that was compared, else ``paths.DestinationChanged`` (their
+    #: ``_get``/``_put``/``_cp`` read it as ``request.replaces``).
+    SUPPORTS_REPLACES = False
     #: Directories exist only through their contents (S3): no need to create them first.
     IMPLICIT_DIRECTORIES = False
     #: Artefacts are files on this machine (``os.fspath(artefact)`` gives their path).
@@ -587,9 +591,16 @@ class Manager(abc.ABC):
         self._cp(source, path, **self._transfer_options(request))
         self._forget(path)
 
-    def rename(self, source: Artefact, path: str, no_replace: bool = False) -> bool:
-        """Move by renaming when that is one cheap step; False when it is not possible."""
-        moved = self._rename(source, path, **self._no_replace(no_replace))
+    def rename(self, source: Artefact, path: str, no_replace: bool = False, replaces=None) -> bool:
+        """Move by renaming when that is one cheap step; False when it is not possible.
+
+        ``replaces`` (a ``transfer.SourceState``): the file at ``path`` the caller decided
+        to replace, as compared; a manager that ``SUPPORTS_REPLACES`` replaces only that
+        (else ``paths.DestinationChanged``)."""
+        options = self._no_replace(no_replace)
+        if replaces is not None and self.SUPPORTS_REPLACES:
+            options["replaces"] = replaces
+        moved = self._rename(source, path, **options)
         if moved:
             self._forget(source.path)
             self._forget(path)
@@ -786,9 +797,13 @@ class LocalManager(Manager):
             return open_file(local, mode, **kwargs)
 
     @contextlib.contextmanager
-    def staging(self, path: str, no_replace: bool = False) -> Iterator[str]:
-        """A local path to write a new file to; it becomes ``path`` only on success."""
-        with self._staging(path, **self._no_replace(no_replace)) as local:
+    def staging(self, path: str, no_replace: bool = False, replaces=None) -> Iterator[str]:
+        """A local path to write a new file to; it becomes ``path`` only on success
+        (replacing only ``replaces``, where the manager ``SUPPORTS_REPLACES``)."""
+        options = self._no_replace(no_replace)
+        if replaces is not None and self.SUPPORTS_REPLACES:
+            options["replaces"] = replaces
+        with self._staging(path, **options) as local:
             yield local
         self._forget(path)
 

@@ -36,6 +36,11 @@ class DestinationTaken(exceptions.ArtefactExists):
     """Something was written at a destination after it was checked, and was not replaced."""
 
 
+class DestinationChanged(DestinationTaken):
+    """The file a write was to replace is no longer the one compared (``TransferRequest.replaces``):
+    another writer changed, replaced or removed it since; nothing was written."""
+
+
 _owner = threading.local()
 
 

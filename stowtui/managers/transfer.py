@@ -85,6 +85,11 @@ class TransferRequest:
     cancel: threading.Event | None = None
     #: Never replace what is at ``path`` by the time the write ends (``paths.DestinationTaken``).
     no_replace: bool = False
+    #: The destination as it was when the decision to replace it was made (S3: size and
+    #: ETag; local and SFTP: size, mtime_ns, inode where known): the write replaces only
+    #: that, else ``exceptions.DestinationChanged`` and nothing is written. None: nothing
+    #: to compare (``no_replace`` is set, or an overwrite that compared nothing).
+    replaces: SourceState | None = None
     #: The queue's request slots: each request the transfer makes takes one (None: no limit).
     slots: RequestSlots | None = None
     #: A local name the caller puts in place on success (``LocalManager.staging``): a download
@@ -218,7 +223,9 @@ def transfer(request: TransferRequest) -> None:
     download to a temporary file and an upload of it (each half counting half the bytes).
 
     A file at the destination by the time the write ends is not replaced when
-    ``request.no_replace`` (the manager raises ``paths.DestinationTaken``).
+    ``request.no_replace`` (the manager raises ``paths.DestinationTaken``), nor,
+    when ``request.replaces``, unless it is still that file (managers that can tell:
+    ``paths.DestinationChanged``).
     """
     source, manager, path, cancel = request.source, request.manager, request.path, request.cancel
     source_manager = source.manager
@@ -227,7 +234,7 @@ def transfer(request: TransferRequest) -> None:
     elif source_manager.IS_LOCAL:
         manager.upload(source_manager.url(source.path), path, request)
     elif manager.IS_LOCAL:
-        with manager.staging(path, no_replace=request.no_replace) as local:
+        with manager.staging(path, no_replace=request.no_replace, replaces=request.replaces) as local:
             source_manager.download(source, local, dataclasses.replace(request, staged=local))
             _check(cancel, source)
     else:
