@@ -243,11 +243,12 @@ class SyncPlanner:
             if blocker is not None:
                 self._clear(blocker, True, "directory")
             above = self.manager.dirname(above)
-        self.manager.make_directory(folder)
+        self.manager.make_directory(folder, within=self.path)  # never through a link below the destination
         self.ledger.touch(self.manager, folder)
         while folder not in made:
             made.add(folder)
             folder = self.manager.dirname(folder)
 
     def _send(self, source: File, path: str) -> None:
-        self._submit(tasks.copy_file, Target(source, self.manager, path), source.size)
+        within = self.path if isinstance(self.source, Directory) else None
+        self._submit(tasks.copy_file, Target(source, self.manager, path, within=within), source.size)

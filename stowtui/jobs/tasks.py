@@ -59,7 +59,7 @@ def _copy(ledger: Ledger, target: Target) -> bool:
         elif (
             ledger.kind == "move"
             and source.manager is manager
-            and source.manager.rename(source, path, no_replace=target.no_replace)
+            and source.manager.rename(source, path, no_replace=target.no_replace, within=target.within)
         ):
             advance(source.size)
             target = dataclasses.replace(target, renamed=True)
@@ -69,7 +69,7 @@ def _copy(ledger: Ledger, target: Target) -> bool:
             if ledger.journal is not None and (source.size or 0) >= getattr(manager, "MULTIPART_FROM", float("inf")):
                 ledger.journal.sending(manager.url(path))  # its multipart upload, if one opens, is ours
             request = TransferRequest(source, manager, path, advance, ledger.cancel, no_replace=target.no_replace,
-                                      slots=ledger.slots, source_state=state)
+                                      slots=ledger.slots, source_state=state, within=target.within)
             with paths.owned_by(ledger.token):
                 transfer(request)
         if ledger.kind == "move" and not target.renamed:
