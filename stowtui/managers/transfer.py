@@ -17,7 +17,7 @@ import os
 import tempfile
 import threading
 import time
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from . import exceptions
 from .artefacts import File, Owner
@@ -62,6 +62,14 @@ def changed(url: str) -> exceptions.SourceChanged:
     return exceptions.SourceChanged(f"{url} changed during the copy; kept at the source")
 
 
+class UploadLog(Protocol):
+    """Who keeps the ids of the multipart uploads a write opens (``TransferRequest.uploads``)."""
+
+    def opened(self, url: str, upload_id: str) -> None: ...
+
+    def closed(self, upload_id: str) -> None: ...
+
+
 @dataclasses.dataclass(frozen=True)
 class TransferRequest:
     """One file to write, and everything that decides how: made by the engine's task,
@@ -98,6 +106,9 @@ class TransferRequest:
     #: directory below it without following a link (:mod:`.anchored`): a link swapped in
     #: after planning is refused, never followed.
     within: str | None = None
+    #: Told of the multipart uploads the write opens (``opened(url, upload_id)``) and of their
+    #: end (``closed(upload_id)``), from whichever thread: a job's journal (None: nobody).
+    uploads: UploadLog | None = None
 
 
 #: The request slot the current thread holds (``slots``, and the cut it was taken after):
@@ -220,7 +231,9 @@ def transfer(request: TransferRequest) -> None:
     download to a temporary file and an upload of it (each half counting half the bytes).
 
     A file at the destination by the time the write ends is not replaced when
-    ``request.no_replace`` (the manager raises ``paths.DestinationTaken``).
+    ``request.no_replace`` (the manager raises ``paths.DestinationTaken``), nor,
+    when ``request.replaces``, unless it is still that file (managers that can tell:
+    ``paths.DestinationChanged``).
     """
     source, manager, path, cancel = request.source, request.manager, request.path, request.cancel
     source_manager = source.manager

@@ -82,6 +82,46 @@ def test_a_download_goes_on_after_sighup_and_the_next_start_shows_it(s3, work, t
     tmux.run("kill-session", "-t", tmux.session)
 
 
+#: Starts a program with SIGHUP blocked (as a wrapper may leave it): the hangup is never
+#: delivered, and the terminal going away shows only as EOF (poll: POLLHUP) on its reads.
+SIGHUP_BLOCKED = ("import os, signal, sys; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP}); "
+                  "os.execv(sys.argv[1], sys.argv[1:])")
+
+
+def test_a_download_goes_on_when_the_terminal_gives_eof_without_sighup(s3, work, tmux):
+    client = boto3.client("s3", endpoint_url=s3.endpoint_url, region_name="us-east-1",
+                          config=Config(s3={"addressing_style": "path"}))
+    client.create_bucket(Bucket="far")
+    for number in range(FILES):
+        client.put_object(Bucket="far", Key=f"data/f{number:04}.bin", Body=b"x" * 1024)
+    s3.link.delay = 0.05
+    destination = work / "local"
+    destination.mkdir()
+    command = (f"{shlex.quote(sys.executable)} -c {shlex.quote(SIGHUP_BLOCKED)} {STOWTUI} "
+               f"--endpoint-url {s3.endpoint_url} --path-style s3://far/ {destination}")
+    tmux.run("new-session", "-d", "-s", tmux.session, "-x", "120", "-y", "35", command, env=app_env())
+    tmux.wait(lambda s: "data/" in s, "the bucket, listed")
+    tmux.keys("End")
+    tmux.keys("F5")
+    tmux.wait(lambda s: "Copy 1 item" in s, "the copy dialog")
+    tmux.keys("Enter")
+    copied = destination / "data"
+    _until(lambda: copied.is_dir() and len(os.listdir(copied)) >= 20, "the first files", 30)
+
+    tmux.run("kill-session", "-t", tmux.session)  # the pty's master closes; the SIGHUP stays blocked
+    run_file = _until(_runs, "the detached run's file", 10)[0]
+    pid = json.loads(open(run_file).read())["pid"]
+    assert len(os.listdir(copied)) < FILES
+
+    _until(lambda: not alive(pid), "the detached process to exit", 60)
+    names = sorted(os.listdir(copied))
+    assert names == [f"f{number:04}.bin" for number in range(FILES)]  # all there, no temporary name left
+    record = json.loads(open(run_file).read())
+    assert record["ended"] and [job["state"] for job in record["jobs"]] == ["done"]
+    assert record["jobs"][0]["files_done"] == FILES
+    os.unlink(run_file)
+
+
 def test_an_upload_goes_on_when_the_ssh_client_is_killed(s3, work, tmux, sshd):
     """Over a real ssh session: the client killed (the link gone), sshd hangs up the app's
     terminal; the upload goes on to the end and the remote process exits."""

@@ -386,21 +386,3 @@ def rmdir(s3, directory: Directory) -> None:
             s3.client.delete_bucket(Bucket=bucket)
     s3._forget(directory.path)
 
-
-def abort_uploads(s3, path: str, until: float) -> int:
-    """Abort the multipart uploads open for exactly the object at ``path`` begun before
-    ``until`` (epoch seconds): what a process that died while sending it left behind
-    (an older one left open for that key is as dead: the object is being written whole
-    again). Returns how many were aborted."""
-    path = s3.normalise(path)
-    bucket, key = s3._split(path)
-    aborted = 0
-    with s3_errors("abort the unfinished uploads of", s3._abspath(path)):
-        pages = s3.client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=key)
-        for page in pages:
-            for upload in page.get("Uploads", []):
-                if upload["Key"] == key and upload["Initiated"].timestamp() <= until:
-                    s3.client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload["UploadId"])
-                    aborted += 1
-    return aborted
-
