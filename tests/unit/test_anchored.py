@@ -105,3 +105,31 @@ def test_a_replacement_waits_for_the_folder_lock_and_gives_up_with_a_sentence(tm
     finally:
         os.close(held)
     assert target.read_bytes() == b"new" and (tmp_path / "g").read_bytes() == b"g"
+
+
+def test_a_rename_replaces_only_the_file_that_was_compared_and_keeps_its_source(tmp_path):
+    (tmp_path / "src").write_bytes(b"mine")
+    (tmp_path / "dst").mkdir()
+    (tmp_path / "dst" / "f").write_bytes(b"old")
+    compared = _state(tmp_path / "dst" / "f")
+    (tmp_path / "dst" / "f").write_bytes(b"newer, theirs")
+
+    with pytest.raises(paths.DestinationChanged):
+        anchored.rename(str(tmp_path / "src"), str(tmp_path / "dst" / "f"), str(tmp_path / "dst"), replaces=compared)
+    assert (tmp_path / "src").read_bytes() == b"mine"
+    assert (tmp_path / "dst" / "f").read_bytes() == b"newer, theirs"
+
+    anchored.rename(str(tmp_path / "src"), str(tmp_path / "dst" / "f"), str(tmp_path / "dst"),
+                    replaces=_state(tmp_path / "dst" / "f"))
+    assert (tmp_path / "dst" / "f").read_bytes() == b"mine" and not (tmp_path / "src").exists()
+
+
+def test_a_rename_through_a_swapped_link_is_refused(tmp_path):
+    (tmp_path / "src").write_bytes(b"mine")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "dst").mkdir()
+    os.symlink(tmp_path / "elsewhere", tmp_path / "dst" / "sub")
+
+    with pytest.raises(anchored.LinkInTheWay):
+        anchored.rename(str(tmp_path / "src"), str(tmp_path / "dst" / "sub" / "f"), str(tmp_path / "dst"))
+    assert (tmp_path / "src").read_bytes() == b"mine" and os.listdir(tmp_path / "elsewhere") == []
