@@ -156,11 +156,11 @@ class Planner:
     def _reserve(self, manager: Manager, path: str, artefact: Artefact) -> None:
         self._listings.setdefault((id(manager), manager.dirname(path)), {})[Directory.key(artefact)] = artefact
 
-    def _make_directory(self, manager: Manager, path: str) -> None:
+    def _make_directory(self, manager: Manager, path: str, within: str | None = None) -> None:
         # Assumed empty, never listed: whatever another job writes in it is news (tick 0).
         self._listings.setdefault((id(manager), path), {})
         if not manager.IMPLICIT_DIRECTORIES:
-            manager.make_directory(path)
+            manager.make_directory(path, within=within)  # never through a link below ``within``
             self.ledger.touch(manager, path)
 
     # Claims (see reservations.py) -------------------------------------
@@ -223,9 +223,12 @@ class Planner:
             self._unclaim(manager, path)  # skipped, or written under a fresh name (claimed)
         return action, final
 
-    def _submit_file(self, source: File, manager: Manager, path: str, parent: DirState | None) -> None:
-        """Hand one file, its destination ``path`` decided, to a task."""
+    def _submit_file(self, source: File, manager: Manager, path: str, parent: DirState | None,
+                     within: str | None = None) -> None:
+        """Hand one file, its destination ``path`` decided, to a task (written inside
+        ``within``, else its directory's)."""
         target = self._file_target(source, manager, path, parent)
+        target.within = parent.within if parent is not None and parent.within is not None else within
         self._reserve(manager, path, source)
         self._submit(tasks.copy_file, target, size=source.size)
 
@@ -388,14 +391,14 @@ class Planner:
                 f"{manager.url(path)} is a directory that is not empty; pass overwrite=True to write over it"
             )
         if isinstance(source, File):
-            self._submit_file(source, manager, path, parent)
+            self._submit_file(source, manager, path, parent, target.within)
             return
         self._reserve(manager, path, source)
         if (
             self.kind == "move"
             and action == "write"
             and source.manager is manager  # a rename never crosses managers
-            and source.manager.rename(source, path, no_replace=True)
+            and source.manager.rename(source, path, no_replace=True, within=target.within)
         ):
             ledger.touch(manager, path)
             ledger.touch(source.manager, source.path)
@@ -423,7 +426,7 @@ class Planner:
         self.ledger.directories.append(root)
         try:
             if action == "write":
-                self._make_directory(target.manager, target.path)
+                self._make_directory(target.manager, target.path, target.within)
             # else: merging into a directory that is there; its listing shows the conflicts
             self._walk_into(root)
         except Exception as error:
@@ -523,7 +526,7 @@ class Planner:
             state = DirState(artefact, manager, final, parent, within=parent.within)
             try:
                 if action == "write":
-                    self._make_directory(manager, final)
+                    self._make_directory(manager, final, parent.within)
             except exceptions.StowError as error:
                 ledger.fail(artefact.abspath, manager.url(final), error, Target(artefact, manager, final, parent))
                 directories.child_done(ledger, parent, ok=False)

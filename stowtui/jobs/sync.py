@@ -245,7 +245,7 @@ class SyncPlanner:
             if blocker is not None:
                 self._clear(blocker, True, "directory")
             above = self.manager.dirname(above)
-        self.manager.make_directory(folder)
+        self.manager.make_directory(folder, within=self.path)  # never through a link below the destination
         self.ledger.touch(self.manager, folder)
         while folder not in made:
             made.add(folder)
@@ -255,8 +255,9 @@ class SyncPlanner:
         """Send a file to ``path``, replacing only ``there`` (the file listed and compared
         there, as it was), or nothing when nothing was listed: a file that appears or
         changes meanwhile is kept, and the source stays (a skip)."""
+        within = self.path if isinstance(self.source, Directory) else None  # never written through a link below it
         if isinstance(there, File):
-            target = Target(source, self.manager, path, replaces=SourceState.of(there))
+            target = Target(source, self.manager, path, replaces=SourceState.of(there), within=within)
         else:
-            target = Target(source, self.manager, path, no_replace=True)
+            target = Target(source, self.manager, path, no_replace=True, within=within)
         self._submit(tasks.copy_file, target, source.size)

@@ -117,7 +117,8 @@ def _put(ledger: Ledger, target: Target, advance) -> tuple[Target, object]:
     if (
         ledger.kind == "move"
         and source.manager is manager
-        and source.manager.rename(source, path, no_replace=target.no_replace, replaces=target.replaces)
+        and source.manager.rename(source, path, no_replace=target.no_replace, replaces=target.replaces,
+                                  within=target.within)
     ):
         advance(source.size)
         return dataclasses.replace(target, renamed=True), None
@@ -126,7 +127,7 @@ def _put(ledger: Ledger, target: Target, advance) -> tuple[Target, object]:
     big = (source.size or 0) >= getattr(manager, "MULTIPART_FROM", float("inf"))
     request = TransferRequest(source, manager, path, advance, ledger.cancel, no_replace=target.no_replace,
                               slots=ledger.slots, source_state=state, replaces=target.replaces,
-                              uploads=ledger.journal if big else None)
+                              uploads=ledger.journal if big else None, within=target.within)
     with paths.owned_by(ledger.token):
         transfer(request)
     return target, state

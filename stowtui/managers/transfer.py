@@ -17,10 +17,13 @@ import os
 import tempfile
 import threading
 import time
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from . import exceptions
 from .artefacts import File, Owner
+
+if TYPE_CHECKING:
+    from .anchored import Staged
 
 @dataclasses.dataclass(frozen=True)
 class SourceState:
@@ -92,12 +95,17 @@ class TransferRequest:
     replaces: SourceState | None = None
     #: The queue's request slots: each request the transfer makes takes one (None: no limit).
     slots: RequestSlots | None = None
-    #: A local name the caller puts in place on success (``LocalManager.staging``): a download
-    #: to exactly this name writes it directly rather than staging it again.
-    staged: str | None = None
+    #: The new local file the caller puts in place on success (``LocalManager.staging``): a
+    #: download writes its bytes into ``staged.handle`` rather than staging them again.
+    staged: Staged | None = None
     #: What a move read of its source (None for a copy): the source is deleted only while
     #: it is still this (``Manager.remove_if_unchanged``).
     source_state: SourceState | None = None
+    #: The destination directory the write is held inside (a manager path of ``manager``;
+    #: None: ``path``'s own directory). On local disk it is opened as given and every
+    #: directory below it without following a link (:mod:`.anchored`): a link swapped in
+    #: after planning is refused, never followed.
+    within: str | None = None
     #: Told of the multipart uploads the write opens (``opened(url, upload_id)``) and of their
     #: end (``closed(upload_id)``), from whichever thread: a job's journal (None: nobody).
     uploads: UploadLog | None = None
@@ -219,7 +227,7 @@ def _check(cancel, source: File) -> None:
 def transfer(request: TransferRequest) -> None:
     """Write one file as ``request`` says, by the cheapest route for its pair of managers:
     a copy inside one manager, an upload from local disk, a download into the local
-    manager's staging name (handed to the download as ``request.staged``), else a
+    manager's staged file (handed to the download as ``request.staged``), else a
     download to a temporary file and an upload of it (each half counting half the bytes).
 
     A file at the destination by the time the write ends is not replaced when
@@ -234,8 +242,9 @@ def transfer(request: TransferRequest) -> None:
     elif source_manager.IS_LOCAL:
         manager.upload(source_manager.url(source.path), path, request)
     elif manager.IS_LOCAL:
-        with manager.staging(path, no_replace=request.no_replace, replaces=request.replaces) as local:
-            source_manager.download(source, local, dataclasses.replace(request, staged=local))
+        with manager.staging(path, no_replace=request.no_replace, replaces=request.replaces,
+                             within=request.within) as staged:
+            source_manager.download(source, staged.destination, dataclasses.replace(request, staged=staged))
             _check(cancel, source)
     else:
         callback = request.callback

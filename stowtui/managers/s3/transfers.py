@@ -31,9 +31,9 @@ import stat
 import threading
 from typing import Iterator
 
-from .. import exceptions, paths
+from .. import anchored, exceptions, paths
 from ..artefacts import Artefact, Directory, File
-from ..fs import ensure_folder, refuse_special, staged_write
+from ..fs import refuse_special
 from . import managed, single
 from .errors import s3_errors
 from .managed import transfer_manager
@@ -199,7 +199,9 @@ def get_bytes(s3, source: Artefact) -> bytes:
     with s3_errors("read", source.abspath):
         return s3.client.get_object(Bucket=bucket, Key=key, **_version(source))["Body"].read()
 
-def download(s3, source: File, destination: str, callback=None, cancel=None, no_replace=False, request=None) -> None:
+def download(s3, source: File, destination: str, callback=None, cancel=None, no_replace=False, request=None,
+             within: str | None = None) -> None:
+    """One object to the local path ``destination`` (held inside the local folder ``within``)."""
     bucket, key = s3._split(source.path)
     if key.endswith("/"):
         raise exceptions.InvalidPath(
@@ -207,45 +209,42 @@ def download(s3, source: File, destination: str, callback=None, cancel=None, no_
         )
     done = threading.Event()
     with s3_errors("download", f"{source.abspath} to {destination}"):
-        # Into our own short temporary name, through a handle (s3transfer's own
-        # temporary name is the final one plus 9 bytes: too long for a long name).
-        # A cut download never shows under the final name; a body cut short is
-        # asked for again. A destination that is a temporary name already (the
-        # engine's, in a folder it made) is written as it is.
-        staging = contextlib.nullcontext(destination) if request is not None and request.staged == destination else None
-        if staging is None:
-            ensure_folder(os.path.dirname(destination) or ".")
-            staging = staged_write(destination, replace=not no_replace)
+        # Into a new file made in the destination's folder (anchored.staged: reached by
+        # directory descriptors, a temporary name, put in place only when complete); the
+        # engine's (``request.staged``) is written as it is. A cut download never shows
+        # under the final name; a body cut short is asked for again.
+        staged = request.staged if request is not None else None
+        staging = contextlib.nullcontext(staged) if staged is not None else anchored.staged(
+            destination, within, replace=not no_replace)
         slots = request.slots if request is not None else None
         small = source.size is not None and source.size < single.SINGLE_REQUEST_LIMIT
         with staging as staged:
-            # A small body is written whole, chunk by chunk, straight to the file
-            # (unbuffered: no buffer to fill, and no lseek/ioctl when opening).
-            with open(staged, "wb", buffering=0 if small else -1) as handle:
-                if small:
-                    single.download(s3.client, bucket, key, _version(source), handle, source.size,
-                                    callback, cancel, slots, where=source.abspath)
-                else:
-                    # Few big ranged GETs (managed.download_part); each TransferManager
-                    # has one part size, so there is one per size used (at most four).
-                    part = managed.download_part(source.size, managed.concurrency_of(slots))
-                    future = shared_transfer_manager(s3, "io", slots, part).download(
-                        bucket, key, handle, extra_args=_version(source),
-                        subscribers=[_subscriber(source.size, source.etag, callback, done)],
-                    )
-                    await_future(s3, future, done, cancel)
+            handle = staged.handle  # unbuffered: a small body is written whole, chunk by chunk
+            if small:
+                single.download(s3.client, bucket, key, _version(source), handle, source.size,
+                                callback, cancel, slots, where=source.abspath)
+            else:
+                # Few big ranged GETs (managed.download_part); each TransferManager
+                # has one part size, so there is one per size used (at most four).
+                part = managed.download_part(source.size, managed.concurrency_of(slots))
+                future = shared_transfer_manager(s3, "io", slots, part).download(
+                    bucket, key, handle, extra_args=_version(source),
+                    subscribers=[_subscriber(source.size, source.etag, callback, done)],
+                )
+                await_future(s3, future, done, cancel)
             if cancel is not None and cancel.is_set():
                 raise exceptions.OperationCancelled(f"Download of {source.abspath} was cancelled")
             if source.modifiedTime is not None:
                 stamp = source.modifiedTime.timestamp()
-                os.utime(staged, (stamp, stamp))
+                staged.set_times(stamp, stamp)
 
 def get(s3, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False, request=None):
     if isinstance(source, File):
         download(s3, source, destination, callback, cancel, no_replace, request)
         return
-    paths.download_tree(source, s3._walk(source), destination,
-                        lambda artefact, local: download(s3, artefact, local, callback, cancel, no_replace, request),
+    anchored.download_tree(source, s3._walk(source), destination,
+                        lambda artefact, local: download(s3, artefact, local, callback, cancel, no_replace, request,
+                                                         within=destination),
                         key=lambda artefact: s3._split(artefact.path)[1])
 
 # Writing -----------------------------------------------------------

@@ -22,10 +22,10 @@ import urllib.parse
 import weakref
 from typing import IO, Iterator
 
-from .. import exceptions
+from .. import anchored, exceptions
 from ..artefacts import Artefact, Directory, File, as_utc
 from .. import paths
-from ..fs import special_kind, staged_write
+from ..fs import special_kind
 from ..manager import RemoteManager
 from .connection import ChannelPool, read_settings, split_host_port, ssh_command, ssh_errors
 from .links import resolve_links
@@ -216,14 +216,20 @@ class SFTP(RemoteManager):
                 self._check_cancel(cancel, what)
             offset = stop
 
-    def _download(self, source: str, destination: str, callback=None, cancel=None, no_replace=False) -> None:
+    def _download(self, source: str, destination: str, callback=None, cancel=None, request=None,
+                  within: str | None = None, no_replace: bool = False) -> None:
+        """One remote file to the local path ``destination``: into the engine's staged file
+        (``request.staged``), else a new one made inside ``within`` (see anchored.py), which
+        never replaces a file there when ``no_replace``."""
         url = self._abspath(source)
-        os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
         with self._session("download", f"{url} to {destination}") as sftp:
             self._check_cancel(cancel, f"Download of {url}")
             attributes = self._readable(sftp, source)
-            with staged_write(destination, replace=not no_replace) as staged:
-                with sftp.open(source, "rb") as remote, open(staged, "wb") as local:
+            given = request.staged if request is not None else None
+            new = None if given is not None else anchored.staged(destination, within, replace=not no_replace)
+            with contextlib.nullcontext(given) if given is not None else new as staged:
+                local = staged.handle
+                with sftp.open(source, "rb") as remote:
                     for data in self._chunks(remote, 0, attributes.st_size or 0, cancel, f"Download of {url}"):
                         local.write(data)
                         if callback is not None:
@@ -237,19 +243,19 @@ class SFTP(RemoteManager):
                         if callback is not None:
                             callback(len(data))
                 if attributes.st_mtime is not None:
-                    os.utime(staged, (attributes.st_atime or attributes.st_mtime, attributes.st_mtime))
+                    staged.set_times(attributes.st_atime or attributes.st_mtime, attributes.st_mtime)
 
     def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False,
              request=None):
         if not isinstance(source, Directory):
-            self._download(source.path, destination, callback, cancel, no_replace)
+            self._download(source.path, destination, callback, cancel, request, no_replace=no_replace)
             return
 
         def download(artefact: Artefact, local: str) -> None:
             self._check_cancel(cancel, f"Download of {source.abspath}")
-            self._download(artefact.path, local, callback, cancel, no_replace)
+            self._download(artefact.path, local, callback, cancel, within=destination, no_replace=no_replace)
 
-        paths.download_tree(source, self._walk(source), destination, download)
+        anchored.download_tree(source, self._walk(source), destination, download)
 
     def read_range(self, path: str, start: int, length: int) -> bytes:
         """At most ``length`` bytes from ``start``: only those are asked for (pipelined)."""
