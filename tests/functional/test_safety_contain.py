@@ -15,7 +15,9 @@ import threading
 import pytest
 
 from sides import LocalSide, S3Side
+from sshkit import ssh_home, sshd  # noqa: F401  (fixtures)
 from stowtui.jobs import JobQueue, JobState, tasks
+from stowtui.managers import registry
 from stowtui.managers.fs import FS
 
 from test_safety import outside, snapshot
@@ -48,14 +50,68 @@ def _swap_after(monkeypatch, count: int, swap) -> threading.Event:
     return done
 
 
+class SFTPSide(LocalSide):
+    """A folder on this machine, read through ``sftp://myhost`` (the private sshd)."""
+
+    def url(self, rel: str = "") -> str:
+        return "sftp://myhost" + (os.path.join(self.root, rel) if rel else self.root)
+
+
+class MemorySide:
+    """A folder of fsspec's memory file system."""
+
+    def __init__(self, name: str):
+        import fsspec
+
+        self.fs = fsspec.filesystem("memory")
+        self.root = f"/{name}"
+
+    def url(self, rel: str = "") -> str:
+        return "memory:/" + self.root + (f"/{rel}" if rel else "")
+
+    def write(self, rel: str, data: bytes) -> None:
+        self.fs.pipe(f"{self.root}/{rel}", data)
+
+    def exists(self, rel: str) -> bool:
+        return self.fs.exists(f"{self.root}/{rel}")
+
+    def read(self, rel: str) -> bytes:
+        return self.fs.cat_file(f"{self.root}/{rel}")
+
+
+@pytest.fixture
+def source_side(request, s3, bucket, tmp_path):
+    """The source of a swapped copy: local disk, S3, SFTP or fsspec's memory file system."""
+    kind = request.param
+    registry.forget_instances()
+    if kind == "fs":
+        yield LocalSide(tmp_path / "src"), 1500
+    elif kind == "s3":
+        yield S3Side(s3, "bucket", "src"), 1500
+    elif kind == "sftp":
+        request.getfixturevalue("ssh_home")
+        yield SFTPSide(tmp_path / "src"), 300
+    else:
+        from fsspec.implementations.memory import MemoryFileSystem
+
+        MemoryFileSystem.store.clear()
+        yield MemorySide("src"), 300
+        MemoryFileSystem.store.clear()
+    for manager in set(registry._instances.values()):
+        close = getattr(manager, "close", None)
+        if kind == "sftp" and close is not None:
+            close()
+    registry.forget_instances()
+
+
 @pytest.mark.parametrize("kind", ["copy", "move"])
-@pytest.mark.parametrize("src_kind", ["fs", "s3"])
+@pytest.mark.parametrize("source_side", ["fs", "s3", "sftp", "memory"], indirect=True)
 def test_a_folder_swapped_for_a_link_during_a_copy_is_never_written_through(
-        s3, bucket, tmp_path, monkeypatch, kind, src_kind):
+        source_side, tmp_path, monkeypatch, kind):
     # Across devices for a local move: copy, verify, delete (a rename would move the tree at once).
     monkeypatch.setattr(FS, "_rename", lambda self, source, destination, **options: False)
-    src = LocalSide(tmp_path / "src") if src_kind == "fs" else S3Side(s3, "bucket", "src")
-    tree = _tree()
+    src, files = source_side
+    tree = _tree(files)
     for relative, data in tree.items():
         src.write(relative, data)
     elsewhere = tmp_path / "elsewhere"
@@ -81,13 +137,13 @@ def test_a_folder_swapped_for_a_link_during_a_copy_is_never_written_through(
     assert swapped.is_set()
     # Nothing outside the destination changed (the sources, for a copy, included).
     changed = outside(before, snapshot(tmp_path), "dest")
-    if kind == "move" or src_kind == "s3":
-        changed = {k: v for k, v in changed.items() if not k.startswith("src" + os.sep)}
+    mine = ("src" + os.sep,) if kind == "move" else ()
+    changed = {k: v for k, v in changed.items() if not k.startswith(mine + ("home" + os.sep,))}  # ssh's known_hosts
     assert changed == {}
     assert sorted(os.listdir(elsewhere)) == ["keep.txt"]
     assert job.state is JobState.FAILED
     refused = [f for f in job.failures if "symbolic link, which is not followed" in f.reason]
-    assert len(refused) >= FILES - SWAP_AFTER - 4 * 2  # all but those in flight at the swap
+    assert len(refused) >= files - SWAP_AFTER - 4 * 2  # all but those in flight at the swap
     # Every source file: at its source, or complete at its destination (the folder set aside is inside it).
     for relative, data in tree.items():
         name = relative.rsplit("/", 1)[1]
