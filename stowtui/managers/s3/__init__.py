@@ -40,7 +40,7 @@ from ..urls import shown_text
 from ..connections import POOL_CONNECTIONS
 from .client import credentials_name, named_credentials, new_client
 from . import inspection, listing, sources, transfers, uploads
-from .transfers import Unreplaced
+from .transfers import Conditions
 
 __all__ = ["S3"]
 
@@ -110,7 +110,7 @@ class S3(RemoteManager):
         #: s3transfer TransferManagers by kind: not tied to a queue, and per queue (its RequestSlots).
         self._transfers: dict[str, object] = {}
         self._queued_transfers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self._unreplaced = Unreplaced()
+        self._conditions = Conditions()
         self._open_uploads = uploads.OpenUploads()
 
     # Configuration -----------------------------------------------------
@@ -151,7 +151,7 @@ class S3(RemoteManager):
                     max_pool_connections=self._max_pool_connections,
                     timeout=self.timeout,
                 )
-                self._unreplaced.register(self._client_instance)
+                self._conditions.register(self._client_instance)
                 self._open_uploads.register(self._client_instance)
             return self._client_instance
 

@@ -135,7 +135,7 @@ def upload(client, bucket: str, key: str, source: str, callback=None, cancel=Non
            condition: dict | None = None) -> None:
     """Send the file ``source`` as one ``PutObject`` with ``Content-MD5``; see the module's notes.
 
-    ``condition``: ``IfNoneMatch``/``IfMatch`` parameters (``transfers.Unreplaced.condition``).
+    ``condition``: ``IfNoneMatch``/``IfMatch`` parameters (``transfers.Conditions.condition``).
 
     The caller has looked at ``source`` (a regular file: ``fs.refuse_special``).
     """

@@ -18,7 +18,7 @@ Safety: a download goes to a short temporary name in its destination
 directory and is put in place only when complete (and not cancelled); a
 directory download never writes outside its destination (:mod:`..paths`);
 ``no_replace`` writes carry ``IfNoneMatch: "*"`` and those that replace a file
-compared ``IfMatch: <its ETag>`` (:class:`Unreplaced`); a
+compared ``IfMatch: <its ETag>`` (:class:`Conditions`); a
 cancelled transfer still blocked after :data:`CANCEL_GRACE` is abandoned.
 """
 
@@ -48,7 +48,7 @@ DELETE_BATCH = 1000
 CANCEL_GRACE = 5.0
 
 
-class Unreplaced:
+class Conditions:
     """Keys being written on a condition: never over an object already there
     (``no_replace``: ``IfNoneMatch: "*"``), or only over the one compared
     (``TransferRequest.replaces``: ``IfMatch: <its ETag>``); S3 answers 412 otherwise.
@@ -265,7 +265,7 @@ def upload(s3, source: str, destination: str, callback=None, cancel=None, no_rep
             raise exceptions.OperationCancelled(f"Upload of {source} was cancelled")
         slots = request.slots if request is not None else None
         replaces = request.replaces if request is not None else None
-        with s3._unreplaced.writing(bucket, key, no_replace, replaces, s3._abspath(destination)) as condition:
+        with s3._conditions.writing(bucket, key, no_replace, replaces, s3._abspath(destination)) as condition:
             if stats.st_size < single.SINGLE_REQUEST_LIMIT:
                 single.upload(s3.client, bucket, key, source, callback, cancel, slots, condition)
                 return
@@ -311,7 +311,7 @@ def copy_object(s3, source: File, destination: str, callback=None, cancel=None, 
     done = threading.Event()
     replaces = request.replaces if request is not None else None
     with s3_errors("copy", f"{source.abspath} to {s3._abspath(destination)}"), \
-            s3._unreplaced.writing(bucket, key, no_replace, replaces, s3._abspath(destination)) as condition:
+            s3._conditions.writing(bucket, key, no_replace, replaces, s3._abspath(destination)) as condition:
         if source.size < COPY_OBJECT_LIMIT:  # what s3transfer would do too: one CopyObject
             if cancel is not None and cancel.is_set():
                 raise exceptions.OperationCancelled(f"Copy of {source.abspath} was cancelled")
