@@ -262,7 +262,6 @@ class Planner:
         if self.conflict != "ask":
             return self.conflict
         if self._ask_all:
-            self._answers[destination] = self._ask_all
             return self._ask_all
         if self._ask is None:
             return "skip"
@@ -272,7 +271,6 @@ class Planner:
             return "skip"
         if decision.apply_to_all:
             self._ask_all = decision.action
-        self._answers[destination] = decision.action  # the task decides again by it, if need be
         return decision.action
 
     def _resolve(self, source: Artefact, manager: Manager, path: str, resume: bool = False) -> tuple[str, str]:
@@ -302,11 +300,13 @@ class Planner:
                 return "write", self._fresh_name(manager, path)
             return "merge", path
         policy = self._policy_for(source, existing, manager.url(path))
-        if policy == "overwrite":
-            return "write", path
         if policy == "rename":
             return "write", self._fresh_name(manager, path, claim=True)
-        return ("write" if tasks.wins(policy, source, existing) else "skip"), path
+        if not tasks.wins(policy, source, existing):
+            return "skip", path
+        if self.conflict == "ask":
+            self._answers[manager.url(path)] = policy  # the task decides again by it, if need be
+        return "write", path
 
     def _refuse_self(self, source: Artefact, manager: Manager, path: str) -> None:
         if source.manager is not manager:

@@ -64,8 +64,11 @@ def test_an_upload_is_recorded_open_then_closed_in_its_log(tmp_path, s3, s3_clie
 
     s3_client.create_bucket(Bucket="far")
     (tmp_path / "big.bin").write_bytes(b"b" * BIG)
-    written = journal.Journal(journal.Header("copy", [str(tmp_path)], "s3://far/", "overwrite", "Copy"), tmp_path)
-    other = journal.Journal(journal.Header("copy", [str(tmp_path)], "s3://far/", "overwrite", "Copy"), tmp_path)
+    # Two journals of one process made in one millisecond: their tokens tell their names apart.
+    written = journal.Journal(journal.Header("copy", [str(tmp_path)], "s3://far/", "overwrite", "Copy",
+                                             token=journal.new_token()), tmp_path)
+    other = journal.Journal(journal.Header("copy", [str(tmp_path)], "s3://far/", "overwrite", "Copy",
+                                           token=journal.new_token()), tmp_path)
     manager = stow.connect("s3", endpoint_url=s3.endpoint_url)
     source = stow.artefact(str(tmp_path / "big.bin"))
     manager.upload(str(tmp_path / "big.bin"), "/far/big.bin",
