@@ -46,6 +46,10 @@ DECIDING = ("overwrite", "newer", "different")
 ATTEMPTS = 3
 
 
+class KeptByPolicy(paths.DestinationChanged):
+    """A destination that changed since it was compared, looked at again and kept by the policy."""
+
+
 def wins(policy: str, source: Artefact, existing: Artefact) -> bool:
     """Whether ``source`` is to replace the file ``existing`` by the conflict ``policy``."""
     if policy == "overwrite":
@@ -144,7 +148,7 @@ def _decide_again(target: Target, error: paths.DestinationTaken, attempt: int) -
     if found is None:
         return dataclasses.replace(target, no_replace=True, replaces=None)
     if not wins(target.policy, source, found):
-        raise paths.DestinationChanged(
+        raise KeptByPolicy(
             f"{manager.url(target.path)} changed while {source.abspath} was being written, and by the "
             f"policy \"{target.policy}\" it is kept; it was not replaced, and the source stays"
         ) from error
@@ -153,7 +157,7 @@ def _decide_again(target: Target, error: paths.DestinationTaken, attempt: int) -
 
 def _not_replaced(error: paths.DestinationTaken, source: Artefact, destination: str) -> str:
     """The sentence of a destination left as it is because another writer got there first."""
-    if isinstance(error, paths.DestinationChanged) and "by the policy" in str(error):
+    if isinstance(error, KeptByPolicy):
         return str(error)
     if isinstance(error, paths.DestinationChanged):
         return (f"{destination} changed after it was compared, while {source.abspath} was being written; "
