@@ -137,7 +137,11 @@ def test_errors_read_whole_and_toasts_and_the_footer_end_clean_at_80x24(s3, work
     # A directory that cannot be listed: the status line says why, whole, a long URL folded.
     missing = "s3://far/nothing/here/at-all/under-a-rather-long-prefix/that-goes-on-and-on/"
     tmux.keys("o")
-    tmux.wait(lambda s: "Open a location" in s and f"▊  {local}" in s, "the open box, the pane's path in it")
+    screen = tmux.wait(lambda s: "Open a location" in s and f"▊  {local}" in s, "the open box, the pane's path in it")
+    for line in screen.splitlines():  # beside the dialog only the panes' borders show, no cell of a row
+        if "█" in line:
+            outside = line[:line.index("█")] + line[line.rindex("█") + 1:]
+            assert set(outside) <= BORDERS | {" "}, f"a stray character beside the dialog: {line!r}\n{screen}"
     tmux.keys("C-u")
     tmux.wait(lambda s: f"▊  {local}" not in s, "the box emptied")
     tmux.keys(missing, literal=True)
