@@ -137,6 +137,7 @@ class Pane(Vertical):
                 worker.cancel()
         self.loader.forget_marks()
         tree.reset(Entry(directory))
+        self.update_mini()  # the cursor on the new directory's `..`: not the old one's entry
         self.loader.load(tree.root, land=land)
 
     def go_up(self) -> None:

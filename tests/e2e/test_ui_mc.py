@@ -243,6 +243,35 @@ async def test_the_hex_quick_view_shows_whole_rows_of_as_many_bytes_as_fit(two_d
         assert "00000040  40 41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f  @ABCDEFGHIJKLMNO" in widget_text(viewer.body)
 
 
+async def test_a_read_that_fails_is_said_whole_in_the_quick_view_and_a_missing_directory_in_the_status(two_dirs):
+    left, right = two_dirs
+    doomed = left / "a-file-with-a-long-name-that-goes-away-before-it-is-read.txt"
+    doomed.write_text("soon gone\n")
+    app = StowApp(str(left), str(right))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await select(pilot, screen.left, doomed.name)
+        doomed.unlink()  # gone behind the app's back: the preview's read fails
+        await pilot.press("ctrl+q")
+        preview = screen.preview
+        await wait_for(pilot, lambda: preview.error is not None, "the read failed")
+        shown = screen_lines(app, preview.body.region)
+        assert all(line.rstrip() == line.rstrip()[:preview.body.region.width] for line in shown)
+        said = "".join(line.strip() for line in shown)
+        assert str(doomed).replace(" ", "") in said.replace(" ", ""), shown  # whole, folded to the pane
+        assert preview.body.virtual_size.width <= preview.body.region.width  # nothing off to the right
+        await pilot.press("ctrl+q")
+
+        missing = left / "no-such-directory" / "under-a-rather-long-name-indeed"
+        screen.left.open(str(missing))
+        status = screen.left.status
+        await wait_for(pilot, lambda: status.has_class("error"), "the error in the status line")
+        lines = [line.strip() for line in screen_lines(app, status.region)]
+        assert "".join(lines[1:]).startswith(str(missing)[:30]) and str(missing) in "".join(lines), lines
+        assert "…" not in "".join(lines)
+        assert widget_text(screen.left.mini).startswith("..")  # not the entry the cursor was on before
+
+
 # 9. Small things ------------------------------------------------------------------
 
 
