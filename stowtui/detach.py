@@ -1,8 +1,11 @@
 """When the terminal goes away, the jobs go on: the app detaches itself.
 
 The terminal is gone when the process gets SIGHUP (what sshd and tmux send
-when the link or the pane closes) or when reading it fails (EIO). Then, with
-jobs running:
+when the link or the pane closes), when reading it fails (EIO), or when it is
+hung up without a SIGHUP reaching us (blocked, or we are not in its session):
+its reads then give EOF, and Textual's input thread would loop on them, so a
+thread of ours polls the terminal for POLLHUP (:meth:`Detacher.watch`). Then,
+with jobs running:
 
 1. fds 0, 1 and 2 are pointed at ``/dev/null`` at once, so that nothing the UI
    still writes can fail or block on the dead terminal;
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import signal
 import threading
 import time
@@ -54,17 +58,50 @@ class Detacher:
         self._served = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._before = None  # the SIGHUP handler before the app's
+        self._stop_watching: int | None = None  # the write end of the watching thread's wake-up pipe
 
     def install(self) -> None:
-        """Catch SIGHUP (on the app's own loop, in the main thread: from ``on_mount``)."""
+        """Catch SIGHUP (on the app's own loop, in the main thread: from ``on_mount``), and
+        watch the terminal for a hangup that comes without one."""
         self._loop = asyncio.get_running_loop()
         try:
             self._before = signal.signal(signal.SIGHUP, self._hangup)
         except ValueError:  # not the main thread (an app run by a test harness): no detaching
             self._before = None
+            return
+        self.watch(0)
+
+    def watch(self, fd: int) -> None:
+        """Detach once the terminal at ``fd`` hangs up (poll says POLLHUP or POLLERR: its
+        reads give EOF, its writes EIO), on a thread of its own that waits in ``poll``."""
+        if not os.isatty(fd):
+            return
+        terminal = os.dup(fd)  # fd 0 itself is pointed at /dev/null when detaching
+        wake, self._stop_watching = os.pipe()
+
+        def watching() -> None:
+            poller = select.poll()
+            poller.register(terminal, 0)  # POLLHUP and POLLERR are always reported
+            poller.register(wake, select.POLLIN)
+            try:
+                while True:
+                    events = dict(poller.poll())
+                    if events.get(wake):
+                        return
+                    if events.get(terminal, 0) & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
+                        self.lost("EOF")
+                        return
+            finally:
+                os.close(terminal)
+                os.close(wake)
+
+        threading.Thread(target=watching, name="stowtui-terminal", daemon=True).start()
 
     def uninstall(self) -> None:
         """The app ends attached: SIGHUP means again what it meant before."""
+        if self._stop_watching is not None:
+            os.close(self._stop_watching)  # the watching thread sees the pipe's end and returns
+            self._stop_watching = None
         if self._before is not None and not self.detached:
             try:
                 signal.signal(signal.SIGHUP, self._before)

@@ -3,7 +3,10 @@
 A local file is edited in place. A remote one (S3, SFTP…) through a local copy: ``fetch`` downloads
 it and remembers what the remote was (size, ETag, modification time); once the editor exits,
 ``changed`` tells whether the copy was edited and ``remote_unchanged`` whether the remote is still
-what was opened; only then is ``write_back`` safe without asking.
+what was opened; only then is ``write_back`` safe without asking. The write itself is conditional
+too, where the manager can make it so (S3: ``IfMatch`` of the ETag opened; SFTP: the file compared
+just before the rename): a writer that came between the check and the write makes it fail
+(``paths.DestinationChanged``), never lose its bytes. A new name is never written over.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ import shlex
 import shutil
 import tempfile
 
+from . import managers
 from .managers import Artefact
 from .managers.exceptions import StowError
+from .managers.transfer import SourceState, TransferRequest
 
 FALLBACK_EDITORS = ("vi", "nano")
 
@@ -63,6 +68,7 @@ class Editing:
     workspace: str
     opened: tuple  # the remote's fingerprint when it was copied
     digest: str  # the copy's content when the editor started
+    state: SourceState | None = None  # what a conditional write compares (the remote as copied)
 
     def changed(self) -> bool:
         """Whether the editor changed the copy."""
@@ -75,11 +81,22 @@ class Editing:
         except StowError:
             return False  # gone, or cannot be asked: never written over blindly
 
-    def write_back(self, path: str | None = None) -> str:
-        """Upload the edited copy to the remote file (or to ``path`` beside it): the URL written."""
+    def write_back(self, path: str | None = None, *, overwrite: bool = False) -> str:
+        """Upload the edited copy: the URL written.
+
+        Over the remote file only while it is still what was copied (else
+        ``paths.DestinationChanged``, nothing written), or whatever it is with ``overwrite`` (the
+        user said so); to ``path`` beside it only if nothing is there (else ``paths.DestinationTaken``).
+        """
         manager = self.artefact.manager
         target = path or self.artefact.path
-        manager.upload(self.local, target)
+        local_manager, local_path = managers.location(self.local)
+        request = TransferRequest(
+            local_manager.artefact(local_path), manager, target,
+            no_replace=path is not None,
+            replaces=None if path is not None or overwrite else self.state,
+        )
+        manager.upload(self.local, target, request)
         return manager.url(target)
 
     def discard(self) -> None:
@@ -93,9 +110,10 @@ def fetch(artefact: Artefact) -> Editing:
     try:
         for _ in range(3):  # the same before and after the download: the copy is of that content
             before = fingerprint(artefact)
-            artefact.manager.download(artefact.manager.artefact(artefact.path), local)
+            now = artefact.manager.artefact(artefact.path)
+            artefact.manager.download(now, local)
             if fingerprint(artefact) == before:
-                return Editing(artefact, local, workspace, before, _digest(local))
+                return Editing(artefact, local, workspace, before, _digest(local), SourceState.of(now))
         raise StowError(f"{artefact.abspath} keeps changing: try again")
     except BaseException:
         shutil.rmtree(workspace, ignore_errors=True)

@@ -65,11 +65,27 @@ class Peek:
 _PRINTABLE = bytes(b if 32 <= b < 127 else ord(".") for b in range(256))
 
 
-def hexdump(data: bytes, offset: int = 0) -> str:
+#: The bytes a hex dump's row may show: as many as fit the width, whole rows only.
+ROW_BYTES = (16, 8, 4)
+
+
+def hex_row_cells(per_row: int) -> int:
+    """The cells of a hex dump row of ``per_row`` bytes: offset, the bytes in hex, then as ASCII."""
+    return 8 + 2 + (3 * per_row - 1) + 2 + per_row
+
+
+def bytes_per_row(width: int) -> int:
+    """16, 8 or 4: the most bytes a row shows whole in ``width`` cells (75, 43, 27 cells); 4 below."""
+    return next((n for n in ROW_BYTES if hex_row_cells(n) <= width), ROW_BYTES[-1])
+
+
+def hexdump(data: bytes, offset: int = 0, per_row: int = 16) -> str:
+    """``00000010  10 11 12 ...  ...``: ``per_row`` bytes a line."""
     lines = []
-    for start in range(0, len(data), 16):
-        chunk = data[start:start + 16]
-        lines.append(f"{offset + start:08x}  {chunk.hex(' '):<47}  {chunk.translate(_PRINTABLE).decode('ascii')}")
+    cells = 3 * per_row - 1
+    for start in range(0, len(data), per_row):
+        chunk = data[start:start + per_row]
+        lines.append(f"{offset + start:08x}  {chunk.hex(' '):<{cells}}  {chunk.translate(_PRINTABLE).decode('ascii')}")
     return "\n".join(lines)
 
 
@@ -157,10 +173,11 @@ def table_rows(text: str, name: str, complete: bool) -> list[list[str]]:
 
 
 def peek(name: str, data: bytes, complete: bool, content_type: str | None = None,
-         content_encoding: str | None = None) -> Peek:
+         content_encoding: str | None = None, per_row: int = 16) -> Peek:
     """How to show ``data``, the first bytes of a file called ``name``.
 
-    ``complete`` says whether ``data`` is the whole file.
+    ``complete`` says whether ``data`` is the whole file; ``per_row``: the bytes of a hex dump's row
+    (``bytes_per_row`` of the width it is shown in).
     """
     notes: list[str] = []
     gzipped = data[:2] == b"\x1f\x8b" or (content_encoding or "").lower() == "gzip"
@@ -168,28 +185,28 @@ def peek(name: str, data: bytes, complete: bool, content_type: str | None = None
         try:
             inflated, ended = gunzip_head(data)
         except zlib.error as error:
-            result = Peek("hex", Text(hexdump(data)))
+            result = Peek("hex", Text(hexdump(data, per_row=per_row)))
             result.notes.append(f"not valid gzip ({error}): raw bytes")
             return result
         notes.append(f"gzip: {human_size(len(inflated))} decompressed from {human_size(len(data))}"
                      + (" (limit reached)" if len(inflated) >= GUNZIP_LIMIT else ""))
         name, data, complete = _inner_name(name), inflated, complete and ended
-    result = _peek_plain(name, data, complete, content_type)
+    result = _peek_plain(name, data, complete, content_type, per_row)
     result.notes[:0] = notes
     return result
 
 
-def _peek_plain(name: str, data: bytes, complete: bool, content_type: str | None) -> Peek:
+def _peek_plain(name: str, data: bytes, complete: bool, content_type: str | None, per_row: int) -> Peek:
     if not data:
         return Peek("empty", Text("(empty)" if complete else "(nothing read)", style="dim"))
     for magic, image in _IMAGES.items():
         if data.startswith(magic) and (image != "WebP" or data[8:12] == b"WEBP"):
-            result = Peek("hex", Text(hexdump(data)))
+            result = Peek("hex", Text(hexdump(data, per_row=per_row)))
             result.notes.append(f"{image} image: shown as bytes (no image decoder is installed)")
             return result
     text = decode(data, complete)
     if text is None:
-        return Peek("hex", Text(hexdump(data)))
+        return Peek("hex", Text(hexdump(data, per_row=per_row)))
     # What the name says, and what the store says (S3's Content-Type): either one will do.
     kinds = {guess_type(name), (content_type or "").split(";")[0].strip().lower()}
     if "application/json" in kinds:

@@ -5,7 +5,8 @@
 
 * ``planning`` — while planning, as the Nth file is handed to a task;
 * ``mid-file`` — half-way through writing the Nth file (a temporary file is left);
-* ``verified`` — a move, between the verify of the Nth file and the delete of its source.
+* ``verified`` — a move, between the verify of the Nth file and the delete of its source;
+* ``multipart`` — once the Nth multipart upload is open and recorded in the journal.
 
 Each file's transfer waits a little (the test's "slow link"), so files are in flight.
 """
@@ -18,7 +19,7 @@ import sys
 import threading
 import time
 
-from stowtui.jobs import JobQueue, tasks
+from stowtui.jobs import JobQueue, journal, tasks
 from stowtui.jobs import planner as planning
 
 kind, source, destination, step, after = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
@@ -71,7 +72,17 @@ def submit_then_die(self, *args, **kwargs):
     return submit_file(self, *args, **kwargs)
 
 
+opened = journal.Journal.opened
+
+
+def opened_then_die(self, url, upload_id):
+    opened(self, url, upload_id)
+    if step == "multipart" and reached():
+        die()
+
+
 tasks.transfer, tasks.verify = transfer, verify
+journal.Journal.opened = opened_then_die
 planning.Planner._submit_file = submit_then_die
 if os.environ.get("CRASHVICTIM_ENDPOINT"):
     from stowtui.managers import registry

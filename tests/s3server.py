@@ -7,6 +7,7 @@ understood by the accounting.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -158,6 +159,9 @@ class Record:
     bytes_sent: int = 0
     #: Requests in flight when this one arrived, itself included.
     in_flight: int = 0
+    #: The request's ``If-Match`` and ``If-None-Match`` headers (None: not sent).
+    if_match: str | None = None
+    if_none_match: str | None = None
 
 
 @dataclass
@@ -268,6 +272,9 @@ class S3Server:
     def __init__(self):
         self._app = DomainDispatcherApplication(create_backend_app)
         self._lock = threading.Lock()
+        #: Held by a conditional write while moto checks and writes: S3 decides each one
+        #: atomically; moto checks, then writes, and another thread may write in between.
+        self._conditional = threading.Lock()
         self._counts = Counter()
         self._requests = []
         self._faults = []
@@ -427,6 +434,8 @@ class S3Server:
             key=key,
             query=query,
             range=environ.get("HTTP_RANGE"),
+            if_match=environ.get("HTTP_IF_MATCH"),
+            if_none_match=environ.get("HTTP_IF_NONE_MATCH"),
         )
         with self._lock:
             self._counts[record.op] += 1
@@ -458,7 +467,9 @@ class S3Server:
                         record.status = int(status.split(None, 1)[0])
                     return start_response(status, headers, exc_info)
 
-                body = self._app(environ, counting_start_response)
+                conditional = method in ("PUT", "POST") and (record.if_match or record.if_none_match)
+                with self._conditional if conditional else contextlib.nullcontext():
+                    body = self._app(environ, counting_start_response)
                 hook = self._take_hook(record)
                 if hook is not None:  # moto has answered; the client has not read the answer yet
                     hook.run(record)

@@ -113,4 +113,4 @@ def adopt(ledger: Ledger, targets: list[Target]) -> list[Target]:
                 count_child(ledger, parent)  # it reports to its parent when it closes
         return copies[id(state)]
 
-    return [Target(t.source, t.manager, t.path, copy(t.parent), resume=True) for t in targets]
+    return [Target(t.source, t.manager, t.path, copy(t.parent), resume=True, within=t.within) for t in targets]

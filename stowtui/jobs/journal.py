@@ -7,7 +7,8 @@ the job's token), then one record per completed file, then an end record::
 
     stowtui-journal 1 {"kind": "copy", "sources": [...], "destination": ..., ...}
     d 3f2a9c0d1e4b5a66          <- a completed file: 8 bytes of BLAKE2b of its source URL (19 bytes)
-    p s3://bucket/big.iso       <- a big file about to be sent (a multipart upload may open)
+    u 2~kXq... s3://b/big.iso   <- a multipart upload this job opened (its id, its URL)
+    x 2~kXq...                  <- ... and closed (completed or aborted)
     e done
 
 Records are appended by the job's threads into a buffer that one writer thread
@@ -15,7 +16,7 @@ writes and fsyncs at most every :data:`GROUP_COMMIT` seconds (a group commit):
 a completed file never waits for the disk, and is on it within about 50 ms. The
 header too is made durable by that thread's first commit, and a journal removed
 at the end is not flushed first: the job's own path never waits on an fsync
-(only ``sending``, before a big file, does).
+(only :meth:`Journal.opened`, as a multipart upload opens, does).
 A file done but not yet on disk when the process dies is found again by the
 resumed job as a complete copy at its destination (same size and checksum),
 and not sent again.
@@ -35,6 +36,7 @@ import json
 import os
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 MAGIC = "stowtui-journal 1 "
@@ -103,11 +105,11 @@ class Journal:
         """``source`` (a URL) is complete at its destination (and, for a move, gone from its place)."""
         self._append(b"d %016x\n" % key(source))
 
-    def sending(self, destination: str) -> None:
-        """A big file is about to be sent to ``destination`` (a URL), perhaps as a multipart
-        upload: written and fsync'd now, before the upload exists, so that a resumed job
-        knows which open uploads are its own (``p <url>``; the only record with a name)."""
-        record = b"p " + destination.encode("utf-8", "surrogateescape").replace(b"\n", b"%0A") + b"\n"
+    def opened(self, url: str, upload_id: str) -> None:
+        """A multipart upload to ``url`` (``upload_id``) is open: written and fsync'd now,
+        before its parts are sent, so that a resumed job aborts it, and only it
+        (``u <id> <url>``). Called from the thread that opened it (TransferRequest.uploads)."""
+        record = b"u %s %s\n" % (_escape(upload_id), _escape(url))
         with self._lock:
             if self._closed:
                 return
@@ -116,6 +118,11 @@ class Journal:
                 os.fsync(self._fd)
             except OSError:
                 pass
+
+    def closed(self, upload_id: str) -> None:
+        """That upload is completed or aborted (``x <id>``; with the next group commit: an
+        abort of an upload already complete is refused, and harmless)."""
+        self._append(b"x %s\n" % _escape(upload_id))
 
     def _append(self, record: bytes) -> None:
         with self._lock:
@@ -183,6 +190,18 @@ class Journal:
         os.close(self._fd)
 
 
+def _escape(text: str) -> bytes:
+    """A name as one word of a record: '%', space and line ends escaped (%XX)."""
+    data = text.encode("utf-8", "surrogateescape")
+    for byte in b"%", b" ", b"\n", b"\r":
+        data = data.replace(byte, b"%%%02X" % byte[0])
+    return data
+
+
+def _unescape(word: bytes) -> str:
+    return urllib.parse.unquote_to_bytes(word).decode("utf-8", "surrogateescape")
+
+
 def _sync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -199,8 +218,8 @@ class Record:
     header: Header
     completed: set[int]
     ended: str | None  # the end record's state; None: the job was cut short
-    #: Destinations of big files it began to send (their open multipart uploads are its own).
-    sending: set[str] = dataclasses.field(default_factory=set)
+    #: The multipart uploads it opened and did not close: their URLs by upload id.
+    uploads: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def read(path: Path) -> Record:
@@ -213,7 +232,7 @@ def read(path: Path) -> Record:
     fields = json.loads(first[len(MAGIC):])
     header = Header(**{f.name: fields[f.name] for f in dataclasses.fields(Header) if f.name in fields})
     completed: set[int] = set()
-    sending: set[str] = set()
+    uploads: dict[str, str] = {}
     ended = None
     complete_lines = lines[1:-1]  # the last piece has no newline: torn, or empty
     for line in complete_lines:
@@ -222,11 +241,15 @@ def read(path: Path) -> Record:
                 completed.add(int(line[2:], 16))
             except ValueError:
                 continue
-        elif line.startswith(b"p "):
-            sending.add(line[2:].decode("utf-8", "surrogateescape").replace("%0A", "\n"))
+        elif line.startswith(b"u "):
+            upload_id, _, url = line[2:].partition(b" ")
+            if url:
+                uploads[_unescape(upload_id)] = _unescape(url)
+        elif line.startswith(b"x "):
+            uploads.pop(_unescape(line[2:]), None)
         elif line.startswith(b"e "):
             ended = line[2:].decode("ascii", "replace")
-    return Record(path, header, completed, ended, sending)
+    return Record(path, header, completed, ended, uploads)
 
 
 def held(path: Path) -> bool:

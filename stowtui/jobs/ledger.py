@@ -57,8 +57,8 @@ class Ledger:
         #: In the names of this job's temporary files; a resume removes those of ``leftovers``' token.
         self.token = ""
         self.leftovers = ""
-        #: A resumed job: the destination URLs its first run began to send big files to.
-        self.open_uploads: set[str] = set()
+        #: A resumed job: the multipart uploads its first run left open (URLs by upload id).
+        self.open_uploads: dict[str, str] = {}
 
     @property
     def cancelled(self) -> bool:

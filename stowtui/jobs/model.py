@@ -17,6 +17,7 @@ import os
 from typing import Iterator
 
 from ..managers import Artefact, Directory, Manager, exceptions, location
+from ..managers.transfer import SourceState
 
 
 POLICIES = ("overwrite", "skip", "rename", "newer", "different", "ask")
@@ -120,6 +121,15 @@ class Target:
     #: Never replace a file at ``path``: it was free when checked, and the
     #: policy is not "overwrite" (a file that appears meanwhile is kept).
     no_replace: bool = False
+    #: The file at ``path`` that the planner decided to replace, as it was when it was
+    #: compared (``transfer.SourceState`` of the listing: S3 size and ETag; local and SFTP
+    #: size, mtime_ns, inode where known): the write replaces only that. None: nothing to
+    #: compare (``no_replace``, or "overwrite" with nothing listed).
+    replaces: SourceState | None = None
+    #: The conflict policy that decided to write it ("overwrite", "newer", "different";
+    #: None for the others): when the destination turns out to have changed since it was
+    #: compared, the task decides again by it (``tasks.wins``) from a fresh look.
+    policy: str | None = None
     #: The destination directory that the name of ``source`` is written into
     #: (when that name comes from the source, not from the caller): nothing
     #: below it may be written outside it.

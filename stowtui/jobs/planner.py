@@ -29,10 +29,10 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import itertools
-import time
 from typing import Callable
 
-from ..managers import Artefact, Directory, File, Manager, exceptions, location, paths
+from ..managers import Artefact, Directory, File, Manager, exceptions, paths
+from ..managers.transfer import SourceState
 from . import directories, tasks
 from .ledger import Ledger
 from .model import Conflict, Decision, DirState, Target, looked_up, name_of
@@ -70,6 +70,8 @@ class Planner:
         self._listings: dict[tuple[int, str], dict[str, Artefact]] = {}
         #: When each listing was taken (a tick of the reservations; 0: assumed, never listed).
         self._ticks: dict[tuple[int, str], int] = {}
+        #: The answers to "ask" by destination URL, until the file's target takes its one.
+        self._answers: dict[str, str] = {}
         #: id(source directory) -> (it, its walk) where looking up a URL listed its first level.
         self._walks: dict[int, tuple[Artefact, object]] = {}
 
@@ -86,7 +88,7 @@ class Planner:
                     break
                 self._submit(tasks.delete, artefact, size=0)
             return
-        self._abort_open_uploads()
+        tasks.abort_open_uploads(ledger)
         survey = Survey(ledger, targets).start()  # the total, early: listed ahead of the transfers
         for target, found in zip(targets, survey.found):
             if ledger.cancelled:
@@ -95,20 +97,6 @@ class Planner:
                     directories.child_done(ledger, target.parent, ok=False)
                 continue
             self.plan_target(target, found)
-
-    def _abort_open_uploads(self) -> None:
-        """A resumed job: the multipart uploads its first run left open — for exactly the keys
-        its journal says it began to send big files to, begun before now — are aborted."""
-        sending = self.ledger.open_uploads
-        until = time.time()
-        for url in sorted(sending):
-            try:
-                manager, path = location(url)
-                abort = getattr(manager, "abort_uploads", None)
-                if abort is not None:
-                    abort(path, until)
-            except exceptions.StowError:
-                continue  # left open: a lifecycle rule of the bucket may end it
 
     # Destination listings ----------------------------------------------
 
@@ -168,11 +156,11 @@ class Planner:
     def _reserve(self, manager: Manager, path: str, artefact: Artefact) -> None:
         self._listings.setdefault((id(manager), manager.dirname(path)), {})[Directory.key(artefact)] = artefact
 
-    def _make_directory(self, manager: Manager, path: str) -> None:
+    def _make_directory(self, manager: Manager, path: str, within: str | None = None) -> None:
         # Assumed empty, never listed: whatever another job writes in it is news (tick 0).
         self._listings.setdefault((id(manager), path), {})
         if not manager.IMPLICIT_DIRECTORIES:
-            manager.make_directory(path)
+            manager.make_directory(path, within=within)  # never through a link below ``within``
             self.ledger.touch(manager, path)
 
     # Claims (see reservations.py) -------------------------------------
@@ -235,19 +223,28 @@ class Planner:
             self._unclaim(manager, path)  # skipped, or written under a fresh name (claimed)
         return action, final
 
-    def _submit_file(self, source: File, manager: Manager, path: str, parent: DirState | None) -> None:
-        """Hand one file, its destination ``path`` decided, to a task."""
+    def _submit_file(self, source: File, manager: Manager, path: str, parent: DirState | None,
+                     within: str | None = None) -> None:
+        """Hand one file, its destination ``path`` decided, to a task (written inside
+        ``within``, else its directory's)."""
         target = self._file_target(source, manager, path, parent)
+        target.within = parent.within if parent is not None and parent.within is not None else within
         self._reserve(manager, path, source)
         self._submit(tasks.copy_file, target, size=source.size)
 
     def _file_target(self, source: File, manager: Manager, path: str, parent: DirState | None) -> Target:
         """The task's target for a file to write at its claimed ``path``."""
         there = self._children(manager, manager.dirname(path)).get(manager.basename(path))
-        # Replace only what was checked (or anything, for "overwrite"): a file
-        # that appears at a free path meanwhile is kept.
-        no_replace = self.conflict != "overwrite" and not isinstance(there, File)
-        return Target(source, manager, path, parent, claim=manager.url(path), no_replace=no_replace)
+        policy = self._answers.pop(manager.url(path), None) or self.conflict
+        policy = policy if policy in tasks.DECIDING else None
+        if isinstance(there, File):
+            # Decided to replace the file listed there: it replaces only that file as compared.
+            return Target(source, manager, path, parent, claim=manager.url(path),
+                          replaces=SourceState.of(there), policy=policy)
+        # Nothing listed there: replace nothing (or anything, for "overwrite"). A file
+        # that appears meanwhile is kept, or decided on again by the task (``policy``).
+        no_replace = self.conflict != "overwrite"
+        return Target(source, manager, path, parent, claim=manager.url(path), no_replace=no_replace, policy=policy)
 
     # Conflicts ---------------------------------------------------------
 
@@ -303,18 +300,13 @@ class Planner:
                 return "write", self._fresh_name(manager, path)
             return "merge", path
         policy = self._policy_for(source, existing, manager.url(path))
-        if policy == "overwrite":
-            return "write", path
         if policy == "rename":
             return "write", self._fresh_name(manager, path, claim=True)
-        if policy == "newer":
-            newer = source.modifiedTime and existing.modifiedTime and source.modifiedTime > existing.modifiedTime
-            return ("write" if newer else "skip"), path
-        if policy == "different":
-            differs = getattr(source, "size", None) != getattr(existing, "size", None)
-            differs = differs or tasks.checksums_differ(source, existing)
-            return ("write" if differs else "skip"), path
-        return "skip", path
+        if not tasks.wins(policy, source, existing):
+            return "skip", path
+        if self.conflict == "ask":
+            self._answers[manager.url(path)] = policy  # the task decides again by it, if need be
+        return "write", path
 
     def _refuse_self(self, source: Artefact, manager: Manager, path: str) -> None:
         if source.manager is not manager:
@@ -399,14 +391,14 @@ class Planner:
                 f"{manager.url(path)} is a directory that is not empty; pass overwrite=True to write over it"
             )
         if isinstance(source, File):
-            self._submit_file(source, manager, path, parent)
+            self._submit_file(source, manager, path, parent, target.within)
             return
         self._reserve(manager, path, source)
         if (
             self.kind == "move"
             and action == "write"
             and source.manager is manager  # a rename never crosses managers
-            and source.manager.rename(source, path, no_replace=True)
+            and source.manager.rename(source, path, no_replace=True, within=target.within)
         ):
             ledger.touch(manager, path)
             ledger.touch(source.manager, source.path)
@@ -434,7 +426,7 @@ class Planner:
         self.ledger.directories.append(root)
         try:
             if action == "write":
-                self._make_directory(target.manager, target.path)
+                self._make_directory(target.manager, target.path, target.within)
             # else: merging into a directory that is there; its listing shows the conflicts
             self._walk_into(root)
         except Exception as error:
@@ -534,7 +526,7 @@ class Planner:
             state = DirState(artefact, manager, final, parent, within=parent.within)
             try:
                 if action == "write":
-                    self._make_directory(manager, final)
+                    self._make_directory(manager, final, parent.within)
             except exceptions.StowError as error:
                 ledger.fail(artefact.abspath, manager.url(final), error, Target(artefact, manager, final, parent))
                 directories.child_done(ledger, parent, ok=False)

@@ -485,6 +485,7 @@ class JobQueue:
         if header.kind == "sync":  # planned again from both sides: what it completed is the same there now
             job = self._sync_job(header.sources[0], header.destination, **header.options)
             job._ledger.leftovers = header.token
+            job._ledger.open_uploads = dict(record.uploads)
             self._start(job)
             journal.discard(record)
             return job
@@ -497,7 +498,7 @@ class JobQueue:
         job._ledger.completed = set(record.completed)
         job._ledger.resuming = True
         job._ledger.leftovers = header.token
-        job._ledger.open_uploads = set(record.sending)
+        job._ledger.open_uploads = dict(record.uploads)
         job.header = dataclasses.replace(header, token=journal.new_token(), created=0.0)
         self._start(job)
         journal.discard(record)

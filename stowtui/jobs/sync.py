@@ -26,6 +26,7 @@ import dataclasses
 from typing import Callable, Iterator
 
 from ..managers import Artefact, Directory, File, Manager, exceptions, paths
+from ..managers.transfer import SourceState
 from . import tasks
 from .compare import Comparator, Outcome, compare_files, compare_levels, ordering
 from .ledger import Ledger
@@ -79,6 +80,7 @@ class SyncPlanner:
 
     def run(self, targets=None) -> None:
         ledger = self.ledger
+        tasks.abort_open_uploads(ledger)
         try:
             self._walk(execute=True)
         except Exception as error:
@@ -181,7 +183,7 @@ class SyncPlanner:
                     self._count(one, child, replacing=other is not None, listed=not execute)
                     if execute:
                         self._ensure(target, made)
-                        self._send(one, child)
+                        self._send(one, child, other)
             stack.extend(reversed(pending))
 
     def _single(self, execute: bool) -> None:
@@ -196,7 +198,7 @@ class SyncPlanner:
                 return
         self._count(source, self.path, replacing=bool(found), listed=not execute)
         if execute:
-            self._send(source, self.path)
+            self._send(source, self.path, found[0] if found else None)
 
     def _count(self, source: File, path: str, replacing: bool, listed: bool) -> None:
         plan = self.plan
@@ -243,11 +245,19 @@ class SyncPlanner:
             if blocker is not None:
                 self._clear(blocker, True, "directory")
             above = self.manager.dirname(above)
-        self.manager.make_directory(folder)
+        self.manager.make_directory(folder, within=self.path)  # never through a link below the destination
         self.ledger.touch(self.manager, folder)
         while folder not in made:
             made.add(folder)
             folder = self.manager.dirname(folder)
 
-    def _send(self, source: File, path: str) -> None:
-        self._submit(tasks.copy_file, Target(source, self.manager, path), source.size)
+    def _send(self, source: File, path: str, there: Artefact | None = None) -> None:
+        """Send a file to ``path``, replacing only ``there`` (the file listed and compared
+        there, as it was), or nothing when nothing was listed: a file that appears or
+        changes meanwhile is kept, and the source stays (a skip)."""
+        within = self.path if isinstance(self.source, Directory) else None  # never written through a link below it
+        if isinstance(there, File):
+            target = Target(source, self.manager, path, replaces=SourceState.of(there), within=within)
+        else:
+            target = Target(source, self.manager, path, no_replace=True, within=within)
+        self._submit(tasks.copy_file, target, source.size)

@@ -9,6 +9,10 @@ place on success: replacing what is there only when asked to, otherwise with
 FIFOs, sockets and devices are never opened by a copy (a read from a FIFO
 blocks for ever): a listing marks them (``artefact.special``, e.g.
 ``"named pipe"``) and :func:`open_regular` refuses them.
+
+Every write is held inside its destination by directory file descriptors
+(:mod:`.anchored`): a symbolic link swapped in below the directory a job writes
+into (``TransferRequest.within``) is refused, never followed.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import threading
 import urllib.parse
 from typing import IO, Iterator
 
-from . import exceptions, paths
+from . import anchored, exceptions
 from .artefacts import Artefact, Directory, File
 from .inspection import SizeTotals
 from .manager import LocalManager
@@ -31,13 +35,13 @@ from .oserrors import os_errors
 from .regular import GROWTH, SPECIAL_KINDS, grew, open_file, open_regular, read_regular, refuse_special, special_kind  # noqa: F401 (fs's names)
 
 CHUNK = 1024 * 1024
-#: Errors of ``os.link`` on file systems without hard links (FAT, some network ones).
-NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS}
 
 
-def copy_file(source: str, destination: str, callback=None, cancel: threading.Event | None = None) -> None:
-    """Copy file bytes in chunks, reporting progress and stopping when cancelled."""
-    with open_regular(source) as reader, open(destination, "wb") as writer:
+def copy_into(source: str, staged: anchored.Staged, callback=None, cancel: threading.Event | None = None) -> None:
+    """Copy a local file's bytes into a staged file in chunks, reporting progress and
+    stopping when cancelled; then its mode and times."""
+    writer = staged.handle
+    with open_regular(source) as reader:
         while True:
             if cancel is not None and cancel.is_set():
                 raise exceptions.OperationCancelled(f"Copy of {source} was cancelled")
@@ -49,61 +53,7 @@ def copy_file(source: str, destination: str, callback=None, cancel: threading.Ev
                 callback(len(chunk))
     if cancel is not None and cancel.is_set():  # never put in place once cancelled
         raise exceptions.OperationCancelled(f"Copy of {source} was cancelled")
-    shutil.copystat(source, destination)
-
-
-def place(staged: str, destination: str, replace: bool = True) -> None:
-    """Give a finished temporary file its final name.
-
-    ``replace=False``: never replace what is there, even if it appeared after
-    the caller looked (``os.link`` fails then); :class:`~.paths.DestinationTaken`.
-    """
-    if replace:
-        os.replace(staged, destination)
-        return
-    taken = paths.DestinationTaken(
-        f"Cannot write {destination}: something appeared there while it was being written; it was not replaced"
-    )
-    try:
-        os.link(staged, destination, follow_symlinks=False)
-    except FileExistsError:
-        raise taken from None
-    except OSError as error:
-        if error.errno not in NO_HARD_LINKS:
-            raise
-        # No hard links on this file system: look, then rename (a short window remains).
-        if os.path.lexists(destination):
-            raise taken from None
-        os.rename(staged, destination)
-        return
-    try:
-        os.unlink(staged)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(destination)  # the name just made: never leave one file under two names
-        raise
-
-
-def ensure_folder(folder: str) -> None:
-    """Make ``folder`` (and its parents) unless it is a directory already: one ``stat`` per
-    file written into an existing folder, where ``os.makedirs(exist_ok=True)`` makes three
-    system calls (each a turn of the GIL among a queue's workers)."""
-    if not os.path.isdir(folder):
-        os.makedirs(folder, exist_ok=True)
-
-
-@contextlib.contextmanager
-def staged_write(destination: str, replace: bool = True) -> Iterator[str]:
-    """A short temporary name beside ``destination``, put in place only on success
-    (see :func:`place`); removed on failure or cancel."""
-    staged = os.path.join(os.path.dirname(destination), paths.temporary_name())
-    try:
-        yield staged
-        place(staged, destination, replace)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(staged)
-        raise
+    staged.copy_stat(source)
 
 
 class FS(LocalManager):
@@ -111,6 +61,8 @@ class FS(LocalManager):
 
     SUPPORTS_TRANSFER_OPTIONS = True
     SUPPORTS_NO_REPLACE = True
+    SUPPORTS_REPLACES = True
+    SUPPORTS_WITHIN = True
 
     def __init__(self, path: str = "/"):
         super().__init__()
@@ -293,22 +245,26 @@ class FS(LocalManager):
 
     # Writing -----------------------------------------------------------
 
-    def _copy_local(self, source: str, destination: str, callback=None, cancel=None, *, no_replace=False) -> None:
+    def _copy_local(self, source: str, destination: str, callback=None, cancel=None, *, no_replace=False,
+                    within: str | None = None, replaces=None) -> None:
+        """Copy a local file or directory to the local path ``destination``, held inside
+        ``within`` (a local path; None: the destination's own directory, or the
+        directory itself): see :mod:`.anchored`."""
         with os_errors("copy", f"{source} to {destination}"):
             if os.path.isdir(source) and not os.path.islink(source):
-                os.makedirs(destination, exist_ok=True)
-                for entry in os.scandir(source):
-                    if self._is_special(entry.path):
-                        continue  # a FIFO, socket or device is never opened (nor copied)
-                    self._copy_local(entry.path, os.path.join(destination, entry.name), callback, cancel,
-                                     no_replace=no_replace)
-                shutil.copystat(source, destination)
+                within = destination if within is None else within
+                with anchored.reach(destination, within) as folder:
+                    for entry in os.scandir(source):
+                        if self._is_special(entry.path):
+                            continue  # a FIFO, socket or device is never opened (nor copied)
+                        self._copy_local(entry.path, os.path.join(destination, entry.name), callback, cancel,
+                                         no_replace=no_replace, within=within)
+                    anchored.copy_stat(source, folder.fd)
                 return
             if os.path.islink(source) and not os.path.exists(source):
                 raise exceptions.ArtefactNotFound(f"Cannot copy {source}: it is a broken symbolic link")
-            ensure_folder(os.path.dirname(destination) or "/")
-            with staged_write(destination, replace=not no_replace) as staged:
-                copy_file(source, staged, callback, cancel)
+            with anchored.staged(destination, within, replace=not no_replace, replaces=replaces) as staged:
+                copy_into(source, staged, callback, cancel)
 
     @staticmethod
     def _is_special(path: str) -> bool:
@@ -317,45 +273,53 @@ class FS(LocalManager):
         except OSError:
             return False  # a broken link: the copy says so
 
+    def _within(self, within: str | None) -> str | None:
+        return None if within is None else self._abspath(self.normalise(within))
+
     @contextlib.contextmanager
-    def _staging(self, managerPath: str, no_replace: bool = False) -> Iterator[str]:
+    def _staging(self, managerPath: str, no_replace: bool = False, replaces=None,
+                 within: str | None = None) -> Iterator[anchored.Staged]:
         abspath = self._abspath(managerPath)
         with os_errors("write", abspath):
-            ensure_folder(os.path.dirname(abspath))
-            with staged_write(abspath, replace=not no_replace) as staged:
+            with anchored.staged(abspath, self._within(within), replace=not no_replace, replaces=replaces) as staged:
                 yield staged
         self._forget(managerPath)
 
     def _put(self, source: str, destination: str, *, callback=None, cancel=None, no_replace=False, request=None):
-        self._copy_local(source, self._abspath(destination), callback, cancel, no_replace=no_replace)
+        """A local file or directory to a manager path, held inside ``request.within`` and
+        replacing only ``request.replaces``."""
+        within = replaces = None
+        if request is not None:
+            within, replaces = self._within(request.within), request.replaces
+        self._copy_local(source, self._abspath(destination), callback, cancel, no_replace=no_replace,
+                         within=within, replaces=replaces)
         self._forget(destination)
 
     def _putBytes(self, fileBytes: bytes, destination: str):
         abspath = self._abspath(destination)
-        with os_errors("write", abspath):
-            os.makedirs(os.path.dirname(abspath), exist_ok=True)
-            with staged_write(abspath) as staged, open(staged, "wb") as handle:
-                handle.write(fileBytes)
+        with os_errors("write", abspath), anchored.staged(abspath) as staged:
+            staged.handle.write(fileBytes)
         self._forget(destination)
 
     def _cp(self, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False, request=None):
-        self._put(self._abspath(source.path), destination, callback=callback, cancel=cancel, no_replace=no_replace)
+        self._put(self._abspath(source.path), destination, callback=callback, cancel=cancel, no_replace=no_replace,
+                  request=request)
 
-    def _rename(self, source: Artefact, destination: str, no_replace: bool = False) -> bool:
+    def _rename(self, source: Artefact, destination: str, no_replace: bool = False, replaces=None,
+                within: str | None = None) -> bool:
         """Move by renaming on one device; False across devices.
 
         ``no_replace``: a file already at ``destination`` is never replaced
         (``DestinationTaken``); a directory there means False (merge instead).
+        ``replaces``: only that file is replaced (``DestinationChanged``), under the
+        directory's lock. The destination's directory is reached from ``within``.
         """
         src, dst = self._abspath(source.path), self._abspath(destination)
         with os_errors("move", f"{src} to {dst}"):
-            os.makedirs(os.path.dirname(dst), exist_ok=True)
             is_directory = os.path.isdir(src) and not os.path.islink(src)
             try:
-                if no_replace and not is_directory:
-                    place(src, dst, replace=False)  # a second name, then the first one goes
-                else:
-                    os.rename(src, dst)
+                anchored.rename(src, dst, self._within(within), replace=not no_replace or is_directory,
+                                replaces=replaces)
             except OSError as error:
                 if error.errno == errno.EXDEV:
                     return False
@@ -406,10 +370,10 @@ class FS(LocalManager):
         with os_errors("delete", abspath):
             os.unlink(abspath)
 
-    def _mkdir(self, managerPath: str) -> None:
+    def _mkdir(self, managerPath: str, within: str | None = None) -> None:
         abspath = self._abspath(managerPath)
         with os_errors("create directory", abspath):
-            os.makedirs(abspath, exist_ok=True)
+            anchored.make_directory(abspath, self._within(within))
 
     def device(self, managerPath: str) -> int | None:
         """The device of a path (or its nearest existing parent), to tell if a rename can work."""

@@ -24,10 +24,9 @@ import threading
 import urllib.parse
 from typing import IO, Iterator
 
-from . import exceptions
+from . import anchored, exceptions
 from .artefacts import Artefact, Directory, File, as_utc
 from . import paths
-from .fs import staged_write
 from .manager import RemoteManager
 from .secret_store import SecretStore
 
@@ -246,22 +245,26 @@ class FSSpec(RemoteManager):
                     left -= len(data)
                 yield data
 
-    def _download(self, source: str, destination: str, callback=None, cancel=None) -> None:
+    def _download(self, source: str, destination: str, callback=None, cancel=None, request=None,
+                  within: str | None = None) -> None:
+        """One file to the local path ``destination``: into the engine's staged file
+        (``request.staged``), else a new one made inside ``within`` (see anchored.py)."""
         with fsspec_errors("download", f"{self._abspath(source)} to {destination}"):
             self._check_readable(source)
-            os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
-            with staged_write(destination) as staged, open(staged, "wb") as local:
+            given = request.staged if request is not None else None
+            with contextlib.nullcontext(given) if given is not None else anchored.staged(destination, within) as staged:
                 for data in self._read_chunks(source, cancel):
-                    local.write(data)
+                    staged.handle.write(data)
                     if callback is not None:
                         callback(len(data))
 
     def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None, request=None):
         if not isinstance(source, Directory):
-            self._download(source.path, destination, callback, cancel)
+            self._download(source.path, destination, callback, cancel, request)
             return
-        paths.download_tree(source, self._walk(source), destination,
-                            lambda artefact, local: self._download(artefact.path, local, callback, cancel))
+        anchored.download_tree(source, self._walk(source), destination,
+                               lambda artefact, local: self._download(artefact.path, local, callback, cancel,
+                                                                      within=destination))
 
     def _getBytes(self, source: Artefact) -> bytes:
         with fsspec_errors("read", source.abspath):

@@ -50,17 +50,19 @@ import abc
 import contextlib
 import os
 import posixpath
+import shutil
 import tempfile
 import urllib.parse
 from typing import IO, Callable, Iterator
 
-from . import exceptions
+from . import anchored, exceptions
+from .anchored import Staged
 from .artefacts import Artefact, Directory, File
 from .cache import ArtefactCache
 from .files import open_copy, remote_localise
 from .inspection import SizeTotals, Version
 from .oserrors import os_errors
-from .regular import open_file
+from .regular import open_file, open_regular
 from .transfer import TransferRequest
 from .replace import replacing
 from .urls import as_text, join_segments
@@ -87,6 +89,14 @@ class Manager(abc.ABC):
     #: Managers whose ``_get``/``_put``/``_cp``/``_rename``/``_staging`` also take
     #: ``no_replace=True``: never replace what is at the destination (see paths.DestinationTaken).
     SUPPORTS_NO_REPLACE = False
+    #: Managers whose ``_rename``/``_staging`` also take ``replaces=`` (a ``transfer.SourceState``):
+    #: replace only the file that was compared, else ``paths.DestinationChanged`` (their
+    #: ``_get``/``_put``/``_cp`` read it as ``request.replaces``).
+    SUPPORTS_REPLACES = False
+    #: Local managers whose ``_rename``/``_staging``/``_mkdir`` also take ``within=`` (a manager
+    #: path above the destination): nothing is written outside it, whatever changed there
+    #: since planning (``_put``/``_cp`` read it as ``request.within``; see anchored.py).
+    SUPPORTS_WITHIN = False
     #: Directories exist only through their contents (S3): no need to create them first.
     IMPLICIT_DIRECTORIES = False
     #: Artefacts are files on this machine (``os.fspath(artefact)`` gives their path).
@@ -569,7 +579,19 @@ class Manager(abc.ABC):
         return {"no_replace": True} if no_replace and self.SUPPORTS_NO_REPLACE else {}
 
     def download(self, source: Artefact, local: str, request: TransferRequest | None = None) -> None:
-        """Write an artefact of this manager to a local path (as ``request`` says, if given)."""
+        """Write an artefact of this manager to a local path (as ``request`` says, if given).
+
+        With ``request.staged`` (a local manager's staged file) the bytes go into it; a
+        manager whose hooks take no request writes a private temporary file first, whose
+        bytes are then copied into it (never a name in the destination)."""
+        staged = request.staged if request is not None else None
+        if staged is not None and not self.SUPPORTS_TRANSFER_OPTIONS:
+            with tempfile.TemporaryDirectory(prefix="stowtui-") as workspace:
+                part = os.path.join(workspace, "part")
+                self._get(source, part)
+                with open_regular(part) as reader:
+                    shutil.copyfileobj(reader, staged.handle)
+            return
         self._get(source, local, **self._transfer_options(request))
 
     def upload(self, local: str, path: str, request: TransferRequest | None = None) -> None:
@@ -587,9 +609,20 @@ class Manager(abc.ABC):
         self._cp(source, path, **self._transfer_options(request))
         self._forget(path)
 
-    def rename(self, source: Artefact, path: str, no_replace: bool = False) -> bool:
-        """Move by renaming when that is one cheap step; False when it is not possible."""
-        moved = self._rename(source, path, **self._no_replace(no_replace))
+    def rename(self, source: Artefact, path: str, no_replace: bool = False, replaces=None,
+               within: str | None = None) -> bool:
+        """Move by renaming when that is one cheap step; False when it is not possible.
+
+        ``replaces`` (a ``transfer.SourceState``): the file at ``path`` the caller decided
+        to replace, as compared; a manager that ``SUPPORTS_REPLACES`` replaces only that
+        (else ``paths.DestinationChanged``). ``within``: where it ``SUPPORTS_WITHIN``, the
+        move never lands outside that directory."""
+        options = self._no_replace(no_replace)
+        if replaces is not None and self.SUPPORTS_REPLACES:
+            options["replaces"] = replaces
+        if within is not None and self.SUPPORTS_WITHIN:
+            options["within"] = within
+        moved = self._rename(source, path, **options)
         if moved:
             self._forget(source.path)
             self._forget(path)
@@ -602,9 +635,9 @@ class Manager(abc.ABC):
             self._forget(source.path)
             self._forget(path)
 
-    def make_directory(self, path: str) -> None:
-        """Create a directory (or its marker) without looking first."""
-        self._mkdir(path)
+    def make_directory(self, path: str, within: str | None = None) -> None:
+        """Create a directory (or its marker) without looking first (``within``: see ``rename``)."""
+        self._mkdir(path, **({"within": within} if within is not None and self.SUPPORTS_WITHIN else {}))
         self._forget(path)
 
     # ------------------------------------------------------------------
@@ -786,18 +819,27 @@ class LocalManager(Manager):
             return open_file(local, mode, **kwargs)
 
     @contextlib.contextmanager
-    def staging(self, path: str, no_replace: bool = False) -> Iterator[str]:
-        """A local path to write a new file to; it becomes ``path`` only on success."""
-        with self._staging(path, **self._no_replace(no_replace)) as local:
-            yield local
+    def staging(self, path: str, no_replace: bool = False, replaces=None, within: str | None = None) -> Iterator[Staged]:
+        """A new local file (``anchored.Staged``: write its ``handle``) that becomes ``path`` only
+        on success: replacing only ``replaces`` (where the manager ``SUPPORTS_REPLACES``) and
+        written inside ``within`` (where it ``SUPPORTS_WITHIN``)."""
+        options = self._no_replace(no_replace)
+        if replaces is not None and self.SUPPORTS_REPLACES:
+            options["replaces"] = replaces
+        if within is not None and self.SUPPORTS_WITHIN:
+            options["within"] = within
+        with self._staging(path, **options) as staged:
+            yield staged
         self._forget(path)
 
     @contextlib.contextmanager
-    def _staging(self, managerPath: str) -> Iterator[str]:
-        """A local path to write a new file to; it becomes ``managerPath`` only on success."""
+    def _staging(self, managerPath: str) -> Iterator[Staged]:
+        """A new local file that becomes ``managerPath`` only on success (this default: one
+        in a private folder, then ``_put``)."""
         with tempfile.TemporaryDirectory() as directory:
             local = os.path.join(directory, "staged")
-            yield local
+            with anchored.staged(local) as staged:
+                yield staged
             self._put(local, managerPath)
 
 

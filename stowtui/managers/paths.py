@@ -36,6 +36,11 @@ class DestinationTaken(exceptions.ArtefactExists):
     """Something was written at a destination after it was checked, and was not replaced."""
 
 
+class DestinationChanged(DestinationTaken):
+    """The file a write was to replace is no longer the one compared (``TransferRequest.replaces``):
+    another writer changed, replaced or removed it since; nothing was written."""
+
+
 _owner = threading.local()
 
 
@@ -128,43 +133,6 @@ def local_destination(root: str, relative: str, key: str, verb: str = "copied") 
     path = os.path.join(root, *segments(relative, key, verb))
     check_inside(root, os.path.dirname(path), key, verb)
     return path
-
-
-def download_tree(source, walk, destination: str, download, key=None) -> None:
-    """Every file that ``walk`` yields below the directory ``source`` into the local folder ``destination``.
-
-    ``download(artefact, local)`` writes one file; ``key(artefact)`` is how a refusal
-    names it (default: its path below ``source``). Names are data: one that would lead
-    out of ``destination`` is not written, the rest are, then one refusal names them all.
-    A ``folder/`` key with a body (``marker``) is its folder's marker: nothing is written for it.
-    """
-    from .artefacts import Directory  # artefacts never import this module: no cycle
-
-    os.makedirs(destination, exist_ok=True)
-    top = source.path.rstrip("/")
-    refused: list[str] = []
-    for artefact in walk:
-        if getattr(artefact, "marker", False):
-            continue
-        relative = artefact.path[len(top) + 1:]
-        name = key(artefact) if key is not None else relative
-        try:
-            local = local_destination(destination, relative, name, "downloaded")
-            if isinstance(artefact, Directory):
-                check_inside(destination, local, name, "downloaded")
-                os.makedirs(local, exist_ok=True)
-            else:
-                download(artefact, local)
-        except exceptions.UnsafePath:
-            if not isinstance(artefact, Directory):  # a refused directory's files say it
-                refused.append(name)
-    if refused:
-        listed = ", ".join(f'"{name}"' for name in refused[:5])
-        more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
-        raise exceptions.UnsafePath(
-            f"{len(refused)} key(s) under {source.abspath} point outside the destination {destination}; "
-            f"not downloaded: {listed}{more} (everything else was)"
-        )
 
 
 def upload_tree(local: str, destination: str, child, upload, mkdir, empty_only: bool = False) -> None:

@@ -17,10 +17,13 @@ import os
 import tempfile
 import threading
 import time
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from . import exceptions
 from .artefacts import File, Owner
+
+if TYPE_CHECKING:
+    from .anchored import Staged
 
 @dataclasses.dataclass(frozen=True)
 class SourceState:
@@ -59,6 +62,14 @@ def changed(url: str) -> exceptions.SourceChanged:
     return exceptions.SourceChanged(f"{url} changed during the copy; kept at the source")
 
 
+class UploadLog(Protocol):
+    """Who keeps the ids of the multipart uploads a write opens (``TransferRequest.uploads``)."""
+
+    def opened(self, url: str, upload_id: str) -> None: ...
+
+    def closed(self, upload_id: str) -> None: ...
+
+
 @dataclasses.dataclass(frozen=True)
 class TransferRequest:
     """One file to write, and everything that decides how: made by the engine's task,
@@ -77,14 +88,27 @@ class TransferRequest:
     cancel: threading.Event | None = None
     #: Never replace what is at ``path`` by the time the write ends (``paths.DestinationTaken``).
     no_replace: bool = False
+    #: The destination as it was when the decision to replace it was made (S3: size and
+    #: ETag; local and SFTP: size, mtime_ns, inode where known): the write replaces only
+    #: that, else ``exceptions.DestinationChanged`` and nothing is written. None: nothing
+    #: to compare (``no_replace`` is set, or an overwrite that compared nothing).
+    replaces: SourceState | None = None
     #: The queue's request slots: each request the transfer makes takes one (None: no limit).
     slots: RequestSlots | None = None
-    #: A local name the caller puts in place on success (``LocalManager.staging``): a download
-    #: to exactly this name writes it directly rather than staging it again.
-    staged: str | None = None
+    #: The new local file the caller puts in place on success (``LocalManager.staging``): a
+    #: download writes its bytes into ``staged.handle`` rather than staging them again.
+    staged: Staged | None = None
     #: What a move read of its source (None for a copy): the source is deleted only while
     #: it is still this (``Manager.remove_if_unchanged``).
     source_state: SourceState | None = None
+    #: The destination directory the write is held inside (a manager path of ``manager``;
+    #: None: ``path``'s own directory). On local disk it is opened as given and every
+    #: directory below it without following a link (:mod:`.anchored`): a link swapped in
+    #: after planning is refused, never followed.
+    within: str | None = None
+    #: Told of the multipart uploads the write opens (``opened(url, upload_id)``) and of their
+    #: end (``closed(upload_id)``), from whichever thread: a job's journal (None: nobody).
+    uploads: UploadLog | None = None
 
 
 #: The request slot the current thread holds (``slots``, and the cut it was taken after):
@@ -209,11 +233,13 @@ def _check(cancel, source: File) -> None:
 def transfer(request: TransferRequest) -> None:
     """Write one file as ``request`` says, by the cheapest route for its pair of managers:
     a copy inside one manager, an upload from local disk, a download into the local
-    manager's staging name (handed to the download as ``request.staged``), else a
+    manager's staged file (handed to the download as ``request.staged``), else a
     download to a temporary file and an upload of it (each half counting half the bytes).
 
     A file at the destination by the time the write ends is not replaced when
-    ``request.no_replace`` (the manager raises ``paths.DestinationTaken``).
+    ``request.no_replace`` (the manager raises ``paths.DestinationTaken``), nor,
+    when ``request.replaces``, unless it is still that file (managers that can tell:
+    ``paths.DestinationChanged``).
     """
     source, manager, path, cancel = request.source, request.manager, request.path, request.cancel
     source_manager = source.manager
@@ -222,8 +248,9 @@ def transfer(request: TransferRequest) -> None:
     elif source_manager.IS_LOCAL:
         manager.upload(source_manager.url(source.path), path, request)
     elif manager.IS_LOCAL:
-        with manager.staging(path, no_replace=request.no_replace) as local:
-            source_manager.download(source, local, dataclasses.replace(request, staged=local))
+        with manager.staging(path, no_replace=request.no_replace, replaces=request.replaces,
+                             within=request.within) as staged:
+            source_manager.download(source, staged.destination, dataclasses.replace(request, staged=staged))
             _check(cancel, source)
     else:
         callback = request.callback

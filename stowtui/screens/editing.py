@@ -17,6 +17,7 @@ from textual.app import SuspendNotSupported
 from .. import edits
 from ..managers import Artefact
 from ..managers.exceptions import StowError
+from ..managers.paths import DestinationTaken
 from ..text import visible
 from . import dialogs
 
@@ -109,7 +110,7 @@ class Editors:
 
     def _check(self, pane: Pane, editing: edits.Editing) -> None:  # a thread
         if editing.remote_unchanged():
-            self._write(pane, editing, None)
+            self._write(pane, editing, None)  # conditional: a writer since the check makes it ask
         else:
             self.app.call_from_thread(self._ask, pane, editing)
 
@@ -118,7 +119,7 @@ class Editors:
 
         def done(choice: str | None) -> None:
             if choice == "overwrite":
-                self._in_thread(lambda: self._write(pane, editing, None))
+                self._in_thread(lambda: self._write(pane, editing, None, overwrite=True))
             elif choice == "save-as":
                 self._save_as(pane, editing)
             elif choice == "discard":
@@ -147,9 +148,14 @@ class Editors:
 
         self.app.push_screen(dialogs.InputDialog("Save the edited copy as", artefact.basename + ".edited"), done)
 
-    def _write(self, pane: Pane, editing: edits.Editing, path: str | None) -> None:  # a thread
+    def _write(self, pane: Pane, editing: edits.Editing, path: str | None, overwrite: bool = False) -> None:  # a thread
         try:
-            url = editing.write_back(path)
+            url = editing.write_back(path, overwrite=overwrite)
+        except DestinationTaken as error:  # written meanwhile, or the new name taken: ask again
+            if path is not None:
+                self.app.call_from_thread(self.notify, str(error), title="Not saved", severity="warning", timeout=8)
+            self.app.call_from_thread(self._ask, pane, editing)
+            return
         except StowError as error:  # nothing lost: the copy stays where the message says
             self.app.call_from_thread(self.notify, f"{error}\nYour edits are kept in {editing.local}",
                                       title="Cannot write back", severity="error", timeout=15)

@@ -54,6 +54,8 @@ SETTLE = 0.15
 TALL = 32
 #: The keys that open the strips or write in them: off until the strips are mounted.
 STRIP_ACTIONS = frozenset({"toggle_preview", "toggle_info", "quick_view", "count_size"})
+#: The keys of the files in the panes: not in the footer while the jobs panel has the keys.
+FILE_ACTIONS = frozenset({"copy", "move", "mkdir", "delete", "view"})
 PRESIGN_DEFAULT = 3600
 PRESIGN_MAX = 7 * 24 * 3600  # what SigV4 allows
 
@@ -457,6 +459,10 @@ class MainScreen(Screen):
             return False
         if action == "cancel_count":
             return self._counting() is not None  # otherwise Escape goes on to whoever else wants it
+        if action in FILE_ACTIONS and self.focused is not None and self.focused.id == "jobs":
+            # The jobs panel has the keys (J): its own fill the footer, which then fits 80 columns;
+            # with the files' keys as well it ran past the edge, a key's first letter left by ^p.
+            return False
         return super().check_action(action, parameters)
 
     # Sizes: counted by a pane, in its status line (Pane.count_size) -----

@@ -50,10 +50,18 @@ def _outcome(job: Job, progress: Progress) -> list[str]:
     if progress.files_skipped:
         parts.append(f"{progress.files_skipped:,} skipped")
     if progress.files_failed:
-        failures = job.failures
-        reason = visible(failures[0].reason) if failures else ""
-        parts.append(f"{progress.files_failed:,} failed: {reason}")
+        parts.append(f"{progress.files_failed:,} failed")  # why: the row's next line (``failure_reasons``)
     return parts
+
+
+def failure_reasons(job: Job, most: int = 2) -> Text:
+    """Why a finished job's files failed, whole (the row wraps it): the first reasons (they name
+    what failed), then how many more there are."""
+    failures = job.failures
+    lines = [f"⚠ {visible(f.reason)}" for f in failures[:most]]
+    if len(failures) > most:
+        lines.append(f"… and {len(failures) - most:,} more (r retries them)")
+    return Text("\n".join(lines), style="red")
 
 
 def describe(job: Job) -> Text:
@@ -115,6 +123,7 @@ class JobRow(Vertical):
                 button = Button(label, classes=classes, compact=True)
                 button.can_focus = False
                 yield button
+        yield Static(classes="job-reasons hidden", markup=False)  # a failed job's reasons, wrapped
 
     def on_mount(self) -> None:
         self.update_from_job()
@@ -141,6 +150,13 @@ class JobRow(Vertical):
         else:
             bar.update(total=1.0, progress=progress.fraction)
         self.query_one(".job-stats", Static).update(describe(job))
+        failures = job.failures if finished else []
+        reasons = self.query_one(".job-reasons", Static)
+        if failures:
+            reasons.update(failure_reasons(job))
+            if reasons.has_class("hidden"):  # just failed: its reasons scrolled into view, once
+                self.call_after_refresh(reasons.scroll_visible, animate=False)
+        reasons.set_class(not failures, "hidden")
         self.query_one(".job-cancel", Button).set_class(finished, "hidden")
         self.query_one(".job-retry", Button).set_class(not self.can_retry, "hidden")
         self.set_class(job.state is JobState.FAILED, "failed")

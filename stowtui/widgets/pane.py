@@ -63,6 +63,7 @@ class Pane(Vertical):
         self.count_worker: Worker | None = None  # the size count (``count_size``)
         self._count_generation = 0  # answers of a count stopped since are dropped
         self._count_summary = ""  # the status line of the count, to say "(stopped)" after
+        self._said_error_of: Entry | None = None  # the entry under the cursor whose error the status line says
 
     def compose(self) -> ComposeResult:
         yield PathBar(id="path", classes="path-bar")
@@ -136,6 +137,7 @@ class Pane(Vertical):
                 worker.cancel()
         self.loader.forget_marks()
         tree.reset(Entry(directory))
+        self.update_mini()  # the cursor on the new directory's `..`: not the old one's entry
         self.loader.load(tree.root, land=land)
 
     def go_up(self) -> None:
@@ -152,15 +154,22 @@ class Pane(Vertical):
         entry = self.tree.root
         if entry is None:
             return
-        self.status.set_class(entry.state == "error", "error")
         # The filter first: a status line cut at 80 columns still shows it (Esc in the list clears it).
         shown = f"filter /{visible(self.filter_text)} · " if self.filter_text else ""
+        cursor = self.tree.cursor_node
+        self._said_error_of = None
         if entry.state == "loading":  # a running count, as the pages come
+            self.status.remove_class("error")
             self.status.update(Text(f"{shown}Listing… {entry.count:,}"))
             return
-        if entry.state == "error":  # wraps onto up to three lines: the whole sentence shows
-            self.status.update(Text("⚠ " + visible(entry.error or ""), style="red"))
+        if entry.state == "error":  # the directory could not be listed
+            self.say_error(entry.error or "")
             return
+        if cursor is not None and cursor.state == "error":  # a directory under the cursor (the tree)
+            self._said_error_of = cursor
+            self.say_error(f"{cursor.artefact.basename}/: {cursor.error or 'error'}")
+            return
+        self.status.remove_class("error")
         tree = self.tree
         if tree.marked:  # as mc: how many are marked and how big they are (files; a directory's size is not known)
             size = size_words(tree.marked_size)  # a directory's size is not known without a count (z)
@@ -175,6 +184,12 @@ class Pane(Vertical):
         totals = entry.level.totals
         self.status.update(Text(f"{shown}{count(totals.dirs, 'dir')}, {count(totals.files, 'file')}, "
                                 f"{size_words(totals.size)}  sort: {self.sort}"))
+
+    def say_error(self, error: str) -> None:
+        """An error in the status line, whole: it wraps (a long URL is folded) onto as many lines as it
+        needs, up to half the pane, in place of a line cut at the pane's edge."""
+        self.status.add_class("error")
+        self.status.update(Text("⚠ " + visible(error), style="red"))
 
     def update_mini(self) -> None:
         """The mini-status (as mc): the full name, size and time of the entry under the cursor."""
@@ -265,6 +280,7 @@ class Pane(Vertical):
             return
         self._count_generation += 1
         self._count_summary = f"Σ {visible(artefact.abspath)}: nothing counted yet"
+        self.status.remove_class("error")
         self.status.update(Text(f"Σ {visible(artefact.abspath)}: counting… (Esc or z stops)"))
         self.count_worker = self._count(artefact, self._count_generation)
 
@@ -300,7 +316,7 @@ class Pane(Vertical):
             return
         if event.error is not None:
             self._count_summary = ""
-            self.status.update(Text("⚠ " + visible(event.error), style="red"))
+            self.say_error(event.error)
             self.notify(event.error, title="Cannot count the size", severity="error", markup=False)
             return
         totals = event.totals
@@ -336,6 +352,9 @@ class Pane(Vertical):
     @on(StorageTree.NodeHighlighted, "#tree")
     def _highlighted(self) -> None:
         self.update_mini()
+        cursor = self.tree.cursor_node
+        if self._said_error_of is not None or (cursor is not None and cursor.state == "error" and not cursor.is_root):
+            self.update_status()  # the error of the directory under the cursor, or no longer
 
     @on(StorageTree.MarksChanged, "#tree")
     def _marks_changed(self) -> None:

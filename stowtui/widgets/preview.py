@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 
 from ..managers import Artefact, Directory
 from ..managers.exceptions import StowError
-from ..peek import THEME, Peek, lines_of, peek
+from ..peek import THEME, Peek, bytes_per_row, lines_of, peek
 from ..text import human_size, visible
 from .text_view import TextView
 
@@ -47,6 +47,7 @@ class Preview(Vertical):
     Preview.markdown > #viewer-body, Preview.table > #viewer-table { display: block; }
     Preview.markdown > #viewer-text, Preview.table > #viewer-text { display: none; }
     Preview > #viewer-status { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    Preview > #viewer-status.error { height: auto; max-height: 4; text-wrap: wrap; text-overflow: fold; }
     """
 
     @dataclass
@@ -59,6 +60,7 @@ class Preview(Vertical):
         peeked: Peek | None
         error: str | None
         lines: list[Text] | None
+        reshaped: bool = False  # the same bytes again, for another width (``on_resize``)
 
     def __init__(self, *, head: int = HEAD, more: int = MORE, more_key: str | None = None,
                  settle: float = 0.0, focusable: bool = True, id: str | None = None, classes: str | None = None):
@@ -77,6 +79,7 @@ class Preview(Vertical):
         self.peeked_kind: str | None = None
         self._generation = 0
         self._timer: Timer | None = None
+        self.row_bytes = 16  # the bytes of a hex dump's row: as many as fit the width (``fitting_row``)
 
     def compose(self) -> ComposeResult:
         text = TextView(id="viewer-text")
@@ -117,6 +120,11 @@ class Preview(Vertical):
             return self.query_one("#viewer-body", VerticalScroll)
         return self.body
 
+    def fitting_row(self) -> int:
+        """The bytes of a hex dump's row that fit the preview (16, 8 or 4; the scrollbar's column kept)."""
+        width = self.size.width
+        return bytes_per_row(width - 1) if width else 16
+
     def _kind(self, kind: str | None) -> None:
         self.set_class(kind == "table", "table")
         self.set_class(kind == "markdown", "markdown")
@@ -132,11 +140,13 @@ class Preview(Vertical):
             self._timer.stop()
             self._timer = None
         self.workers.cancel_group(self, "preview")
+        self.workers.cancel_group(self, "reshape")
         self.artefact, self.version_id = artefact, version_id
         self.object_size = size if size is not None else getattr(artefact, "size", None)
         self.data, self.complete, self.reading, self.error, self.peeked = b"", False, False, None, None
         self.peeked_kind = None
         self._kind(None)
+        self.status.remove_class("error")
         if artefact is None:
             self.body.set_text(Text(""))
             self.status.update("")
@@ -149,7 +159,8 @@ class Preview(Vertical):
         self.reading = True
         self.body.set_text(Text("Loading…", style="dim"))
         self.status.update("Loading…")
-        read = (artefact, version_id, 0, self.head, b"", self.object_size, self._generation)
+        self.row_bytes = self.fitting_row()
+        read = (artefact, version_id, 0, self.head, b"", self.object_size, self._generation, self.row_bytes)
         if self.settle > 0:
             self._timer = self.set_timer(self.settle, lambda: self._read(*read))
         else:
@@ -161,12 +172,13 @@ class Preview(Vertical):
             return False
         self.reading = True
         self.status.update(f"Loading {human_size(self.more)} more…")
-        self._read(self.artefact, self.version_id, len(self.data), self.more, self.data, self.object_size, self._generation)
+        self._read(self.artefact, self.version_id, len(self.data), self.more, self.data, self.object_size,
+                   self._generation, self.row_bytes)
         return True
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
     def _read(self, artefact: Artefact, version_id: str | None, start: int, length: int,
-              before: bytes, size: int | None, generation: int) -> None:
+              before: bytes, size: int | None, generation: int, row_bytes: int) -> None:
         worker = get_current_worker()
         manager = artefact.manager
         try:
@@ -187,7 +199,7 @@ class Preview(Vertical):
         data = before + chunk
         complete = len(chunk) < length or (size is not None and len(data) >= size)
         try:
-            peeked = peek(artefact.basename, data, complete, artefact.content_type)
+            peeked = peek(artefact.basename, data, complete, artefact.content_type, per_row=row_bytes)
             # Split here, off the event loop: megabytes take a while.
             lines = lines_of(peeked.text) if peeked.text is not None else None
         except Exception as error:  # a bug in rendering must not leave "Loading…" forever
@@ -196,19 +208,61 @@ class Preview(Vertical):
         if not worker.is_cancelled:
             self.post_message(self.Loaded(generation, data, complete, peeked, None, lines))
 
+    def on_resize(self) -> None:
+        """A hex dump shows as many bytes a row as fit the new width; an error is wrapped again."""
+        if self.error is not None and not self.data:
+            self._show_error()
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """A hex dump made for another width (the preview opened or resized as it read): made again."""
+        row_bytes = self.fitting_row()
+        if self.peeked_kind == "hex" and row_bytes != self.row_bytes and self.artefact is not None:
+            self.row_bytes = row_bytes
+            self._reshape(self.artefact, self.data, self.complete, self._generation, row_bytes)
+
+    @work(thread=True, exclusive=True, group="reshape", exit_on_error=False)
+    def _reshape(self, artefact: Artefact, data: bytes, complete: bool, generation: int, row_bytes: int) -> None:
+        """The bytes already read, dumped again ``row_bytes`` a row (no read: only the layout changes)."""
+        try:
+            peeked = peek(artefact.basename, data, complete, artefact.content_type, per_row=row_bytes)
+            lines = lines_of(peeked.text) if peeked.text is not None else None
+        except Exception:  # never a traceback: the dump stays as it was
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Loaded(generation, data, complete, peeked, None, lines, reshaped=True))
+
+    def _show_error(self) -> None:
+        """The whole reason a read failed, wrapped to the width: in the body when nothing was read,
+        else in the status line under what was (it grows to four lines)."""
+        said = Text("⚠ " + visible(self.error or ""), style="red")
+        if self.data:
+            self.status.add_class("error")
+            self.status.update(said)
+            return
+        width = max(self.body.size.width - 1, 10) if self.body.size.width else 80
+        self.body.set_lines(list(said.wrap(self.app.console, width, overflow="fold")))
+        self.status.update(Text("⚠ not read", style="red"))
+
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
         if message.generation != self._generation:
             return  # an answer about a file no longer shown
+        if message.reshaped:
+            if message.data is self.data and self.peeked_kind == "hex":  # not overtaken by a read
+                self.peeked = message.peeked
+                self._show_peek(message.peeked, message.lines)
+                if self.error is not None:  # a "load more" that failed: still said
+                    self._show_error()
+            return
         self.reading = False
         if message.error is not None:
             self.error = message.error
-            if not self.data:
-                self.body.set_text(Text("⚠ " + visible(message.error), style="red"))
-            self.status.update(Text("⚠ " + visible(message.error), style="red", no_wrap=True))
+            self._show_error()
             return
         self.data, self.complete, self.peeked = message.data, message.complete, message.peeked
         self._show_peek(message.peeked, message.lines)
+        self._fit_rows()
 
     # Rendering ---------------------------------------------------------
 
@@ -249,6 +303,7 @@ class Preview(Vertical):
         if had_focus:
             self.content.focus()
         status = " · ".join([kind, self.extent() + more, *peeked.notes])
+        self.status.remove_class("error")
         self.status.update(Text(visible(status), no_wrap=True))
 
     def _fill_table(self, rows: list[list[str]]) -> None:

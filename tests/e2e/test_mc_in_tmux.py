@@ -86,3 +86,72 @@ def test_mc_at_80x24(s3, work, tmux):
     tmux.keys("C-o")
     tmux.wait(lambda s: "shell-wa~ere.txt" in s, "the shell ran, the app back and listed again")
     assert (local / "shell-was-here.txt").read_text().strip() == str(local)
+
+
+BORDERS = set("│┃╭╮╰╯┏┓┗┛─━")
+
+
+def squeezed(text: str) -> str:
+    """``text`` without its whitespace: wrapped lines joined again, wherever they were broken."""
+    return "".join(text.split())
+
+
+def test_errors_read_whole_and_toasts_and_the_footer_end_clean_at_80x24(s3, work, tmux):
+    client = boto3.client("s3", endpoint_url=s3.endpoint_url, region_name="us-east-1",
+                          config=Config(s3={"addressing_style": "path"}))
+    client.create_bucket(Bucket="far")
+    local = work / "l"
+    local.mkdir()
+    doomed = local / "a-file-with-a-rather-long-name-that-will-vanish.txt"
+    doomed.write_bytes(b"bye\n")
+    command = f"{STOWTUI} --endpoint-url {s3.endpoint_url} --path-style {shlex.quote(str(local))} s3://far/"
+    tmux.run("new-session", "-d", "-s", tmux.session, "-x", "80", "-y", "24", command, env=app_env())
+    screen = tmux.wait(lambda s: "a-file-w~" in s and "s3://far" in s and "Commands" in s, "both panes listed")
+
+    # The footer: no stray bar before its last key, which ends at the edge.
+    footer = screen.splitlines()[-1]
+    assert "▏" not in footer and footer.rstrip().endswith("^p Commands"), footer
+    assert "Quit" in footer and len(footer.rstrip()) == 80, footer
+
+    # A copy that fails: its reason whole in the toast, which reaches the right edge (no border beside it).
+    tmux.keys("Down")
+    doomed.unlink()  # gone behind the app's back: the copy cannot read it
+    tmux.keys("F5")
+    tmux.wait(lambda s: "Copy 1 item" in s, "the copy dialog")
+    tmux.keys("Enter")
+    reason = f"Cannot upload {doomed} to s3://far/{doomed.name}: it does not exist"
+    screen = tmux.wait(lambda s: "▌ Copy: 1 failed" in s and s.count("▌") >= 5, "the toast")
+    toast = [line for line in screen.splitlines() if "▌" in line]
+    for line in toast:  # each row of the toast, its padding rows too, runs to column 80: no pane beside it
+        inside = line.partition("▌")[2]
+        assert not BORDERS & set(inside) and "…" not in inside, f"the pane shows beside the toast: {line!r}\n{screen}"
+    assert squeezed(reason) in squeezed("".join(line.partition("▌")[2] for line in toast)), screen
+
+    # Once the toast has gone, the jobs panel keeps the reason, whole, wrapped under the failed job.
+    screen = tmux.wait(lambda s: "▌" not in s and "Jobs" in s, "the toast gone", timeout=30)
+    jobs = screen.splitlines()[screen.splitlines().index(next(
+        line for line in screen.splitlines() if "─ Jobs ─" in line)):]
+    assert "1 failed" in "\n".join(jobs)
+    assert squeezed("⚠ " + reason) in squeezed("".join(line.strip("│") for line in jobs)), screen
+
+    # A directory that cannot be listed: the status line says why, whole, a long URL folded.
+    missing = "s3://far/nothing/here/at-all/under-a-rather-long-prefix/that-goes-on-and-on/"
+    tmux.keys("o")
+    screen = tmux.wait(lambda s: "Open a location" in s and f"▊  {local}" in s, "the open box, the pane's path in it")
+    for line in screen.splitlines():  # beside the dialog only the panes' borders show, no cell of a row
+        if "█" in line:
+            outside = line[:line.index("█")] + line[line.rindex("█") + 1:]
+            assert set(outside) <= BORDERS | {" "}, f"a stray character beside the dialog: {line!r}\n{screen}"
+    tmux.keys("C-u")
+    tmux.wait(lambda s: f"▊  {local}" not in s, "the box emptied")
+    tmux.keys(missing, literal=True)
+    tmux.wait(lambda s: "that-goes-on-and-on/" in s, "the URL typed")
+    tmux.keys("Enter")
+    said = f"⚠ Nothing exists at {missing.rstrip('/')}"
+
+    def status(screen: str) -> str:  # the left pane's lines from the error down
+        left = [line[1:39] for line in screen.splitlines()]
+        return "".join(next((left[n:] for n, line in enumerate(left) if line.startswith("⚠ Nothing")), []))
+
+    screen = tmux.wait(lambda s: squeezed(said) in squeezed(status(s)), "the whole error in the status line")
+    assert "…" not in status(screen), screen

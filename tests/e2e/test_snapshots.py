@@ -158,7 +158,8 @@ def test_main_screen(snap_compare, snap_dirs, size):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_jobs_panel_mid_copy(snap_compare, snap_dirs, size):
-    """The jobs panel with a finished copy, a copy at 37.5% (12M/s, ETA 00:20) and a failed move."""
+    """The jobs panel with a finished copy, a copy at 37.5% (12M/s, ETA 00:20) and a failed move
+    (its reason wrapped under it)."""
     left, right = snap_dirs
 
     async def run_before(pilot):
@@ -166,12 +167,17 @@ def test_jobs_panel_mid_copy(snap_compare, snap_dirs, size):
         screen = await ready(pilot)
         await select(pilot, screen.left, "README.md")
         panel = screen.jobs_panel
-        for job in frozen_jobs(left, right):
+        jobs = frozen_jobs(left, right)
+        move, failures = jobs[2], jobs[2].failures
+        move.state, move.failures = JobState.RUNNING, []  # it fails once shown
+        for job in jobs:
             panel.add_job(job)
         panel.display = True
         await wait_for(pilot, lambda: len(panel.query("JobRow")) == 3, "three job rows")
+        move.state, move.failures = JobState.FAILED, failures
         panel.update_rows()
-        await pilot.pause()
+        # The failed move's reason, whole, under it: scrolled into view as it failed.
+        await wait_for(pilot, lambda: "access denied" in screen_text(pilot.app), "the failure's reason in view")
 
     assert snap_compare(StowApp(left, right), terminal_size=size, run_before=run_before)
 

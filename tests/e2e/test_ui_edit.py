@@ -120,3 +120,89 @@ async def test_ctrl_o_runs_the_shell_in_the_panes_directory(tmp_path, monkeypatc
         assert (tmp_path / "l" / "where.txt").read_text().strip() == str(tmp_path / "l")
         await wait_for(pilot, lambda: "where.txt" in [c.artefact.basename for c in screen.left.tree.root.children],
                        "the pane listed again")
+
+
+@pytest.fixture
+def theirs_while_editing(tmp_path, s3, bucket, monkeypatch):
+    """conf.ini in the bucket; the editor appends "mine" to its copy while someone else writes
+    "theirs" to the object."""
+    s3.backend.put_object("bucket", "conf.ini", b"a=1\n")
+    monkeypatch.setenv("EDITOR", script(tmp_path / "ed.sh", f'echo "$1" > {tmp_path}/copy.txt\necho mine >> "$1"\n'))
+    from stowtui import edits
+
+    original = edits.Editing.changed
+
+    def changed(self):
+        s3.backend.put_object("bucket", "conf.ini", b"theirs\n")
+        return original(self)
+
+    monkeypatch.setattr(edits.Editing, "changed", changed)
+    return tmp_path / "copy.txt"
+
+
+@pytest.mark.parametrize("choice, left, kept", [("overwrite", b"a=1\nmine\n", False), ("discard", b"theirs\n", False)])
+async def test_f4_changed_meanwhile_overwrite_and_discard_do_what_they_say(tmp_path, s3, theirs_while_editing,
+                                                                           choice, left, kept):
+    app = StowApp(str(tmp_path), "s3://bucket/")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await ready(pilot)
+        await select(pilot, screen.right, "conf.ini")
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the question")
+        assert "changed since it was opened" in " ".join(app.screen.query_one("#body").render().plain.split())
+        await pilot.click(f"#{choice}")
+        notice = "Saved s3://bucket/conf.ini" if choice == "overwrite" else "Edits discarded"
+        await wait_for(pilot, lambda: notice in said(app), notice)
+        assert s3_bytes(s3, "conf.ini") == left
+        assert s3_bytes(s3, "conf.ini.edited") is None
+        copy = theirs_while_editing.read_text().strip()
+        assert os.path.exists(copy) is kept  # the local copy goes once written or discarded
+
+
+async def test_f4_a_write_between_the_check_and_the_put_is_not_written_over(tmp_path, s3, bucket, monkeypatch):
+    """The remote is checked, then written on the condition that it is still what was opened
+    (S3: IfMatch of its ETag): someone writing in between makes the write fail and the app ask."""
+    s3.backend.put_object("bucket", "conf.ini", b"a=1\n")
+    monkeypatch.setenv("EDITOR", script(tmp_path / "ed.sh", 'echo mine >> "$1"\n'))
+    from stowtui import edits
+
+    original = edits.Editing.remote_unchanged
+
+    def remote_unchanged(self):
+        unchanged = original(self)  # True: nobody wrote it yet...
+        s3.backend.put_object("bucket", "conf.ini", b"theirs\n")  # ...but someone does now
+        return unchanged
+
+    monkeypatch.setattr(edits.Editing, "remote_unchanged", remote_unchanged)
+    app = StowApp(str(tmp_path), "s3://bucket/")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await select(pilot, screen.right, "conf.ini")
+        s3.clear_counts()
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the question, after the refused write")
+        assert s3.counts.get("PutObject") == 1  # tried once, on its condition, and refused
+        assert s3_bytes(s3, "conf.ini") == b"theirs\n"
+
+
+async def test_f4_save_as_never_writes_over_the_new_name(tmp_path, s3, theirs_while_editing):
+    s3.backend.put_object("bucket", "conf.ini.edited", b"older edits\n")
+    app = StowApp(str(tmp_path), "s3://bucket/")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await ready(pilot)
+        await select(pilot, screen.right, "conf.ini")
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the question")
+        await pilot.press("enter")  # save as a new name
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "InputDialog", "the name")
+        await pilot.press("enter")  # conf.ini.edited: taken
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog) and "Not saved" in said(app),
+                       "said, and asked again")
+        assert s3_bytes(s3, "conf.ini.edited") == b"older edits\n"
+        assert s3_bytes(s3, "conf.ini") == b"theirs\n"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "InputDialog", "the name again")
+        box = app.screen.query_one("Input")
+        box.value = "conf.mine.ini"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: s3_bytes(s3, "conf.mine.ini") == b"a=1\nmine\n", "saved under another name")

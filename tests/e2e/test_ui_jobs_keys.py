@@ -10,7 +10,7 @@ from stowtui.app import StowApp
 from stowtui.jobs import Failure, JobState, Progress
 from stowtui.screens.dialogs import ConfirmDialog, TransferDialog
 from stowtui.screens.help import HelpScreen
-from stowtui.widgets.jobs_panel import JobRow, describe, summary
+from stowtui.widgets.jobs_panel import JobRow, describe, failure_reasons, summary
 from uikit import (
     ready,
     screen_text,
@@ -255,4 +255,8 @@ def test_finished_rows_show_done_skipped_and_failed_counts():
     assert describe(skipped).plain == "done: no files copied  1 skipped"
     failed = Fake(JobState.FAILED, Progress(files_done=2, files_total=3, files_failed=1, planning=False),
                   [Failure("a", "b", "access denied")])
-    assert describe(failed).plain == "failed: 2 of 3 files  1 failed: access denied"
+    assert describe(failed).plain == "failed: 2 of 3 files  1 failed"  # why: on the row's next line
+    assert failure_reasons(failed).plain == "⚠ access denied"
+    many = Fake(JobState.FAILED, Progress(files_done=0, files_total=5, files_failed=5, planning=False),
+                [Failure(str(n), None, f"reason {n}") for n in range(5)])
+    assert failure_reasons(many).plain == "⚠ reason 0\n⚠ reason 1\n… and 3 more (r retries them)"

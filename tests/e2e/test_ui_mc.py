@@ -216,6 +216,62 @@ async def test_ctrl_q_shows_the_preview_in_place_of_the_other_pane(two_dirs):
         assert not screen.left.display
 
 
+async def test_the_hex_quick_view_shows_whole_rows_of_as_many_bytes_as_fit(two_dirs):
+    left, right = two_dirs
+    (left / "blob.bin").write_bytes(bytes(range(256)))
+    app = StowApp(str(left), str(right))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await select(pilot, screen.left, "blob.bin")
+        await pilot.press("ctrl+q")
+        preview = screen.preview
+        # A 38-column pane: 4 bytes a row, each row whole (offset, hex, ASCII), no sideways scroll.
+        await wait_for(pilot, lambda: "00000004  04 05 06 07" in widget_text(preview.body), "4 bytes a row")
+        shown = screen_lines(app, preview.body.region)
+        assert shown[0].rstrip() == "00000000  00 01 02 03  ...."
+        assert any(line.rstrip() == "00000040  40 41 42 43  @ABC" for line in shown)
+        assert preview.body.virtual_size.width <= preview.body.scrollable_content_region.width
+        await pilot.resize_terminal(120, 30)  # a 58-column pane: 8 a row
+        await wait_for(pilot, lambda: "00000008  08 09" in widget_text(preview.body), "8 bytes a row")
+        assert "00000040  40 41 42 43 44 45 46 47  @ABCDEFG" in widget_text(preview.body)
+        await pilot.resize_terminal(*SIZE)
+        await wait_for(pilot, lambda: "00000004  04 05" in widget_text(preview.body), "4 a row again")
+        await pilot.press("ctrl+q", "f3")  # the viewer, 80 columns: 16 a row
+        await wait_for(pilot, lambda: len(app.screen.query("#viewer")) == 1, "the viewer")
+        viewer = app.screen.query_one("#viewer")
+        await wait_for(pilot, lambda: "00000010  10 11" in widget_text(viewer.body), "16 a row")
+        assert "00000040  40 41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f  @ABCDEFGHIJKLMNO" in widget_text(viewer.body)
+
+
+async def test_a_read_that_fails_is_said_whole_in_the_quick_view_and_a_missing_directory_in_the_status(two_dirs):
+    left, right = two_dirs
+    doomed = left / "a-file-with-a-long-name-that-goes-away-before-it-is-read.txt"
+    doomed.write_text("soon gone\n")
+    app = StowApp(str(left), str(right))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await select(pilot, screen.left, doomed.name)
+        doomed.unlink()  # gone behind the app's back: the preview's read fails
+        await pilot.press("ctrl+q")
+        preview = screen.preview
+        await wait_for(pilot, lambda: preview.error is not None, "the read failed")
+        shown = screen_lines(app, preview.body.region)
+        assert all(line.rstrip() == line.rstrip()[:preview.body.region.width] for line in shown)
+        said = "".join(line.strip() for line in shown)
+        assert str(doomed).replace(" ", "") in said.replace(" ", ""), shown  # whole, folded to the pane
+        assert preview.body.virtual_size.width <= preview.body.region.width  # nothing off to the right
+        await pilot.press("ctrl+q")
+
+        missing = left / "no-such-directory" / "under-a-rather-long-name-indeed"
+        screen.left.open(str(missing))
+        status = screen.left.status
+        await wait_for(pilot, lambda: status.has_class("error"), "the error in the status line")
+        lines = [line.strip() for line in screen_lines(app, status.region)]
+        assert "".join(lines[1:]).startswith(str(missing)[:30]) and str(missing) in "".join(lines), lines
+        assert "…" not in "".join(lines)
+        assert widget_text(screen.left.mini).startswith("..")  # not the entry the cursor was on before
+
+
 # 9. Small things ------------------------------------------------------------------
 
 

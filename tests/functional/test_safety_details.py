@@ -18,7 +18,8 @@ from sides import LocalSide, S3Side
 from stowtui.jobs import JobQueue, JobState, tasks
 from stowtui.jobs.reservations import Reservations
 from stowtui.managers import exceptions, paths
-from stowtui.managers.fs import FS, open_regular, place, staged_write
+from stowtui.managers import anchored
+from stowtui.managers.fs import FS, open_regular
 from stowtui.managers.transfer import TransferRequest
 
 MiB = 1024 * 1024
@@ -120,9 +121,8 @@ def test_placing_without_replace_keeps_a_file_that_is_there(tmp_path):
     (tmp_path / "final").write_bytes(b"theirs")
 
     with pytest.raises(paths.DestinationTaken):
-        with staged_write(str(tmp_path / "final"), replace=False) as staged:
-            with open(staged, "wb") as handle:
-                handle.write(b"mine")
+        with anchored.staged(str(tmp_path / "final"), replace=False) as staged:
+            staged.handle.write(b"mine")
 
     assert os.listdir(tmp_path) == ["final"]  # the temporary file is gone
     assert (tmp_path / "final").read_bytes() == b"theirs"
@@ -138,9 +138,10 @@ def test_placing_without_replace_falls_back_where_there_are_no_hard_links(tmp_pa
     (tmp_path / "staged").write_bytes(b"mine")
     (tmp_path / "taken").write_bytes(b"theirs")
 
-    place(str(tmp_path / "staged"), str(tmp_path / "free"), replace=False)
-    with pytest.raises(paths.DestinationTaken):
-        place(str(tmp_path / "free"), str(tmp_path / "taken"), replace=False)
+    with anchored.reach(str(tmp_path)) as folder:
+        anchored.place(folder, "staged", "free", replace=False)
+        with pytest.raises(paths.DestinationTaken):
+            anchored.place(folder, "free", "taken", replace=False)
 
     assert (tmp_path / "free").read_bytes() == b"mine" and (tmp_path / "taken").read_bytes() == b"theirs"
 

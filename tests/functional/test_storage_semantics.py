@@ -130,14 +130,14 @@ def test_a_replacement_that_fails_on_local_disk_leaves_the_old_directory_whole(s
     for rel, data in {"src/a": b"new a", "src/b": b"new b", "dst/a": b"old a", "dst/only-old": b"o"}.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_bytes(data)
-    copy_file = fs.copy_file
+    copy_into = fs.copy_into
 
     def failing(source, destination, *args, **kwargs):
         if source.endswith("/b"):
             raise exceptions.BackendError(f"Cannot copy {source}: no space left on the device")
-        return copy_file(source, destination, *args, **kwargs)
+        return copy_into(source, destination, *args, **kwargs)
 
-    monkeypatch.setattr(fs, "copy_file", failing)
+    monkeypatch.setattr(fs, "copy_into", failing)
 
     with pytest.raises(exceptions.BackendError, match="no space left"):
         stow.cp(str(tmp_path / "src"), str(tmp_path / "dst"), overwrite=True)

@@ -274,7 +274,14 @@ def test_permission_errors_become_operation_not_permitted(stow, tmp_path, monkey
 def test_writing_to_a_read_only_filesystem_is_not_permitted(stow, tmp_path, monkeypatch):
     destination = tmp_path / "ro" / "new.txt"
     (tmp_path / "ro").mkdir()
-    deny(monkeypatch, builtins, "open", tmp_path / "ro", error=errno.EROFS)
+    real = os.open
+
+    def read_only(name, flags, *args, **kwargs):  # the new file is made relative to its folder's descriptor
+        if flags & os.O_CREAT:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), name)
+        return real(name, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only)
 
     with pytest.raises(exceptions.OperationNotPermitted, match="read-only"):
         stow.put(b"1", str(destination))

@@ -56,6 +56,17 @@ def test_a_torn_last_record_is_ignored(tmp_path):
     assert record.ended is None
 
 
+def test_open_uploads_read_back_by_id_and_closed_ones_drop_out(tmp_path):
+    cut = journal.Journal(header(), tmp_path)
+    cut.opened("s3://b/into/big one.iso", "id-1")
+    cut.opened("s3://b/into/odd%20name\nline", "id 2%")  # names are data: spaces, '%', line ends
+    cut.opened("s3://b/into/done.iso", "id-3")
+    cut.closed("id-3")
+    cut.end("cancelled", keep=True)  # flushed (a closed record waits for the group commit)
+    record = journal.read(cut.path)
+    assert record.uploads == {"id-1": "s3://b/into/big one.iso", "id 2%": "s3://b/into/odd%20name\nline"}
+
+
 def test_the_journal_directory_is_private(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     os.makedirs(tmp_path / "stowtui" / "jobs", mode=0o755)

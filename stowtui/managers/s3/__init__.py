@@ -21,12 +21,14 @@ s3transfer managers); its hooks call plain functions, one module per concern:
 - :mod:`.transfers`: get, put, copy, delete, create (``download``, ``upload``, ``copy_object``, ``delete``)
 - :mod:`.sources`: a job's source URL found, and its walk begun, from one listing
 - :mod:`.single`: a small object as one plain request, checked whole
+- :mod:`.uploads`: the ids of the multipart uploads a job's write opens, for its journal; aborting one
 - :mod:`.managed`: big objects through s3transfer, counted against the queue's slots
 - :mod:`.inspection`: ranged reads, sizes, details, versions, links, metadata
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import urllib.parse
@@ -37,8 +39,8 @@ from ..manager import RemoteManager
 from ..urls import shown_text
 from ..connections import POOL_CONNECTIONS
 from .client import credentials_name, named_credentials, new_client
-from . import inspection, listing, sources, transfers
-from .transfers import Unreplaced
+from . import inspection, listing, sources, transfers, uploads
+from .transfers import Conditions
 
 __all__ = ["S3"]
 
@@ -108,7 +110,8 @@ class S3(RemoteManager):
         #: s3transfer TransferManagers by kind: not tied to a queue, and per queue (its RequestSlots).
         self._transfers: dict[str, object] = {}
         self._queued_transfers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self._unreplaced = Unreplaced()
+        self._conditions = Conditions()
+        self._open_uploads = uploads.OpenUploads()
 
     # Configuration -----------------------------------------------------
 
@@ -148,7 +151,8 @@ class S3(RemoteManager):
                     max_pool_connections=self._max_pool_connections,
                     timeout=self.timeout,
                 )
-                self._unreplaced.register(self._client_instance)
+                self._conditions.register(self._client_instance)
+                self._open_uploads.register(self._client_instance)
             return self._client_instance
 
     # Paths -------------------------------------------------------------
@@ -211,24 +215,36 @@ class S3(RemoteManager):
         transfers.get(self, source, destination, callback=callback, cancel=cancel, no_replace=no_replace, request=request)
 
     def _put(self, source: str, destination: str, *, callback=None, cancel=None, no_replace=False, request=None):
-        transfers.put(self, source, destination, callback=callback, cancel=cancel, no_replace=no_replace, request=request)
+        with self._watching(destination, request):
+            transfers.put(self, source, destination, callback=callback, cancel=cancel, no_replace=no_replace,
+                          request=request)
 
     def _putBytes(self, fileBytes: bytes, destination: str):
         transfers.put_bytes(self, fileBytes, destination)
 
     def _cp(self, source, destination: str, *, callback=None, cancel=None, no_replace=False, request=None):
-        transfers.copy(self, source, destination, callback=callback, cancel=cancel, no_replace=no_replace, request=request)
+        with self._watching(destination, request):
+            transfers.copy(self, source, destination, callback=callback, cancel=cancel, no_replace=no_replace,
+                           request=request)
+
+    def _watching(self, destination: str, request):
+        """The multipart uploads a write to ``destination`` opens, told to ``request.uploads`` (uploads.py)."""
+        log = request.uploads if request is not None else None
+        if log is None:
+            return contextlib.nullcontext()
+        bucket, key = self._split(destination)  # as transfers.py splits it
+        return self._open_uploads.watching(bucket, key, log, self.url(destination))
 
     def _mv(self, source, destination: str):
         transfers.move(self, source, destination)
 
-    #: From this size a put may open a multipart upload (see jobs/journal.py: a resumed job
-    #: aborts those its first run left open).
+    #: From this size a put may open a multipart upload (its id is told to ``request.uploads``,
+    #: a job's journal: a resumed job aborts those its first run left open, see jobs/journal.py).
     MULTIPART_FROM = transfers.single.SINGLE_REQUEST_LIMIT
 
-    def abort_uploads(self, path: str, until: float) -> int:
-        """Abort the multipart uploads left open for ``path``, begun before ``until`` (epoch seconds)."""
-        return transfers.abort_uploads(self, path, until)
+    def abort_upload(self, path: str, upload_id: str) -> bool:
+        """Abort the multipart upload ``upload_id`` of ``path``: True if it was open, False if no more."""
+        return uploads.abort(self, path, upload_id)
 
     def _mkdir(self, managerPath: str) -> None:
         transfers.mkdir(self, managerPath)

@@ -131,8 +131,11 @@ def download(client, bucket: str, key: str, extra: dict, handle, size: int | Non
         return
 
 
-def upload(client, bucket: str, key: str, source: str, callback=None, cancel=None, slots=None) -> None:
+def upload(client, bucket: str, key: str, source: str, callback=None, cancel=None, slots=None,
+           condition: dict | None = None) -> None:
     """Send the file ``source`` as one ``PutObject`` with ``Content-MD5``; see the module's notes.
+
+    ``condition``: ``IfNoneMatch``/``IfMatch`` parameters (``transfers.Conditions.condition``).
 
     The caller has looked at ``source`` (a regular file: ``fs.refuse_special``).
     """
@@ -141,7 +144,8 @@ def upload(client, bucket: str, key: str, source: str, callback=None, cancel=Non
     _cancelled(cancel, f"Upload of {source}")
     with slots if slots is not None else contextlib.nullcontext():
         response = client.put_object(
-            Bucket=bucket, Key=key, Body=data, ContentMD5=base64.b64encode(digest.digest()).decode("ascii")
+            Bucket=bucket, Key=key, Body=data, ContentMD5=base64.b64encode(digest.digest()).decode("ascii"),
+            **(condition or {}),
         )
     stored = md5_of_etag(response)  # a server that does not check Content-MD5 still tells its ETag
     if stored is not None and stored != digest.hexdigest():

@@ -17,22 +17,23 @@ the parts of big ones go through the queue's s3transfer managers, at most
 Safety: a download goes to a short temporary name in its destination
 directory and is put in place only when complete (and not cancelled); a
 directory download never writes outside its destination (:mod:`..paths`);
-``no_replace`` writes carry ``IfNoneMatch: "*"`` (:class:`Unreplaced`); a
+``no_replace`` writes carry ``IfNoneMatch: "*"`` and those that replace a file
+compared ``IfMatch: <its ETag>`` (:class:`Conditions`); a
 cancelled transfer still blocked after :data:`CANCEL_GRACE` is abandoned.
 """
 
 from __future__ import annotations
 
-import collections
 import contextlib
+import dataclasses
 import os
 import stat
 import threading
 from typing import Iterator
 
-from .. import exceptions, paths
+from .. import anchored, exceptions, paths
 from ..artefacts import Artefact, Directory, File
-from ..fs import ensure_folder, refuse_special, staged_write
+from ..fs import refuse_special
 from . import managed, single
 from .errors import s3_errors
 from .managed import transfer_manager
@@ -47,46 +48,91 @@ DELETE_BATCH = 1000
 CANCEL_GRACE = 5.0
 
 
-class Unreplaced:
-    """Keys being written that must not replace an object already there.
+class Conditions:
+    """Keys being written on a condition: never over an object already there
+    (``no_replace``: ``IfNoneMatch: "*"``), or only over the one compared
+    (``TransferRequest.replaces``: ``IfMatch: <its ETag>``); S3 answers 412 otherwise.
 
-    s3transfer refuses ``IfNoneMatch`` among an upload's arguments, so a
-    handler on the client adds ``IfNoneMatch: "*"`` to the ``PutObject``,
-    ``CopyObject`` or ``CompleteMultipartUpload`` of these keys, from
-    whichever thread sends it; S3 then answers 412 if the key exists.
+    Our own single ``PutObject`` and ``CopyObject`` pass the condition as the real
+    parameter (:meth:`writing` gives it). s3transfer refuses both among an upload's or
+    a copy's arguments, so for its requests a handler on the client adds the key's
+    condition to the ``PutObject``, ``CopyObject`` or ``CompleteMultipartUpload`` it
+    sends, from whichever thread sends it.
+
+    What the loopback moto server (5.2.x) honours, by test: ``IfMatch`` and
+    ``IfNoneMatch`` on ``PutObject`` (``IfMatch`` of a key that went: 404 NoSuchKey),
+    ``IfNoneMatch`` on ``CompleteMultipartUpload``. It ignores ``IfMatch`` on
+    ``CompleteMultipartUpload`` and both on ``CopyObject``: there the tests check that
+    the condition is sent, not that it holds (S3 itself honours them all).
     """
 
     OPERATIONS = ("PutObject", "CopyObject", "CompleteMultipartUpload")
+    #: The answers of a write whose condition did not hold (``NoSuchKey``: ``IfMatch``
+    #: of an object that was deleted meanwhile).
+    REFUSED = {"PreconditionFailed", "ConditionalRequestConflict"}
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._keys: collections.Counter = collections.Counter()
+        self._keys: dict[tuple[str, str], list[dict]] = {}
 
     def register(self, client) -> None:
         for operation in self.OPERATIONS:
             client.meta.events.register(f"before-parameter-build.s3.{operation}", self._add_condition)
 
+    @staticmethod
+    def condition(no_replace: bool, replaces=None) -> dict:
+        """The parameters that make a write conditional (``replaces``: a ``transfer.SourceState``)."""
+        if no_replace:
+            return {"IfNoneMatch": "*"}
+        if replaces is not None and replaces.etag:
+            return {"IfMatch": replaces.etag}
+        return {}
+
     @contextlib.contextmanager
-    def writing(self, bucket: str, key: str, no_replace: bool) -> Iterator[None]:
-        """While the block runs, writes of ``bucket``/``key`` are conditional (if ``no_replace``)."""
-        if not no_replace:
-            yield
+    def writing(self, bucket: str, key: str, no_replace: bool, replaces=None,
+                where: str = "") -> Iterator[dict]:
+        """While the block runs, writes of ``bucket``/``key`` are conditional (``no_replace``, or
+        ``replaces``); gives the condition's parameters. A refused ``IfMatch`` (the object
+        changed or went since it was compared) raises ``paths.DestinationChanged``."""
+        condition = self.condition(no_replace, replaces)
+        if not condition:
+            yield condition
             return
         with self._lock:
-            self._keys[(bucket, key)] += 1
+            self._keys.setdefault((bucket, key), []).append(condition)
         try:
-            yield
+            yield condition
+        except Exception as error:
+            if "IfMatch" in condition and _refused(error, self.REFUSED | {"NoSuchKey"}):
+                raise paths.DestinationChanged(
+                    f"Cannot write {where or f's3://{bucket}/{key}'}: the object there changed since it was "
+                    "compared; it was not replaced"
+                ) from error
+            raise
         finally:
             with self._lock:
-                self._keys[(bucket, key)] -= 1
-                if not self._keys[(bucket, key)]:
+                conditions = self._keys[(bucket, key)]
+                conditions.remove(condition)
+                if not conditions:
                     del self._keys[(bucket, key)]
 
     def _add_condition(self, params, **kwargs) -> None:
         with self._lock:
-            wanted = (params.get("Bucket"), params.get("Key")) in self._keys
-        if wanted:
-            params.setdefault("IfNoneMatch", "*")
+            conditions = self._keys.get((params.get("Bucket"), params.get("Key")))
+            condition = conditions[-1] if conditions else {}
+        if condition and not ("IfMatch" in params or "IfNoneMatch" in params):
+            params.update(condition)
+
+
+def _refused(error: BaseException, codes: set[str]) -> bool:
+    """Whether ``error`` (a botocore ``ClientError``, or what s3transfer raised for one) is
+    S3's answer with one of ``codes``."""
+    while error is not None:
+        response = getattr(error, "response", None)
+        if isinstance(response, dict) and response.get("Error", {}).get("Code") in codes:
+            return True
+        error = error.__cause__ or getattr(error, "last_exception", None)
+    return False
 
 
 def _subscriber(size: int | None, etag: str | None, callback, done: threading.Event):
@@ -153,7 +199,9 @@ def get_bytes(s3, source: Artefact) -> bytes:
     with s3_errors("read", source.abspath):
         return s3.client.get_object(Bucket=bucket, Key=key, **_version(source))["Body"].read()
 
-def download(s3, source: File, destination: str, callback=None, cancel=None, no_replace=False, request=None) -> None:
+def download(s3, source: File, destination: str, callback=None, cancel=None, no_replace=False, request=None,
+             within: str | None = None) -> None:
+    """One object to the local path ``destination`` (held inside the local folder ``within``)."""
     bucket, key = s3._split(source.path)
     if key.endswith("/"):
         raise exceptions.InvalidPath(
@@ -161,45 +209,42 @@ def download(s3, source: File, destination: str, callback=None, cancel=None, no_
         )
     done = threading.Event()
     with s3_errors("download", f"{source.abspath} to {destination}"):
-        # Into our own short temporary name, through a handle (s3transfer's own
-        # temporary name is the final one plus 9 bytes: too long for a long name).
-        # A cut download never shows under the final name; a body cut short is
-        # asked for again. A destination that is a temporary name already (the
-        # engine's, in a folder it made) is written as it is.
-        staging = contextlib.nullcontext(destination) if request is not None and request.staged == destination else None
-        if staging is None:
-            ensure_folder(os.path.dirname(destination) or ".")
-            staging = staged_write(destination, replace=not no_replace)
+        # Into a new file made in the destination's folder (anchored.staged: reached by
+        # directory descriptors, a temporary name, put in place only when complete); the
+        # engine's (``request.staged``) is written as it is. A cut download never shows
+        # under the final name; a body cut short is asked for again.
+        staged = request.staged if request is not None else None
+        staging = contextlib.nullcontext(staged) if staged is not None else anchored.staged(
+            destination, within, replace=not no_replace)
         slots = request.slots if request is not None else None
         small = source.size is not None and source.size < single.SINGLE_REQUEST_LIMIT
         with staging as staged:
-            # A small body is written whole, chunk by chunk, straight to the file
-            # (unbuffered: no buffer to fill, and no lseek/ioctl when opening).
-            with open(staged, "wb", buffering=0 if small else -1) as handle:
-                if small:
-                    single.download(s3.client, bucket, key, _version(source), handle, source.size,
-                                    callback, cancel, slots, where=source.abspath)
-                else:
-                    # Few big ranged GETs (managed.download_part); each TransferManager
-                    # has one part size, so there is one per size used (at most four).
-                    part = managed.download_part(source.size, managed.concurrency_of(slots))
-                    future = shared_transfer_manager(s3, "io", slots, part).download(
-                        bucket, key, handle, extra_args=_version(source),
-                        subscribers=[_subscriber(source.size, source.etag, callback, done)],
-                    )
-                    await_future(s3, future, done, cancel)
+            handle = staged.handle  # unbuffered: a small body is written whole, chunk by chunk
+            if small:
+                single.download(s3.client, bucket, key, _version(source), handle, source.size,
+                                callback, cancel, slots, where=source.abspath)
+            else:
+                # Few big ranged GETs (managed.download_part); each TransferManager
+                # has one part size, so there is one per size used (at most four).
+                part = managed.download_part(source.size, managed.concurrency_of(slots))
+                future = shared_transfer_manager(s3, "io", slots, part).download(
+                    bucket, key, handle, extra_args=_version(source),
+                    subscribers=[_subscriber(source.size, source.etag, callback, done)],
+                )
+                await_future(s3, future, done, cancel)
             if cancel is not None and cancel.is_set():
                 raise exceptions.OperationCancelled(f"Download of {source.abspath} was cancelled")
             if source.modifiedTime is not None:
                 stamp = source.modifiedTime.timestamp()
-                os.utime(staged, (stamp, stamp))
+                staged.set_times(stamp, stamp)
 
 def get(s3, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False, request=None):
     if isinstance(source, File):
         download(s3, source, destination, callback, cancel, no_replace, request)
         return
-    paths.download_tree(source, s3._walk(source), destination,
-                        lambda artefact, local: download(s3, artefact, local, callback, cancel, no_replace, request),
+    anchored.download_tree(source, s3._walk(source), destination,
+                        lambda artefact, local: download(s3, artefact, local, callback, cancel, no_replace, request,
+                                                         within=destination),
                         key=lambda artefact: s3._split(artefact.path)[1])
 
 # Writing -----------------------------------------------------------
@@ -219,9 +264,10 @@ def upload(s3, source: str, destination: str, callback=None, cancel=None, no_rep
         if cancel is not None and cancel.is_set():
             raise exceptions.OperationCancelled(f"Upload of {source} was cancelled")
         slots = request.slots if request is not None else None
-        with s3._unreplaced.writing(bucket, key, no_replace):
+        replaces = request.replaces if request is not None else None
+        with s3._conditions.writing(bucket, key, no_replace, replaces, s3._abspath(destination)) as condition:
             if stats.st_size < single.SINGLE_REQUEST_LIMIT:
-                single.upload(s3.client, bucket, key, source, callback, cancel, slots)
+                single.upload(s3.client, bucket, key, source, callback, cancel, slots, condition)
                 return
             # Each part carries a CRC the server checks (client.LEAN leaves
             # checksums to us; s3transfer would add this one by default).
@@ -230,6 +276,12 @@ def upload(s3, source: str, destination: str, callback=None, cancel=None, no_rep
                 subscribers=[_subscriber(None, None, callback, done)],
             )
             await_future(s3, future, done, cancel)
+
+def _each(request):
+    """The request for each file of a directory written: ``replaces`` is one file's, not theirs."""
+    if request is None or request.replaces is None:
+        return request
+    return dataclasses.replace(request, replaces=None)
 
 def put(s3, source: str, destination: str, *, callback=None, cancel=None, no_replace=False, request=None):
     try:
@@ -240,8 +292,9 @@ def put(s3, source: str, destination: str, *, callback=None, cancel=None, no_rep
         if stats is None or not stat.S_ISDIR(stats.st_mode):
             upload(s3, source, destination, callback, cancel, no_replace, stats, request)
             return
+        each = _each(request)
         paths.upload_tree(source, destination, s3._child,
-                          lambda local, path: upload(s3, local, path, callback, cancel, no_replace, request=request),
+                          lambda local, path: upload(s3, local, path, callback, cancel, no_replace, request=each),
                           s3._mkdir, empty_only=True)
     finally:
         s3._forget(destination)
@@ -256,15 +309,17 @@ def copy_object(s3, source: File, destination: str, callback=None, cancel=None, 
     src_bucket, src_key = s3._split(source.path)
     bucket, key = s3._split(destination)
     done = threading.Event()
+    replaces = request.replaces if request is not None else None
     with s3_errors("copy", f"{source.abspath} to {s3._abspath(destination)}"), \
-            s3._unreplaced.writing(bucket, key, no_replace):
+            s3._conditions.writing(bucket, key, no_replace, replaces, s3._abspath(destination)) as condition:
         if source.size < COPY_OBJECT_LIMIT:  # what s3transfer would do too: one CopyObject
             if cancel is not None and cancel.is_set():
                 raise exceptions.OperationCancelled(f"Copy of {source.abspath} was cancelled")
             slots = request.slots if request is not None else None
             with slots if slots is not None else contextlib.nullcontext():
                 s3.client.copy_object(
-                    CopySource={"Bucket": src_bucket, "Key": src_key, **_version(source)}, Bucket=bucket, Key=key
+                    CopySource={"Bucket": src_bucket, "Key": src_key, **_version(source)}, Bucket=bucket, Key=key,
+                    **condition,
                 )
             if callback is not None:
                 callback(source.size)
@@ -285,10 +340,11 @@ def copy(s3, source: Artefact, destination: str, *, callback=None, cancel=None, 
         if isinstance(source, File):
             copy_object(s3, source, destination, callback, cancel, no_replace, request)
             return
+        each = _each(request)
         for artefact in s3._walk(source):
             target = destination + artefact.path[len(source.path):]
             if isinstance(artefact, File):
-                copy_object(s3, artefact, target, callback, cancel, no_replace, request)
+                copy_object(s3, artefact, target, callback, cancel, no_replace, each)
             elif not len(artefact):
                 mkdir(s3, target)
     finally:
@@ -386,22 +442,4 @@ def rmdir(s3, directory: Directory) -> None:
         else:
             s3.client.delete_bucket(Bucket=bucket)
     s3._forget(directory.path)
-
-
-def abort_uploads(s3, path: str, until: float) -> int:
-    """Abort the multipart uploads open for exactly the object at ``path`` begun before
-    ``until`` (epoch seconds): what a process that died while sending it left behind
-    (an older one left open for that key is as dead: the object is being written whole
-    again). Returns how many were aborted."""
-    path = s3.normalise(path)
-    bucket, key = s3._split(path)
-    aborted = 0
-    with s3_errors("abort the unfinished uploads of", s3._abspath(path)):
-        pages = s3.client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=key)
-        for page in pages:
-            for upload in page.get("Uploads", []):
-                if upload["Key"] == key and upload["Initiated"].timestamp() <= until:
-                    s3.client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload["UploadId"])
-                    aborted += 1
-    return aborted
 

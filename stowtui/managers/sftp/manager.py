@@ -22,10 +22,10 @@ import urllib.parse
 import weakref
 from typing import IO, Iterator
 
-from .. import exceptions
+from .. import anchored, exceptions
 from ..artefacts import Artefact, Directory, File, as_utc
 from .. import paths
-from ..fs import special_kind, staged_write
+from ..fs import special_kind
 from ..manager import RemoteManager
 from .connection import ChannelPool, read_settings, split_host_port, ssh_command, ssh_errors
 from .links import resolve_links
@@ -42,6 +42,12 @@ class SFTP(RemoteManager):
     """Files on another machine, over SFTP (paramiko), configured by ``~/.ssh/config``."""
 
     SUPPORTS_TRANSFER_OPTIONS = True
+    #: A plain SFTP rename never replaces a file (OpenSSH: a hard link, then an unlink):
+    #: a write at a free path is put in place by one, and a file that appeared stays.
+    SUPPORTS_NO_REPLACE = True
+    #: A write that replaces a file compares it (one ``lstat``) just before its rename;
+    #: SFTP has no conditional rename, so a change in between is not seen.
+    SUPPORTS_REPLACES = True
 
     def __init__(self, host: str, user: str | None = None, port: int | None = None, *,
                  identity_file: str | None = None, max_channels: int = 8):
@@ -210,14 +216,20 @@ class SFTP(RemoteManager):
                 self._check_cancel(cancel, what)
             offset = stop
 
-    def _download(self, source: str, destination: str, callback=None, cancel=None) -> None:
+    def _download(self, source: str, destination: str, callback=None, cancel=None, request=None,
+                  within: str | None = None, no_replace: bool = False) -> None:
+        """One remote file to the local path ``destination``: into the engine's staged file
+        (``request.staged``), else a new one made inside ``within`` (see anchored.py), which
+        never replaces a file there when ``no_replace``."""
         url = self._abspath(source)
-        os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
         with self._session("download", f"{url} to {destination}") as sftp:
             self._check_cancel(cancel, f"Download of {url}")
             attributes = self._readable(sftp, source)
-            with staged_write(destination) as staged:
-                with sftp.open(source, "rb") as remote, open(staged, "wb") as local:
+            given = request.staged if request is not None else None
+            new = None if given is not None else anchored.staged(destination, within, replace=not no_replace)
+            with contextlib.nullcontext(given) if given is not None else new as staged:
+                local = staged.handle
+                with sftp.open(source, "rb") as remote:
                     for data in self._chunks(remote, 0, attributes.st_size or 0, cancel, f"Download of {url}"):
                         local.write(data)
                         if callback is not None:
@@ -231,18 +243,19 @@ class SFTP(RemoteManager):
                         if callback is not None:
                             callback(len(data))
                 if attributes.st_mtime is not None:
-                    os.utime(staged, (attributes.st_atime or attributes.st_mtime, attributes.st_mtime))
+                    staged.set_times(attributes.st_atime or attributes.st_mtime, attributes.st_mtime)
 
-    def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None, request=None):
+    def _get(self, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False,
+             request=None):
         if not isinstance(source, Directory):
-            self._download(source.path, destination, callback, cancel)
+            self._download(source.path, destination, callback, cancel, request, no_replace=no_replace)
             return
 
         def download(artefact: Artefact, local: str) -> None:
             self._check_cancel(cancel, f"Download of {source.abspath}")
-            self._download(artefact.path, local, callback, cancel)
+            self._download(artefact.path, local, callback, cancel, within=destination, no_replace=no_replace)
 
-        paths.download_tree(source, self._walk(source), destination, download)
+        anchored.download_tree(source, self._walk(source), destination, download)
 
     def read_range(self, path: str, start: int, length: int) -> bytes:
         """At most ``length`` bytes from ``start``: only those are asked for (pipelined)."""
@@ -302,8 +315,15 @@ class SFTP(RemoteManager):
         for folder in reversed(missing):
             sftp.mkdir(folder)
 
-    def _replace(self, sftp, staged: str, destination: str) -> None:
-        """Rename the finished temporary file onto ``destination`` (replacing a file there)."""
+    def _replace(self, sftp, staged: str, destination: str, no_replace: bool = False, replaces=None) -> None:
+        """Rename the finished temporary file onto ``destination``: replacing a file there;
+        with ``no_replace`` none (``paths.DestinationTaken``); with ``replaces`` (a
+        ``transfer.SourceState``) only the file compared (:meth:`_still`)."""
+        if no_replace:
+            self._rename_new(sftp, staged, destination)
+            return
+        if replaces is not None:
+            self._still(sftp, destination, replaces)
         try:
             if self._posix_rename:
                 try:
@@ -329,8 +349,47 @@ class SFTP(RemoteManager):
                     ) from error
             raise
 
+    def _rename_new(self, sftp, staged: str, destination: str) -> None:
+        """A plain SFTP rename, which never replaces what is at ``destination``: a file
+        there (one that appeared since it was checked) stays, ``paths.DestinationTaken``."""
+        try:
+            sftp.rename(staged, destination)
+        except OSError as error:
+            try:
+                existing = sftp.lstat(destination)
+            except FileNotFoundError:
+                raise error from None
+            if stat.S_ISDIR(existing.st_mode or 0):
+                raise exceptions.ArtefactTypeError(
+                    f"Cannot write {self._abspath(destination)}: a directory of that name is in the way"
+                ) from error
+            raise paths.DestinationTaken(
+                f"Cannot write {self._abspath(destination)}: a file appeared there while it was being written; "
+                "it was not replaced"
+            ) from error
+
+    def _still(self, sftp, destination: str, replaces) -> None:
+        """The file at ``destination`` must still be the one compared (``replaces``: size and
+        time, by one ``lstat`` now), else ``paths.DestinationChanged``. The rename that follows
+        is not conditional: a change between the two is not seen (SFTP has no such rename)."""
+        from ..transfer import SourceState
+
+        try:
+            now = sftp.lstat(destination)
+        except FileNotFoundError:
+            now = None
+        if now is not None and not stat.S_ISREG(now.st_mode or 0):
+            now = None
+        state = None if now is None else SourceState(
+            now.st_size, None, None if now.st_mtime is None else int(now.st_mtime) * 10**9, None)
+        if replaces.differs(state):
+            raise paths.DestinationChanged(
+                f"Cannot write {self._abspath(destination)}: the file there changed since it was compared; "
+                "it was not replaced"
+            )
+
     def _write_stream(self, reader: IO[bytes], destination: str, action: str, where: str, *,
-                      mtime=None, callback=None, cancel=None) -> None:
+                      mtime=None, callback=None, cancel=None, no_replace=False, replaces=None) -> None:
         """Write ``reader`` to a temporary name beside ``destination``, then rename it into place."""
         staged = self._staged_name(destination)
         what = f"{action.capitalize()} of {where}"
@@ -359,7 +418,7 @@ class SFTP(RemoteManager):
                     )
                 if mtime is not None:
                     sftp.utime(staged, (mtime, mtime))
-                self._replace(sftp, staged, destination)
+                self._replace(sftp, staged, destination, no_replace, replaces)
             except BaseException:
                 try:
                     sftp.remove(staged)
@@ -367,24 +426,25 @@ class SFTP(RemoteManager):
                     self._pool.orphans.append(staged)  # the link is down: removed once it is back
                 raise
 
-    def _upload(self, source: str, destination: str, callback=None, cancel=None) -> None:
+    def _upload(self, source: str, destination: str, callback=None, cancel=None, no_replace=False,
+                replaces=None) -> None:
         where = f"{source} to {self._abspath(destination)}"
         with ssh_errors("upload", where):
             stats = os.stat(source)
             if not stat.S_ISREG(stats.st_mode):
                 raise exceptions.ArtefactTypeError(f"Cannot upload {source}: it is not a regular file")
             with open(source, "rb") as reader:
-                self._write_stream(reader, destination, "upload", where,
-                                   mtime=stats.st_mtime, callback=callback, cancel=cancel)
+                self._write_stream(reader, destination, "upload", where, mtime=stats.st_mtime,
+                                   callback=callback, cancel=cancel, no_replace=no_replace, replaces=replaces)
 
-    def _put(self, source: str, destination: str, *, callback=None, cancel=None, request=None):
+    def _put(self, source: str, destination: str, *, callback=None, cancel=None, no_replace=False, request=None):
         try:
             if not os.path.isdir(source):
-                self._upload(source, destination, callback, cancel)
+                self._upload(source, destination, callback, cancel, no_replace, _replaces(request))
                 return
             def upload(local: str, path: str) -> None:
                 self._check_cancel(cancel, f"Upload of {source}")
-                self._upload(local, path, callback, cancel)
+                self._upload(local, path, callback, cancel, no_replace)
 
             paths.upload_tree(source, destination, self._child, upload, self._mkdir)
         finally:
@@ -394,7 +454,8 @@ class SFTP(RemoteManager):
         self._write_stream(io.BytesIO(fileBytes), destination, "write", self._abspath(destination))
         self._forget(destination)
 
-    def _copy_file(self, source: str, destination: str, callback=None, cancel=None) -> None:
+    def _copy_file(self, source: str, destination: str, callback=None, cancel=None, no_replace=False,
+                   replaces=None) -> None:
         """Copy within the host: down to a local temporary file, then up.
 
         SFTP (version 3, paramiko) has no server-side copy, and one channel cannot
@@ -405,12 +466,12 @@ class SFTP(RemoteManager):
         with tempfile.TemporaryDirectory(prefix="stowtui-") as workspace:
             local = os.path.join(workspace, "part")
             self._download(source, local, half, cancel)
-            self._upload(local, destination, half, cancel)
+            self._upload(local, destination, half, cancel, no_replace, replaces)
 
-    def _cp(self, source: Artefact, destination: str, *, callback=None, cancel=None, request=None):
+    def _cp(self, source: Artefact, destination: str, *, callback=None, cancel=None, no_replace=False, request=None):
         try:
             if not isinstance(source, Directory):
-                self._copy_file(source.path, destination, callback, cancel)
+                self._copy_file(source.path, destination, callback, cancel, no_replace, _replaces(request))
                 return
             self._mkdir(destination)
             for artefact in self._walk(source):
@@ -418,17 +479,29 @@ class SFTP(RemoteManager):
                 if isinstance(artefact, Directory):
                     self._mkdir(target)
                 else:
-                    self._copy_file(artefact.path, target, callback, cancel)
+                    self._copy_file(artefact.path, target, callback, cancel, no_replace)
         finally:
             self._forget(destination)
 
-    def _rename(self, source: Artefact, destination: str) -> bool:
-        """One server-side rename (``posix-rename``: replaces a file, as ``os.rename`` does)."""
+    def _rename(self, source: Artefact, destination: str, no_replace: bool = False, replaces=None) -> bool:
+        """One server-side rename (``posix-rename``: replaces a file, as ``os.rename`` does;
+        ``no_replace``: a plain SFTP rename, which never does; ``replaces``: only the file
+        compared, looked at just before, see :meth:`_still`)."""
         where = f"{source.abspath} to {self._abspath(destination)}"
         with self._session("move", where) as sftp:
             for attempt in range(2):
                 try:
-                    if self._posix_rename:
+                    if no_replace and isinstance(source, File):
+                        self._rename_new(sftp, source.path, destination)
+                    elif no_replace:
+                        sftp.rename(source.path, destination)  # a directory: never over one there
+                    elif replaces is not None and not self._posix_rename:
+                        self._still(sftp, destination, replaces)
+                        sftp.rename(source.path, destination)
+                    elif replaces is not None:
+                        self._still(sftp, destination, replaces)
+                        sftp.posix_rename(source.path, destination)
+                    elif self._posix_rename:
                         sftp.posix_rename(source.path, destination)
                     else:
                         sftp.rename(source.path, destination)
@@ -501,3 +574,8 @@ class SFTP(RemoteManager):
     def _mkdir(self, managerPath: str) -> None:
         with self._session("create the directory", self._abspath(managerPath)) as sftp:
             self._makedirs(sftp, managerPath)
+
+
+def _replaces(request):
+    """The file a write of one file is to replace (``TransferRequest.replaces``), or None."""
+    return request.replaces if request is not None else None
