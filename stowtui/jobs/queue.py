@@ -326,7 +326,8 @@ class JobQueue:
     ``SlowDown``): so ``workers`` bounds them for all of the queue's jobs
     together. Big files go through the managers' multipart machinery, whose
     request threads are the queue's own too (at most 10 parts at a time for all
-    of them: ``s3.managed.PARTS_IN_FLIGHT``).
+    of them: ``s3.managed.PARTS_IN_FLIGHT``). Tasks run on as many threads as the slots
+    serve (:meth:`_run`), so a thread ending a request takes the next file itself.
     """
 
     def __init__(self, workers: int = WORKERS, max_pending: int | None = None, reservations: Reservations | None = None,
@@ -358,7 +359,7 @@ class JobQueue:
         The pool runs as many tasks at once as the request slots can serve (:meth:`_wanted`),
         not one per thread: a task that took a thread only to wait for a slot cost a
         hand-over between threads per file (64 threads taking turns at 8 slots on a
-        loopback endpoint spent 0.13 ms of CPU a file more than 8 threads did).
+        loopback endpoint: 0.1-0.16 ms of CPU a file more than 8 threads; benchmarks/FIELD.md).
         """
         with self._tasks_lock:
             if self._closed:
