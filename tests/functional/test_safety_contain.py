@@ -134,7 +134,7 @@ def test_a_folder_swapped_for_a_link_during_a_copy_is_never_written_through(
     finally:
         queue.shutdown()
 
-    assert swapped.is_set()
+    assert swapped.is_set(), f"{job!r}: {job.failures[:3]}"
     # Nothing outside the destination changed (the sources, for a copy, included).
     changed = outside(before, snapshot(tmp_path), "dest")
     mine = ("src" + os.sep,) if kind == "move" else ()
