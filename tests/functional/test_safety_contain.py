@@ -9,6 +9,7 @@ changes, and every source file is at its source or complete at its destination.
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 
@@ -122,8 +123,15 @@ def test_a_folder_swapped_for_a_link_during_a_copy_is_never_written_through(
     sub = dest / "p" / "sub"
 
     def swap():  # what another local program does: the folder goes aside, a link takes its name
+        link = dest / "p" / ".link"
+        os.symlink(elsewhere, link)
         os.rename(sub, dest / "p" / "aside")
-        os.symlink(elsewhere, sub)
+        for n in itertools.count(2):
+            try:
+                os.rename(link, sub)
+                return
+            except IsADirectoryError:  # a worker made the folder again in between: set that one aside too
+                os.rename(sub, dest / "p" / f"aside{n}")
 
     swapped = _swap_after(monkeypatch, SWAP_AFTER, swap)
     before = snapshot(tmp_path)
@@ -144,12 +152,13 @@ def test_a_folder_swapped_for_a_link_during_a_copy_is_never_written_through(
     assert job.state is JobState.FAILED
     refused = [f for f in job.failures if "symbolic link, which is not followed" in f.reason]
     assert len(refused) >= files - SWAP_AFTER - 4 * 2  # all but those in flight at the swap
-    # Every source file: at its source, or complete at its destination (the folder set aside is inside it).
+    # Every source file: at its source, or complete at its destination (the folders set aside are inside it).
+    asides = [folder for folder in os.listdir(dest / "p") if folder.startswith("aside")]
     for relative, data in tree.items():
         name = relative.rsplit("/", 1)[1]
         at_source = src.exists(relative) and src.read(relative) == data
         written = any((dest / "p" / folder / name).is_file() and (dest / "p" / folder / name).read_bytes() == data
-                      for folder in ("aside",))
+                      for folder in asides)
         assert at_source or written, relative
         if kind == "copy":
             assert at_source, relative
@@ -157,7 +166,7 @@ def test_a_folder_swapped_for_a_link_during_a_copy_is_never_written_through(
     for failure in refused:
         relative = "p/sub/" + failure.source.rsplit("/", 1)[1]
         assert src.read(relative) == tree[relative]
-    assert not any(name.startswith(".stowtui-") for name in os.listdir(dest / "p" / "aside"))
+    assert not any(name.startswith(".stowtui-") for folder in asides for name in os.listdir(dest / "p" / folder))
 
 
 def test_a_folder_swapped_for_a_link_is_not_made_through_either(tmp_path, monkeypatch):
