@@ -88,8 +88,14 @@ def s3_client(s3):
 
 
 @pytest.fixture
-def mock_s3(aws_credentials):
-    """moto's in-process ``mock_aws()``; yields a boto3 S3 client."""
+def mock_s3(aws_credentials, monkeypatch):
+    """moto's in-process ``mock_aws()``; yields a boto3 S3 client.
+
+    Its S3 managers send every request through botocore, where moto answers them: the
+    direct path (``s3/direct.py``) would send a small file's request out of the process."""
+    from stowtui.managers.s3 import direct
+
+    monkeypatch.setattr(direct.Client, "of", classmethod(lambda cls, client, session: client))
     with mock_aws():
         yield boto3.client("s3", region_name="us-east-1")
 

@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 from xml.sax.saxutils import escape
 
@@ -162,6 +162,8 @@ class Record:
     #: The request's ``If-Match`` and ``If-None-Match`` headers (None: not sent).
     if_match: str | None = None
     if_none_match: str | None = None
+    #: Every header the request came with, by lower-case name (``content-md5``, ``expect``...).
+    headers: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -176,6 +178,8 @@ class Fault:
     drop: bool = False
     after_bytes: int | None = None
     code: str | None = None
+    #: Answer as moto does, but with the body's first byte changed (bytes hurt on the way).
+    corrupt: bool = False
     hits: int = 0
 
     def matches(self, record):
@@ -360,14 +364,15 @@ class S3Server:
         drop=False,
         after_bytes=None,
         code=None,
+        corrupt=False,
     ):
         """Add a fault rule; returns it (``rule.hits`` counts applications).
 
-        ``after_bytes`` rules only match GetObject unless ``op`` says otherwise.
+        ``after_bytes`` and ``corrupt`` rules only match GetObject unless ``op`` says otherwise.
         """
-        if after_bytes is not None and op is None:
+        if (after_bytes is not None or corrupt) and op is None:
             op = "GetObject"
-        rule = Fault(op, key, key_contains, status, times, drop, after_bytes, code)
+        rule = Fault(op, key, key_contains, status, times, drop, after_bytes, code, corrupt)
         with self._lock:
             self._faults.append(rule)
         return rule
@@ -436,6 +441,8 @@ class S3Server:
             range=environ.get("HTTP_RANGE"),
             if_match=environ.get("HTTP_IF_MATCH"),
             if_none_match=environ.get("HTTP_IF_NONE_MATCH"),
+            headers={name[5:].replace("_", "-").lower(): value
+                     for name, value in environ.items() if name.startswith("HTTP_")},
         )
         with self._lock:
             self._counts[record.op] += 1
@@ -458,7 +465,7 @@ class S3Server:
                 rule = self._take_fault(record)
             if rule is not None and rule.drop:
                 _cut(environ)
-            if rule is not None and rule.after_bytes is None:
+            if rule is not None and rule.after_bytes is None and not rule.corrupt:
                 body = self._error(environ, start_response, record, rule)
             else:
 
@@ -477,16 +484,19 @@ class S3Server:
         except BaseException:
             self._done()
             raise
-        return self._stream(environ, body, record, limit, link)
+        return self._stream(environ, body, record, limit, link, corrupt=rule is not None and rule.corrupt)
 
     def _done(self):
         with self._lock:
             self._in_flight -= 1
 
-    def _stream(self, environ, body, record, limit, link):
-        """Yield the body at the link's pace, counting bytes; cut the connection after ``limit``."""
+    def _stream(self, environ, body, record, limit, link, corrupt=False):
+        """Yield the body at the link's pace, counting bytes; cut the connection after ``limit``;
+        ``corrupt``: the first byte changed."""
         try:
             for chunk in body:
+                if corrupt and chunk:
+                    chunk, corrupt = bytes([chunk[0] ^ 0xFF]) + chunk[1:], False
                 if limit is not None:
                     chunk = chunk[: max(0, limit - record.bytes_sent)]
                 for piece in link.slices(chunk):

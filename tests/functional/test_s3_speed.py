@@ -7,6 +7,7 @@ Counts are the loopback server's (``s3.counts``), exact; nothing here times anyt
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import logging
 import os
@@ -22,6 +23,34 @@ from stowtui.managers.transfer import RequestSlots
 MiB = 1024 * 1024
 FILES = 200
 TREE = {f"f{i:03d}.bin": os.urandom(64) + b"%d" % i for i in range(FILES)}
+
+
+@contextlib.contextmanager
+def sending(manager, note, operations):
+    """``note(url)`` in the thread that sends each request of ``operations`` of the S3
+    ``manager``: through botocore (its ``before-send``) or straight (``direct.Connections``:
+    a small file's GET or PUT)."""
+    from stowtui.managers.s3 import direct
+
+    exchange = direct.Connections.exchange
+
+    def watched(self, method, target, headers, body):
+        note(self.place.origin + target)
+        return exchange(self, method, target, headers, body)
+
+    def botocore_sends(request, **kwargs):
+        note(request.url)
+
+    events = manager.client.meta.events
+    for operation in operations:
+        events.register(f"before-send.s3.{operation}", botocore_sends)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(direct.Connections, "exchange", watched)
+            yield
+    finally:
+        for operation in operations:
+            events.unregister(f"before-send.s3.{operation}", botocore_sends)
 
 
 def finished(job, timeout=120):
@@ -205,34 +234,45 @@ def test_a_wrong_length_is_caught_before_the_rename(listed, s3, s3m, tmp_path):
 
 def test_a_body_that_does_not_match_its_md5_etag_is_retried_then_refused(listed, s3, s3m, tmp_path):
     artefact, _ = listed
+    s3.clear_counts()
+    rule = s3.fail(op="GetObject", corrupt=True, times=None)  # a byte changed on the way, every time
 
-    def corrupt(parsed, **kwargs):
-        parsed["ETag"] = '"%s"' % ("0" * 32)  # as if the bytes changed on the way
+    with pytest.raises(exceptions.BackendError, match="do not match its ETag"):
+        s3m._get(artefact, str(tmp_path / "f.bin"))
 
-    s3m.client.meta.events.register("after-call.s3.GetObject", corrupt)
-    try:
-        with pytest.raises(exceptions.BackendError, match="do not match its ETag"):
-            s3m._get(artefact, str(tmp_path / "f.bin"))
-    finally:
-        s3m.client.meta.events.unregister("after-call.s3.GetObject", corrupt)
-
-    assert s3.counts["GetObject"] == 3
+    assert rule.hits == s3.counts["GetObject"] == 3
     assert os.listdir(tmp_path) == []
 
 
-def test_a_multipart_etag_is_not_taken_for_an_md5(listed, s3m, tmp_path):
+def test_a_body_hurt_once_on_the_way_is_asked_for_again_and_saved_whole(listed, s3, s3m, tmp_path):
     artefact, data = listed
+    s3.clear_counts()
+    rule = s3.fail(op="GetObject", corrupt=True, times=1)
 
-    def multipart(parsed, **kwargs):
-        parsed["ETag"] = '"%s-2"' % ("0" * 32)
+    s3m._get(artefact, str(tmp_path / "f.bin"))
 
-    s3m.client.meta.events.register("after-call.s3.GetObject", multipart)
-    try:
-        s3m._get(artefact, str(tmp_path / "f.bin"))
-    finally:
-        s3m.client.meta.events.unregister("after-call.s3.GetObject", multipart)
+    assert rule.hits == 1 and s3.counts["GetObject"] == 2
+    assert (tmp_path / "f.bin").read_bytes() == data
+
+
+def test_a_multipart_etag_is_not_taken_for_an_md5(s3, s3m, s3_client, bucket, tmp_path):
+    """An object uploaded in parts has an ETag that is no MD5 of its bytes ("...-1"): the
+    download is not refused for it."""
+    data = os.urandom(5000)
+    upload = s3_client.create_multipart_upload(Bucket="bucket", Key="d/parts.bin")
+    part = s3_client.upload_part(Bucket="bucket", Key="d/parts.bin", PartNumber=1,
+                                 UploadId=upload["UploadId"], Body=data)
+    s3_client.complete_multipart_upload(
+        Bucket="bucket", Key="d/parts.bin", UploadId=upload["UploadId"],
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    artefact = s3m.artefact("/bucket/d/parts.bin")
+    assert artefact.etag.endswith('-1"')
+    s3.clear_counts()
+
+    s3m._get(artefact, str(tmp_path / "f.bin"))
 
     assert (tmp_path / "f.bin").read_bytes() == data
+    assert s3.counts["GetObject"] == 1
 
 
 def test_a_cancelled_small_download_removes_its_temporary_file(listed, s3m, tmp_path):
@@ -252,23 +292,16 @@ def test_a_cancelled_small_download_removes_its_temporary_file(listed, s3m, tmp_
 def test_uploads_carry_content_md5_and_never_wait(side, s3, jobs):
     src, dst = side("fs", "src"), side("s3", "dst")
     seed(src, dict(list(TREE.items())[:20]), "d")
-    s3_manager, _ = location(dst.url())
-    sent = []
+    s3.clear_counts()
 
-    def record(request, **kwargs):
-        sent.append((request.url.rsplit("/", 1)[-1], request.headers.get("Content-MD5"), request.headers.get("Expect")))
-
-    s3_manager.client.meta.events.register("before-send.s3.PutObject", record)
-    try:
-        job = finished(jobs.copy([src.url("d")], dst.url()))
-    finally:
-        s3_manager.client.meta.events.unregister("before-send.s3.PutObject", record)
+    job = finished(jobs.copy([src.url("d")], dst.url()))
 
     assert job.state is JobState.DONE, job.failures
+    sent = [r for r in s3.requests if r.op == "PutObject"]
     assert len(sent) == 20
-    for name, md5, expect in sent:
-        wanted = base64.b64encode(hashlib.md5(TREE[name]).digest())
-        assert (md5.encode() if isinstance(md5, str) else md5) == wanted and expect is None
+    for record in sent:
+        wanted = base64.b64encode(hashlib.md5(TREE[record.key.rsplit("/", 1)[-1]]).digest()).decode()
+        assert record.headers.get("content-md5") == wanted and "expect" not in record.headers
 
 
 def test_an_upload_whose_md5_the_server_does_not_confirm_is_a_failure(s3m, s3, bucket, tmp_path, monkeypatch):
@@ -319,23 +352,22 @@ def test_workers_bound_every_small_request_and_parts_go_on_their_own(side, s3, h
     seed(src, tree, "d")
     queue = JobQueue(workers=3)
     s3_manager = location((src if src_kind == "s3" else dst).url())[0]
-    outside = []
+    outside, seen = [], []
 
-    def check(request, **kwargs):
+    def check(url):
+        seen.append(url)
         if threading.get_ident() not in holders:
-            outside.append(request.url)
+            outside.append(url)
 
-    events = s3_manager.client.meta.events
-    for op in ("GetObject", "PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"):
-        events.register(f"before-send.s3.{op}", check)
-    try:
-        job = finished(queue.copy([src.url("d")], dst.url()))
-    finally:
-        queue.shutdown()
-        for op in ("GetObject", "PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"):
-            events.unregister(f"before-send.s3.{op}", check)
+    with sending(s3_manager, check, ("GetObject", "PutObject", "CreateMultipartUpload", "UploadPart",
+                                     "CompleteMultipartUpload")):
+        try:
+            job = finished(queue.copy([src.url("d")], dst.url()))
+        finally:
+            queue.shutdown()
 
     assert job.state is JobState.DONE, job.failures
+    assert len([url for url in seen if "big.bin" not in url]) == 30  # every small file's request was seen
     assert dst.files("d") == tree
     # Every small file's request was made holding one of the queue's slots; only the big
     # file's (its parts, and the start and end of an upload) were not.
@@ -371,27 +403,21 @@ def test_the_cli_sizes_the_connection_pool_to_the_workers():
 def test_requests_carry_one_whole_body_check_each(s3m, s3, bucket, tmp_path):
     """A small PUT carries our Content-MD5 and no CRC botocore would add (client.LEAN); each
     part of a multipart upload carries a CRC32; DeleteObjects, which requires one, gets one;
-    a GET still asks for the server's checksum to check (botocore's default)."""
-    sent = {}
-    handlers = {}
-    for op in ("PutObject", "UploadPart", "GetObject", "DeleteObjects"):
-        def record(request, op=op, **kwargs):
-            sent.setdefault(op, []).append({k.lower() for k in request.headers.keys()})
-
-        handlers[op] = record
-        s3m.client.meta.events.register(f"before-send.s3.{op}", record)
+    a GET still asks for the server's checksum to check (botocore's default). As the server
+    received them."""
     small, big = tmp_path / "f.bin", tmp_path / "big.bin"
     small.write_bytes(b"x" * 5000)
     big.write_bytes(os.urandom(9 * MiB))
-    try:
-        s3m._put(str(small), "/bucket/f.bin")
-        s3m._put(str(big), "/bucket/big.bin")
-        s3m._get(s3m.artefact("/bucket/f.bin"), str(tmp_path / "back.bin"))
-        s3m.rm(s3m.artefact("/bucket"), recursive=True)
-    finally:
-        for op, record in handlers.items():
-            s3m.client.meta.events.unregister(f"before-send.s3.{op}", record)
+    s3.clear_counts()
 
+    s3m._put(str(small), "/bucket/f.bin")
+    s3m._put(str(big), "/bucket/big.bin")
+    s3m._get(s3m.artefact("/bucket/f.bin"), str(tmp_path / "back.bin"))
+    s3m.rm(s3m.artefact("/bucket"), recursive=True)
+
+    sent = {}
+    for record in s3.requests:
+        sent.setdefault(record.op, []).append(set(record.headers))
     [put] = sent["PutObject"]
     assert "content-md5" in put and not [h for h in put if "checksum" in h]
     assert len(sent["UploadPart"]) == 2
@@ -509,18 +535,18 @@ def test_small_files_run_on_as_many_threads_as_the_slots_serve(side, s3, tmp_pat
     seed(src, TREE, "d")
     queue = JobQueue(workers=32)
     s3_manager = location(src.url())[0]
-    threads = set()
+    threads, seen = set(), []
 
-    def note(request, **kwargs):
+    def note(url):
+        seen.append(url)
         threads.add(threading.get_ident())
 
-    events = s3_manager.client.meta.events
-    events.register("before-send.s3.GetObject", note)
-    try:
-        job = finished(queue.copy([src.url("d")], str(tmp_path)))
-    finally:
-        queue.shutdown()
-        events.unregister("before-send.s3.GetObject", note)
+    with sending(s3_manager, note, ("GetObject",)):
+        try:
+            job = finished(queue.copy([src.url("d")], str(tmp_path)))
+        finally:
+            queue.shutdown()
+    assert len(seen) == len(TREE)
 
     assert job.state is JobState.DONE, job.failures[:3]
     assert LocalSide(tmp_path).files("d") == TREE

@@ -38,8 +38,8 @@ from .. import exceptions
 from ..manager import RemoteManager
 from ..urls import shown_text
 from ..connections import POOL_CONNECTIONS
-from .client import credentials_name, named_credentials, new_client
-from . import inspection, listing, sources, transfers, uploads
+from .client import credentials_name, named_credentials, new_client, new_session
+from . import direct, inspection, listing, sources, transfers, uploads
 from .transfers import Conditions
 
 __all__ = ["S3"]
@@ -73,11 +73,14 @@ class S3(RemoteManager):
         credentials: str | None = None,
         max_pool_connections: int = POOL_CONNECTIONS,
         timeout: float | None = None,
+        direct: bool = True,
     ):
         """``timeout``: seconds to wait for an answer to one request before
         trying again (default 8; ``client.READ_TIMEOUT``); for slow links.
         ``max_pool_connections``: connections kept open, at least the requests
-        in flight (``connections.pool_connections(workers)``)."""
+        in flight (``connections.pool_connections(workers)``).
+        ``direct``: a small file's one request is sent straight (:mod:`.direct`);
+        False sends it through botocore like every other request."""
         super().__init__()
         if timeout is not None:
             if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < 3600:
@@ -105,8 +108,10 @@ class S3(RemoteManager):
         self._credentials = explicit
         self._credentials_name = credentials_name(explicit) if explicit else None
         self._max_pool_connections = max_pool_connections
+        self.direct = bool(direct)
         self._client_lock = threading.Lock()
         self._client_instance = None
+        self._small_client = None
         #: s3transfer TransferManagers by kind: not tied to a queue, and per queue (its RequestSlots).
         self._transfers: dict[str, object] = {}
         self._queued_transfers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -123,6 +128,8 @@ class S3(RemoteManager):
                 config[name] = value
         if self.unsigned:
             config["unsigned"] = True
+        if not self.direct:
+            config["direct"] = False
         if self._credentials_name:
             config["credentials"] = self._credentials_name  # a name for the keys, never the keys
         return config
@@ -141,19 +148,27 @@ class S3(RemoteManager):
         """The boto3 client (made on first use, shared by every thread)."""
         with self._client_lock:
             if self._client_instance is None:
-                self._client_instance = new_client(
+                session = new_session(profile=self.profile, region=self.region, credentials=self._credentials)
+                client = new_client(
+                    session,
                     endpoint_url=self.endpoint_url,
-                    profile=self.profile,
-                    region=self.region,
                     path_style=self.path_style,
                     unsigned=self.unsigned,
-                    credentials=self._credentials,
                     max_pool_connections=self._max_pool_connections,
                     timeout=self.timeout,
                 )
-                self._conditions.register(self._client_instance)
-                self._open_uploads.register(self._client_instance)
+                self._conditions.register(client)
+                self._open_uploads.register(client)
+                self._small_client = direct.Client.of(client, session) if self.direct else client
+                self._client_instance = client
             return self._client_instance
+
+    @property
+    def small_client(self):
+        """What sends a small file's one request (``GetObject``, ``PutObject``, ``CopyObject``):
+        a :class:`.direct.Client`, or the botocore client where that cannot stand for it."""
+        self.client  # made with it
+        return self._small_client
 
     # Paths -------------------------------------------------------------
 

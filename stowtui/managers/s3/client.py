@@ -160,18 +160,34 @@ def _noting_timeouts(config):
     return note
 
 
+def new_session(*, profile: str | None, region: str | None, credentials: dict):
+    """The botocore session of one S3 manager: its profile, region and explicit keys."""
+    with s3_errors("connect to", "S3"):
+        core = _botocore_session()
+        if profile is not None:
+            core.set_config_variable("profile", profile)
+        if credentials:
+            core.set_credentials(
+                credentials.get("aws_access_key_id"),
+                credentials.get("aws_secret_access_key"),
+                credentials.get("aws_session_token"),
+            )
+        if region is not None:
+            core.set_config_variable("region", region)
+    return core
+
+
 def new_client(
+    core,
     *,
     endpoint_url: str | None,
-    profile: str | None,
-    region: str | None,
     path_style: bool | None,
     unsigned: bool,
-    credentials: dict,
     max_pool_connections: int,
     timeout: float | None = None,
 ):
-    """A botocore S3 client with our time limits and retry defaults and the 100-Continue handler.
+    """A botocore S3 client of the session ``core`` (:func:`new_session`) with our time
+    limits and retry defaults and the 100-Continue handler.
 
     ``timeout``: seconds to wait for an answer (default :data:`READ_TIMEOUT`).
 
@@ -184,17 +200,6 @@ def new_client(
     from botocore.config import Config
 
     with s3_errors("connect to", endpoint_url or "S3"):
-        core = _botocore_session()
-        if profile is not None:
-            core.set_config_variable("profile", profile)
-        if credentials:
-            core.set_credentials(
-                credentials.get("aws_access_key_id"),
-                credentials.get("aws_secret_access_key"),
-                credentials.get("aws_session_token"),
-            )
-        if region is not None:
-            core.set_config_variable("region", region)
         # Our defaults, unless the AWS configuration (AWS_MAX_ATTEMPTS,
         # AWS_RETRY_MODE, the profile) says otherwise.
         retries = {}

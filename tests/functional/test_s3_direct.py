@@ -1,0 +1,263 @@
+"""A small file's one request sent straight (s3/direct.py), against the loopback server:
+after a bucket's first request (botocore's, from which its URL is learnt) GetObject,
+PutObject and CopyObject leave without botocore, and behave as botocore's did: the same
+requests, keys of any shape, retries, time limits, errors in the same sentences."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import os
+import socketserver
+import threading
+from collections import Counter
+
+import pytest
+
+from s3server import S3Server
+from stowtui.managers import exceptions
+from stowtui.managers.s3 import S3, direct
+
+pytestmark = pytest.mark.functional
+
+KEYS = ["plain.txt", "a file with spaces", "ü/ñ/日本.txt", "plus+and&equals=", "percent%41%2F",
+        "question?hash#semi;", "dots/../up", "double//slash", "tilde~star*quote'", "trailing space "]
+
+
+def direct_requests(s3, op):
+    """The requests of ``op`` the server saw, True where the direct path sent it."""
+    return [r.headers.get("user-agent") == direct.USER_AGENT for r in s3.requests if r.op == op]
+
+
+def warm(manager, bucket="bucket"):
+    """One small request through botocore: the bucket's URL is learnt from it."""
+    manager.small_client.put_object(Bucket=bucket, Key="warm.txt", Body=b"warm")
+
+
+def test_after_a_buckets_first_request_small_files_go_direct_with_the_same_requests(s3m, s3, bucket, tmp_path):
+    local = tmp_path / "up"
+    local.mkdir()
+    for i in range(5):
+        (local / f"f{i}").write_bytes(b"%d" % i * 100)
+    s3.clear_counts()
+
+    s3m._put(str(local), "/bucket/up")
+    up = s3m.artefact("/bucket/up")
+    s3m._get(up, str(tmp_path / "down"))
+    s3m._cp(up, "/bucket/copy")
+
+    assert direct_requests(s3, "PutObject") == [False, True, True, True, True]  # the first taught the URL
+    assert direct_requests(s3, "GetObject") == [True] * 5
+    assert direct_requests(s3, "CopyObject") == [True] * 5
+    assert sorted(os.listdir(tmp_path / "down")) == [f"f{i}" for i in range(5)]
+    for i in range(5):
+        assert s3.backend.get_object("bucket", f"copy/f{i}").value == b"%d" % i * 100
+        assert (tmp_path / "down" / f"f{i}").read_bytes() == b"%d" % i * 100
+
+
+def test_keys_of_every_shape_are_written_read_and_copied_as_named(s3m, s3, bucket):
+    warm(s3m)
+    client = s3m.small_client
+    for key in KEYS:
+        body = key.encode() * 3
+        client.put_object(Bucket="bucket", Key="k/" + key, Body=body,
+                          ContentMD5=__import__("base64").b64encode(hashlib.md5(body).digest()).decode())
+        client.copy_object(Bucket="bucket", Key="c/" + key, CopySource={"Bucket": "bucket", "Key": "k/" + key})
+        answer = client.get_object(Bucket="bucket", Key="c/" + key)
+        assert answer["Body"].read() == body
+        answer["Body"].close()
+        assert answer["ETag"] == '"%s"' % hashlib.md5(body).hexdigest()
+
+    stored = set(s3.backend.buckets["bucket"].keys)
+    assert {"k/" + key for key in KEYS} | {"c/" + key for key in KEYS} <= stored
+    assert all(direct_requests(s3, "PutObject")[1:]) and all(direct_requests(s3, "GetObject"))
+
+
+def test_a_version_is_read_by_its_id(s3m, s3, s3_client, bucket):
+    s3_client.put_bucket_versioning(Bucket="bucket", VersioningConfiguration={"Status": "Enabled"})
+    first = s3_client.put_object(Bucket="bucket", Key="v", Body=b"first")["VersionId"]
+    s3_client.put_object(Bucket="bucket", Key="v", Body=b"second")
+    warm(s3m)
+
+    answer = s3m.small_client.get_object(Bucket="bucket", Key="v", VersionId=first)
+
+    assert answer["Body"].read() == b"first" and answer["VersionId"] == first
+    assert [r.query.get("versionId") for r in s3.requests if r.op == "GetObject"] == [first]
+
+
+def test_a_server_error_is_retried_as_botocore_would(s3m, s3, bucket):
+    warm(s3m)
+    s3.clear_counts()
+    once = s3.fail(op="PutObject", status=500, times=1)
+
+    s3m._putBytes(b"data", "/bucket/a")  # through botocore (put_bytes is no small file's transfer)
+    s3m.small_client.put_object(Bucket="bucket", Key="b", Body=b"data")
+
+    assert once.hits == 1 and s3.counts["PutObject"] == 3  # botocore's: 500 then 200; direct: 200
+    always = s3.fail(op="PutObject", status=500, times=None)
+    with pytest.raises(exceptions.BackendError, match="S3 answered InternalError"):
+        with direct_errors("upload"):
+            s3m.small_client.put_object(Bucket="bucket", Key="c", Body=b"data")
+    assert always.hits == 3  # the client's attempts, all of them
+    assert "c" not in s3.backend.buckets["bucket"].keys
+
+
+def direct_errors(action):
+    from stowtui.managers.s3.errors import s3_errors
+
+    return s3_errors(action, "s3://bucket/c")
+
+
+def test_slow_down_is_told_to_the_request_slot_and_retried(s3m, s3, bucket):
+    from stowtui.managers.transfer import RequestSlots
+
+    warm(s3m)
+    slots = RequestSlots(8)
+    slots.allowed = 8
+    s3.fail(op="GetObject", status=503, code="SlowDown", times=1)
+
+    with slots:
+        answer = s3m.small_client.get_object(Bucket="bucket", Key="warm.txt")
+    assert answer["Body"].read() == b"warm"
+    assert slots.allowed == 4 and slots.cuts == 1
+    assert [r.status for r in s3.requests if r.op == "GetObject"] == [503, 200]
+
+
+def test_a_missing_key_and_a_refused_condition_say_so(s3m, s3, bucket):
+    warm(s3m)
+    with pytest.raises(exceptions.ArtefactNotFound, match="it does not exist"):
+        with direct_errors("read"):
+            s3m.small_client.get_object(Bucket="bucket", Key="nothing")
+    from stowtui.managers.paths import DestinationTaken
+
+    with pytest.raises(DestinationTaken):
+        with direct_errors("write"):
+            s3m.small_client.put_object(Bucket="bucket", Key="warm.txt", Body=b"x", IfNoneMatch="*")
+    assert s3.backend.get_object("bucket", "warm.txt").value == b"warm"
+
+
+def test_a_body_cut_short_is_asked_for_again(s3m, s3, seed, tmp_path):
+    seed("bucket", {"d/f.bin": os.urandom(5000)})
+    warm(s3m)
+    s3.clear_counts()
+    rule = s3.fail(op="GetObject", after_bytes=1000, times=1)
+
+    s3m._get(s3m.artefact("/bucket/d/f.bin"), str(tmp_path / "f.bin"))
+
+    assert rule.hits == 1 and s3.counts["GetObject"] == 2 and all(direct_requests(s3, "GetObject"))
+    assert (tmp_path / "f.bin").read_bytes() == s3.backend.get_object("bucket", "d/f.bin").value
+
+
+def test_a_body_that_fails_the_servers_checksum_is_refused(s3m, s3, s3_client, bucket, tmp_path):
+    """An object stored with a CRC32 is sent with it (we ask, as botocore does); bytes hurt on
+    the way fail it."""
+    body = os.urandom(3000)
+    s3_client.put_object(Bucket="bucket", Key="crc.bin", Body=body, ChecksumAlgorithm="CRC32")
+    warm(s3m)
+    answer = s3m.small_client.get_object(Bucket="bucket", Key="crc.bin")
+    assert answer["Body"].read() == body
+    s3.fail(op="GetObject", corrupt=True, times=1)
+
+    answer = s3m.small_client.get_object(Bucket="bucket", Key="crc.bin")
+    with pytest.raises(Exception, match="did not match calculated checksum"):
+        answer["Body"].read()
+    assert all(r.headers.get("x-amz-checksum-mode") == "ENABLED" for r in s3.requests if r.op == "GetObject")
+
+
+def test_a_silent_server_times_out_within_the_limit_on_each_attempt(s3, bucket, stow):
+    manager = stow.connect("s3", endpoint_url=s3.endpoint_url, timeout=0.3)
+    warm(manager)
+    s3.clear_counts()
+    s3.link.delay = 1.0
+    try:
+        with pytest.raises(exceptions.BackendTimeout, match=r"did not answer within 0.3 s on each of 3 attempts"):
+            with direct_errors("read"):
+                manager.small_client.get_object(Bucket="bucket", Key="warm.txt")
+    finally:
+        s3.link.delay = 0
+    assert s3.counts["GetObject"] == 3
+
+
+def test_an_endpoint_gone_is_reported_as_unreachable(aws_credentials):
+    with S3Server() as gone:  # moto's buckets are the process's: a name of its own
+        gone.backend.create_bucket("gone-bucket", "us-east-1")
+        manager = S3(endpoint_url=gone.endpoint_url)
+        warm(manager, "gone-bucket")
+        gone.backend.delete_object("gone-bucket", "warm.txt")
+        gone.backend.delete_bucket("gone-bucket")
+    with pytest.raises(exceptions.BackendError, match=r"the S3 endpoint http://127\.0\.0\.1:\d+ cannot be reached"):
+        with direct_errors("read"):
+            manager.small_client.get_object(Bucket="gone-bucket", Key="warm.txt")
+
+
+def test_a_bucket_in_another_region_goes_through_botocore(s3m, s3):
+    """A redirect (PermanentRedirect: the bucket answers elsewhere) is botocore's to follow:
+    the bucket's requests go through it from then on."""
+    s3.backend.create_bucket("bucket", "us-east-1")
+    warm(s3m)
+    s3.fail(op="GetObject", status=301, code="PermanentRedirect", times=1)
+
+    answer = s3m.small_client.get_object(Bucket="bucket", Key="warm.txt")
+    assert answer["Body"].read() == b"warm"
+    s3m.small_client.get_object(Bucket="bucket", Key="warm.txt")["Body"].read()
+
+    assert direct_requests(s3, "GetObject") == [True, False, False]
+
+
+def test_a_client_that_cannot_be_stood_for_is_botocores(s3, monkeypatch, aws_credentials):
+    monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")  # botocore's own rate limiter: not ours to copy
+    adaptive = S3(endpoint_url=s3.endpoint_url)
+    assert adaptive.small_client is adaptive.client
+    monkeypatch.delenv("AWS_RETRY_MODE")
+    assert isinstance(S3(endpoint_url=s3.endpoint_url).small_client, direct.Client)
+    plain = S3(endpoint_url=s3.endpoint_url, direct=False)
+    assert plain.small_client is plain.client and plain.toConfig()["direct"] is False
+
+
+# Connections kept open ------------------------------------------------------------------------
+
+
+class _KeepAlive(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    connections: Counter = Counter()
+
+    def do_GET(self):
+        type(self).connections[self.client_address] += 1
+        body = b"hello"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def keep_alive_server():
+    _KeepAlive.connections = Counter()
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _KeepAlive)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_connection_the_server_keeps_open_is_used_again(keep_alive_server):
+    port = keep_alive_server.server_address[1]
+    place = direct.Place("http", f"127.0.0.1:{port}", "/", direct.Signer("us-east-1"))
+    connections = direct.Connections(place, 1, 1, keep=4, context=None)
+
+    for _ in range(5):
+        response, connection = connections.exchange("GET", "/k", {"host": place.host}, None)
+        assert response.read() == b"hello"
+        connections.done(response, connection)
+
+    assert list(_KeepAlive.connections.values()) == [5]  # one connection, five requests
+    for connection in connections._idle:  # the server closes them; the next request opens another
+        connection.sock.shutdown(2)
+    response, connection = connections.exchange("GET", "/k", {"host": place.host}, None)
+    assert response.read() == b"hello"
+    assert sorted(_KeepAlive.connections.values()) == [1, 5]
