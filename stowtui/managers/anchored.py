@@ -31,6 +31,7 @@ import errno
 import fcntl
 import os
 import stat
+import threading
 import time
 from typing import Iterator
 
@@ -50,6 +51,8 @@ NO_LOCKS = {errno.EBADF, errno.ENOLCK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EI
 #: Seconds a placement waits for another process's lock on its directory before it
 #: gives up with a sentence (a stowtui holds it for one lstat and one rename).
 LOCK_WAIT = 30.0
+#: Locks of this process, by directory (striped: a bounded number, whatever the directories).
+_THREAD_LOCKS = tuple(threading.Lock() for _ in range(64))
 
 
 class LinkInTheWay(exceptions.UnsafePath):
@@ -88,6 +91,22 @@ class Folder:
         (:data:`NO_LOCKS`) the block runs unlocked; a lock held for longer than
         ``wait`` seconds by someone else is a failure with a sentence, never a hang."""
         wait = LOCK_WAIT if wait is None else wait
+        # flock is per open file: this process's threads, each with its own descriptor of the
+        # directory, would poll against each other; they queue on a lock of the process first.
+        found = os.fstat(self.fd)
+        here = _THREAD_LOCKS[hash((found.st_dev, found.st_ino)) % len(_THREAD_LOCKS)]
+        if not here.acquire(timeout=wait):
+            raise exceptions.BackendError(
+                f"Cannot write in {self.path}: it stayed locked for {wait:.0f} s; nothing was replaced")
+        try:
+            with self._flocked(wait):
+                yield
+        finally:
+            here.release()
+
+    @contextlib.contextmanager
+    def _flocked(self, wait: float) -> Iterator[None]:
+        """The ``flock`` itself, against other processes."""
         deadline = None
         pause = 0.0005
         held = True

@@ -261,3 +261,33 @@ def test_a_connection_the_server_keeps_open_is_used_again(keep_alive_server):
     response, connection = connections.exchange("GET", "/k", {"host": place.host}, None)
     assert response.read() == b"hello"
     assert sorted(_KeepAlive.connections.values()) == [1, 5]
+
+
+def test_a_condition_no_request_may_carry_is_refused_in_a_sentence(s3m, s3, bucket):
+    """An ETag from outside with a line break in it is data: it never reaches the wire as a header."""
+    warm(s3m)
+    s3.clear_counts()
+    with pytest.raises(exceptions.BackendError, match="a header cannot be sent"):
+        with direct_errors("write"):
+            s3m.small_client.put_object(Bucket="bucket", Key="warm.txt", Body=b"x", IfMatch='"abc"\r\nX-Evil: 1')
+    assert s3.counts["PutObject"] == 0
+    assert s3.backend.get_object("bucket", "warm.txt").value == b"warm"
+
+
+def test_retries_stop_once_the_retry_quota_is_spent(s3m, s3, bucket, monkeypatch):
+    """botocore's standard mode: 500 of quota, 14 a retry: a down endpoint soon gets one try a request."""
+    monkeypatch.setattr(direct.random, "random", lambda: 0.0)  # no back-off sleeps in this test
+    warm(s3m)
+    s3.clear_counts()
+    s3.fail(op="PutObject", status=500, times=None)
+
+    for i in range(20):
+        with pytest.raises(exceptions.BackendError, match="S3 answered InternalError"):
+            with direct_errors("upload"):
+                s3m.small_client.put_object(Bucket="bucket", Key=f"f{i}", Body=b"x")
+
+    # 17 requests of 3 attempts (34 retries, 476), the 18th of 2 (490), then one attempt each.
+    assert s3.counts["PutObject"] == 17 * 3 + 2 + 1 + 1
+    s3.clear_faults()
+    s3m.small_client.put_object(Bucket="bucket", Key="back", Body=b"x")  # a success gives 1 back
+    assert s3.backend.get_object("bucket", "back").value == b"x"

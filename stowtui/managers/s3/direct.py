@@ -23,7 +23,8 @@ was most of a small file's cost, and on a machine whose CPUs the client shares, 
   SHA-256 the server sends (``x-amz-checksum-mode: ENABLED``: botocore's default);
 * **retried** as botocore's standard mode retries: the client's attempts, exponential
   back-off with jitter (at most 20 s), on no answer, 500/502/503/504, throttling and
-  transient codes; a ``SlowDown``/503 tells the request slot (``transfer.throttled``).
+  transient codes, while the retry quota lasts; a ``SlowDown``/503 tells the request slot
+  (``transfer.throttled``).
 
 Anything else goes to the botocore client, with the same arguments: a client this cannot
 stand for (:meth:`Client.of` gives the botocore client back: another retry mode or
@@ -50,6 +51,8 @@ import zlib
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
+from botocore.retries.quota import RetryQuota
+
 from .client import SLOW_DOWN
 
 #: botocore's parameters of the three operations, and the headers they become.
@@ -64,8 +67,10 @@ THROTTLING = SLOW_DOWN | {"ThrottledException", "RequestThrottledException", "To
 #: Answers that mean another URL (another region): the bucket goes to botocore, which follows them.
 REDIRECTS = frozenset({"PermanentRedirect", "TemporaryRedirect", "AuthorizationHeaderMalformed",
                        "IllegalLocationConstraintException"})
-#: botocore's standard mode: at most this many seconds between attempts.
+#: botocore's standard mode: at most this many seconds between attempts; what a retry takes
+#: of the client's retry quota (a throttled one less), and what a first-time success gives back.
 MAX_BACKOFF = 20
+RETRY_COST, THROTTLING_RETRY_COST, NO_RETRY_INCREMENT = 14, 5, 1
 USER_AGENT = "stowtui (direct)"
 #: Headers left out of the signature, as botocore leaves them (a proxy may change them).
 UNSIGNED_HEADERS = frozenset({"user-agent", "expect", "transfer-encoding", "x-amzn-trace-id"})
@@ -202,6 +207,11 @@ class Connections:
         except (OSError, http.client.HTTPException) as error:
             connection.close()
             raise _failure("ConnectionClosedError", self.place.origin, error) from error
+        except ValueError as error:  # a header value no HTTP request may carry (a line break in an ETag)
+            connection.close()
+            import botocore.exceptions as bce
+
+            raise bce.ParamValidationError(report=f"a header cannot be sent ({error})") from error
 
     def done(self, response, connection, whole: bool = True) -> None:
         """Keep ``connection`` for the next request if its answer was read ``whole`` and the
@@ -358,6 +368,9 @@ class Client:
         #: Each bucket's connections once learnt (False: its requests go to botocore).
         self._places: dict[str, Connections | bool] = {}
         self._lock = threading.Lock()
+        #: botocore's standard mode stops retrying once a client's retries have used this up
+        #: (500, given back by requests that succeed): an endpoint that is down gets one try each.
+        self._quota = RetryQuota()
         self._learning = threading.local()
         # Last of all: a handler that answers in botocore's stead (moto's mock, a stub) ends
         # the event before it, and a request that never left teaches nothing.
@@ -375,9 +388,12 @@ class Client:
         attempts = retries.get("total_max_attempts")
         if attempts is None:
             attempts = session.get_config_variable("max_attempts") or 3
-        credentials = session.get_credentials()
+        try:
+            credentials = session.get_credentials()
+        except Exception:  # a profile botocore cannot read: it says why, in its words, at the first request
+            return client
         if credentials is None:
-            return client  # botocore says why, in its words
+            return client
         context = None
         endpoint = client.meta.endpoint_url or ""
         if not endpoint.startswith("http://"):
@@ -446,6 +462,7 @@ class Client:
         payload = EMPTY_SHA256 if not body else (
             "UNSIGNED-PAYLOAD" if place.scheme == "https" else hashlib.sha256(body).hexdigest())
         headers = {"host": place.host, "User-Agent": USER_AGENT, **headers}
+        spent = None  # the retry quota the last retry took
         for attempt in range(1, self._attempts + 1):
             credentials = self._credentials.get_frozen_credentials()
             signed = place.signer.sign(method, path, canonical_query, headers, payload, credentials)
@@ -454,16 +471,16 @@ class Client:
                 status = response.status
                 answer = response.read() if read or not 200 <= status < 300 else None
             except (bce.ConnectionError, bce.HTTPClientError) as error:
-                if attempt == self._attempts:
-                    error.attempts = self._attempts
+                spent = self._retrying(attempt, RETRY_COST)
+                if spent is None:
+                    error.attempts = attempt
                     raise
-                self._back_off(attempt)
                 continue
             except (OSError, http.client.HTTPException) as error:  # the answer's body was cut
                 connection.close()
-                if attempt == self._attempts:
+                spent = self._retrying(attempt, RETRY_COST)
+                if spent is None:
                     raise _failure("ConnectionClosedError", place.origin, error) from error
-                self._back_off(attempt)
                 continue
             if answer is not None:
                 connections.done(response, connection)
@@ -471,6 +488,7 @@ class Client:
             # (botocore retries it as a 500).
             failed = not 200 <= status < 300 or (operation == "CopyObject" and b"<Error>" in answer[:512])
             if not failed:
+                self._quota.release(spent or NO_RETRY_INCREMENT)
                 return response, connection, answer
             error = _error_response(status if status >= 300 else 500, response.reason,
                                     _answer_headers(response), answer)
@@ -480,14 +498,19 @@ class Client:
             if status == 503 or code in SLOW_DOWN:
                 throttled()
             retried = status in RETRIED_STATUS or code in THROTTLING or code in TRANSIENT
-            if not retried or attempt == self._attempts:
+            spent = self._retrying(attempt, THROTTLING_RETRY_COST if code in THROTTLING else RETRY_COST) \
+                if retried else None
+            if spent is None:
                 raise bce.ClientError(error, operation)
-            self._back_off(attempt)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    @staticmethod
-    def _back_off(attempt: int) -> None:
+    def _retrying(self, attempt: int, cost: int) -> int | None:
+        """Whether attempt ``attempt`` that failed is tried again: ``cost`` of the retry quota
+        taken and the back-off slept (the cost), or None (no attempt or quota left)."""
+        if attempt == self._attempts or not self._quota.acquire(cost):
+            return None
         time.sleep(min(random.random() * 2 ** (attempt - 1), MAX_BACKOFF))
+        return cost
 
     def _direct(self, name: str, bucket: str, key: str, params: dict, allowed: set, send):
         """``send(connections)`` where the bucket's place is known and every parameter is one
