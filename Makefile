@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: test demo venv bench clean
+.PHONY: test quick demo venv bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,8 @@ $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
 
 # The project's own bytecode, made again whenever a module changed: an editable install
 # is not compiled by pip, and with PYTHONDONTWRITEBYTECODE set (as on our machines)
-# Python would compile every changed module again at every start.
+# Python would compile every changed module again at every start (~0.2 s of each start
+# of the app, a test's subprocess or a benchmark's copy).
 SOURCES := $(shell find stowtui -name '*.py')
 $(VENV)/.compiled: $(SOURCES) | $(BIN)/python
 	$(BIN)/python -m compileall -q stowtui
@@ -26,13 +27,16 @@ $(VENV)/.compiled: $(SOURCES) | $(BIN)/python
 
 venv: $(VENV)/.installed-test,demo
 
-test: $(VENV)/.installed-test   ## set up and run the whole test suite
+test: $(VENV)/.installed-test $(VENV)/.compiled   ## set up and run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+quick: $(VENV)/.installed-test $(VENV)/.compiled   ## the inner loop: unit and functional tests, on two processes
+	$(BIN)/python -m pytest -n 2 -m "not e2e" $(PYTEST_ARGS)
 
 demo: $(VENV)/.installed-demo $(VENV)/.compiled   ## set up and launch the app on an embedded S3 server
 	$(BIN)/stowtui --demo
 
-bench: $(VENV)/.installed-test,bench  ## rerun the benchmarks (see benchmarks/README.md)
+bench: $(VENV)/.installed-test,bench $(VENV)/.compiled  ## rerun the benchmarks (see benchmarks/README.md)
 	$(BIN)/python benchmarks/listing.py
 	$(BIN)/python benchmarks/transfers.py
 	$(BIN)/python benchmarks/ui.py
