@@ -246,6 +246,10 @@ def test_copy_and_move_files_and_directories_to_and_from_the_plug_in(sandbox, st
     stow.cp(other, "sandbox:///back/tree")  # into it: a directory
     stow.mv("sandbox:///back/single.txt", "sandbox:///moved.txt")
 
+    # Once, in a full run (session 7), there/one.txt was not found here (not seen in 45 runs alone):
+    # what is on disk, should it happen again.
+    on_disk = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if "site" not in p.parts)
+    assert stow.exists(stow.join(other, "one.txt")), on_disk
     assert stow.get(stow.join(other, "one.txt")) == b"one"
     assert stow.get(stow.join(other, "sub", "two #2.txt")) == b"two"
     assert (sandbox / "back" / "tree" / "sub" / "two #2.txt").read_bytes() == b"two"
