@@ -73,15 +73,15 @@ def server_cpu(pid: int) -> float:
 
 
 def command(tool: str, endpoint: str, source: str, destination: str) -> list[str]:
-    small_source = source.rstrip("/")
+    """``source`` (a folder or prefix) copied into ``destination`` under its own name."""
+    source = source.rstrip("/")
     if tool == "stowtui":
-        parent = destination if destination.startswith("s3://") else destination
-        return [sys.executable, "-c", PROBE, "--endpoint-url", endpoint, small_source, parent]
+        return [sys.executable, "-c", PROBE, "--endpoint-url", endpoint, source, destination]
     if tool == "s5cmd":
-        pattern = small_source + "/*" if small_source.startswith("s3://") else small_source + "/"
+        pattern = source + "/*" if source.startswith("s3://") else source + "/"
         return [_bin("s5cmd"), "--endpoint-url", endpoint, "cp", pattern, destination.rstrip("/") + "/"]
     return aws_command() + ["--endpoint-url", endpoint, "s3", "cp", "--recursive", "--only-show-errors",
-                            small_source, destination.rstrip("/") + "/" + os.path.basename(small_source)]
+                            source, destination.rstrip("/") + "/" + os.path.basename(source)]
 
 
 def main() -> None:

@@ -249,7 +249,7 @@ class Job:
             if self._state is JobState.PLANNING:
                 self._state = JobState.RUNNING
         try:
-            self._queue._run(self._guarded, task, target)
+            self._queue._run(self, task, target)
         except RuntimeError:  # the queue was shut down: nothing more will run
             self._slots.release()
             with self._lock:
@@ -353,8 +353,9 @@ class JobQueue:
         self._tasks_lock = threading.Lock()
         self._closed = False
 
-    def _run(self, fn: Callable, *args) -> None:
-        """Run ``fn(*args)`` on the pool, after the tasks already waiting; RuntimeError once shut down.
+    def _run(self, job: Job, task: Callable, target) -> None:
+        """Run ``job``'s ``task`` of ``target`` on the pool (``Job._guarded``), after the tasks
+        already waiting; RuntimeError once shut down.
 
         The pool runs as many tasks at once as the request slots can serve (:meth:`_wanted`),
         not one per thread: a task that took a thread only to wait for a slot cost a
@@ -364,7 +365,7 @@ class JobQueue:
         with self._tasks_lock:
             if self._closed:
                 raise RuntimeError("cannot run new tasks after shutdown")
-            self._tasks.append((fn, args))
+            self._tasks.append((job, task, target))
             start = not self._runners or self._wanted()
             if start:
                 self._runners += 1
@@ -381,8 +382,7 @@ class JobQueue:
     def _live_runners(self) -> int:
         """Runners less those still in a task of a job that has ended (abandoned after a cancel,
         blocked on a silent endpoint): they must not hold up other jobs' tasks."""
-        return self._runners - sum(count for job, count in self._running.items()
-                                   if job is not None and job.state.finished)
+        return self._runners - sum(count for job, count in self._running.items() if job.state.finished)
 
     def _surplus(self) -> bool:
         """Whether there are more runners than wanted (with ``_tasks_lock`` held): taken on while
@@ -406,8 +406,7 @@ class JobQueue:
                 if not self._tasks or self._surplus():
                     self._runners -= 1
                     return
-                fn, args = self._tasks.popleft()
-                job = getattr(fn, "__self__", None)
+                job, task, target = self._tasks.popleft()
                 self._running[job] += 1
                 more = bool(self._tasks) and self._wanted()
                 if more:
@@ -415,7 +414,7 @@ class JobQueue:
             if more:
                 self._start_runner()
             try:
-                fn(*args)
+                job._guarded(task, target)
             except Exception:  # noqa: BLE001 - a task records its own failures (Job._guarded);
                 pass  # like the executor's future nobody read, nothing else would see it
             finally:

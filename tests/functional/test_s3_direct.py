@@ -5,6 +5,7 @@ requests, keys of any shape, retries, time limits, errors in the same sentences.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import http.server
 import os
@@ -27,6 +28,13 @@ KEYS = ["plain.txt", "a file with spaces", "ü/ñ/日本.txt", "plus+and&equals=
 def direct_requests(s3, op):
     """The requests of ``op`` the server saw, True where the direct path sent it."""
     return [r.headers.get("user-agent") == direct.USER_AGENT for r in s3.requests if r.op == op]
+
+
+def direct_errors(action):
+    """What the S3 manager's hooks wrap their calls in: botocore's errors made sentences."""
+    from stowtui.managers.s3.errors import s3_errors
+
+    return s3_errors(action, "s3://bucket/c")
 
 
 def warm(manager, bucket="bucket"):
@@ -61,7 +69,7 @@ def test_keys_of_every_shape_are_written_read_and_copied_as_named(s3m, s3, bucke
     for key in KEYS:
         body = key.encode() * 3
         client.put_object(Bucket="bucket", Key="k/" + key, Body=body,
-                          ContentMD5=__import__("base64").b64encode(hashlib.md5(body).digest()).decode())
+                          ContentMD5=base64.b64encode(hashlib.md5(body).digest()).decode())
         client.copy_object(Bucket="bucket", Key="c/" + key, CopySource={"Bucket": "bucket", "Key": "k/" + key})
         answer = client.get_object(Bucket="bucket", Key="c/" + key)
         assert answer["Body"].read() == body
@@ -100,12 +108,6 @@ def test_a_server_error_is_retried_as_botocore_would(s3m, s3, bucket):
             s3m.small_client.put_object(Bucket="bucket", Key="c", Body=b"data")
     assert always.hits == 3  # the client's attempts, all of them
     assert "c" not in s3.backend.buckets["bucket"].keys
-
-
-def direct_errors(action):
-    from stowtui.managers.s3.errors import s3_errors
-
-    return s3_errors(action, "s3://bucket/c")
 
 
 def test_slow_down_is_told_to_the_request_slot_and_retried(s3m, s3, bucket):

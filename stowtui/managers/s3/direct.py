@@ -157,6 +157,7 @@ class Connections:
     def __init__(self, place: Place, connect_timeout: float, read_timeout: float, keep: int,
                  context: ssl.SSLContext | None):
         self.place = place
+        self._address = urllib.parse.urlsplit(place.origin)
         self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
         self._keep = keep
         self._context = context
@@ -164,8 +165,7 @@ class Connections:
         self._lock = threading.Lock()
 
     def _new(self) -> http.client.HTTPConnection:
-        parts = urllib.parse.urlsplit(self.place.origin)
-        connect, read = self.connect_timeout, self.read_timeout
+        parts, connect, read = self._address, self.connect_timeout, self.read_timeout
         if parts.scheme == "https":
             connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=connect,
                                                      context=self._context)
@@ -223,12 +223,6 @@ class Connections:
                     return
         connection.close()
 
-    def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for connection in idle:
-            connection.close()
-
 
 def _failure(kind: str, origin: str, error: BaseException, waited: float | None = None):
     """botocore's exception ``kind`` for a request that got no answer (``waited``: its time limit)."""
@@ -282,19 +276,19 @@ class Body:
             raise _failure("ReadTimeoutError", self._connections.place.origin, error,
                            self._connections.read_timeout) from error
         except (OSError, http.client.HTTPException) as error:
-            raise self._cut(error) from error
+            raise self._cut() from error
         if chunk:
             self._read += len(chunk)
             if self._checksum is not None:
                 self._checksum[2].update(chunk)
         elif self._length is not None and self._read < self._length:
-            raise self._cut(None)
+            raise self._cut()
         else:
             self._whole = True
             self._verify()
         return chunk
 
-    def _cut(self, error):
+    def _cut(self):
         import botocore.exceptions as bce
 
         return bce.IncompleteReadError(actual_bytes=self._read, expected_bytes=self._length)
@@ -583,8 +577,3 @@ class Client:
         allowed = {"Bucket", "Key", "CopySource", "IfMatch", "IfNoneMatch"} if plain else set()
         return self._direct("copy_object", bucket, key, params, allowed, send)
 
-    def close(self) -> None:
-        with self._lock:
-            places = [found for found in self._places.values() if found]
-        for connections in places:
-            connections.close()
