@@ -158,16 +158,8 @@ def test_a_walk_that_stops_after_its_first_page_keeps_the_directory(side, s3, st
     tree = {f"k{i:02}.txt": b"k" for i in range(15)}
     seed(src, tree, "many")
     source = stow.artefact(src.url("many"))
-    client = source.manager.client
-    original_paginator = client.get_paginator
-
-    def get_paginator(name):  # pages of 10 keys (not 1,000), so 15 files make two
-        paginator = original_paginator(name)
-        paginate = paginator.paginate
-        paginator.paginate = lambda **kw: paginate(**kw, PaginationConfig={"PageSize": 10})
-        return paginator
-
-    monkeypatch.setattr(client, "get_paginator", get_paginator)
+    object_pages = type(source.manager).object_pages  # pages of 10 keys (not 1,000), so 15 files make two
+    monkeypatch.setattr(type(source.manager), "object_pages", lambda self, **kw: object_pages(self, **kw, MaxKeys=10))
     original_walk = type(source.manager)._walk
 
     def walk(self, directory):

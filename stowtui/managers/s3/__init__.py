@@ -17,6 +17,7 @@ s3transfer managers); its hooks call plain functions, one module per concern:
 
 - :mod:`.errors`: botocore errors → storage errors (``s3_errors``)
 - :mod:`.client`: the boto3 client, its configuration and credentials
+- :mod:`.plain`: the configuration read without botocore, where it is plain (:mod:`.direct` starts on it)
 - :mod:`.listing`: listing, lookups, loading a level, walking a prefix (``list_pages``, ``look_up``, ``walk``)
 - :mod:`.transfers`: get, put, copy, delete, create (``download``, ``upload``, ``copy_object``, ``delete``)
 - :mod:`.sources`: a job's source URL found, and its walk begun, from one listing
@@ -38,8 +39,8 @@ from .. import exceptions
 from ..manager import RemoteManager
 from ..urls import shown_text
 from ..connections import POOL_CONNECTIONS
-from .client import credentials_name, named_credentials, new_client, new_session
-from . import direct, inspection, listing, sources, transfers, uploads
+from .client import credentials_name, named_credentials, new_client, new_session, time_limits
+from . import direct, inspection, listing, plain, sources, transfers, uploads
 from .transfers import Conditions
 
 __all__ = ["S3"]
@@ -111,7 +112,7 @@ class S3(RemoteManager):
         self.direct = bool(direct)
         self._client_lock = threading.Lock()
         self._client_instance = None
-        self._small_client = None
+        self._direct_client = None
         #: s3transfer TransferManagers by kind: not tied to a queue, and per queue (its RequestSlots).
         self._transfers: dict[str, object] = {}
         self._queued_transfers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -145,7 +146,7 @@ class S3(RemoteManager):
 
     @property
     def client(self):
-        """The boto3 client (made on first use, shared by every thread)."""
+        """The botocore client (made on first use, shared by every thread)."""
         with self._client_lock:
             if self._client_instance is None:
                 session = new_session(profile=self.profile, region=self.region, credentials=self._credentials)
@@ -159,16 +160,35 @@ class S3(RemoteManager):
                 )
                 self._conditions.register(client)
                 self._open_uploads.register(client)
-                self._small_client = direct.Client.of(client, session) if self.direct else client
+                if self._direct_client is None:
+                    self._direct_client = direct.Client.of(client, session) if self.direct else client
                 self._client_instance = client
             return self._client_instance
 
     @property
-    def small_client(self):
-        """What sends a small file's one request (``GetObject``, ``PutObject``, ``CopyObject``):
-        a :class:`.direct.Client`, or the botocore client where that cannot stand for it."""
+    def direct_client(self):
+        """What sends a small file's one request (``GetObject``, ``PutObject``, ``CopyObject``)
+        and lists (:meth:`object_pages`): a :class:`.direct.Client`, or the botocore client
+        where that cannot stand for it. Where the configuration is plain (:mod:`.plain`) it
+        is made without botocore, whose client is then made only if a request needs it."""
+        with self._client_lock:
+            if self._direct_client is None and self.direct:
+                settings = plain.read(endpoint_url=self.endpoint_url, profile=self.profile, region=self.region,
+                                      unsigned=self.unsigned, credentials=self._credentials)
+                if settings is not None:
+                    self._direct_client = direct.Client.without_botocore(
+                        settings, lambda: self.client, time_limits(self.timeout), self._max_pool_connections)
+            if self._direct_client is not None:
+                return self._direct_client
         self.client  # made with it
-        return self._small_client
+        return self._direct_client
+
+    def object_pages(self, **params):
+        """The pages of ``ListObjectsV2(**params)``, as botocore's paginator gives them."""
+        client = self.direct_client
+        if isinstance(client, direct.Client):
+            return client.object_pages(**params)
+        return client.get_paginator("list_objects_v2").paginate(**params)
 
     # Paths -------------------------------------------------------------
 

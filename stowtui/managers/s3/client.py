@@ -177,6 +177,12 @@ def new_session(*, profile: str | None, region: str | None, credentials: dict):
     return core
 
 
+def time_limits(timeout: float | None) -> tuple[float, float]:
+    """(connect, read) time limits in seconds of a client whose ``timeout`` is given (or None)."""
+    read_timeout = READ_TIMEOUT if timeout is None else timeout
+    return min(CONNECT_TIMEOUT, read_timeout), read_timeout
+
+
 def new_client(
     core,
     *,
@@ -207,12 +213,12 @@ def new_client(
             retries["mode"] = "standard"
         if core.get_config_variable("max_attempts") is None:
             retries["total_max_attempts"] = ATTEMPTS
-    read_timeout = READ_TIMEOUT if timeout is None else timeout
+    connect_timeout, read_timeout = time_limits(timeout)
     options = dict(
         LEAN,
         retries=retries,
         max_pool_connections=max_pool_connections,
-        connect_timeout=min(CONNECT_TIMEOUT, read_timeout),
+        connect_timeout=connect_timeout,
         read_timeout=read_timeout,
     )
     if path_style:

@@ -39,6 +39,7 @@ import base64
 import hashlib
 import hmac
 import http.client
+import os
 import random
 import re
 import socket
@@ -53,7 +54,9 @@ from xml.etree import ElementTree
 
 from botocore.retries.quota import RetryQuota
 
-from .client import SLOW_DOWN
+from . import plain
+from .client import SLOW_DOWN, parse_timestamp
+from .plain import Plain
 
 #: botocore's parameters of the three operations, and the headers they become.
 HEADERS = {"ContentMD5": "Content-MD5", "IfMatch": "If-Match", "IfNoneMatch": "If-None-Match"}
@@ -318,6 +321,18 @@ class Body:
         self._connections.done(self._response, self._connection, self._whole)
 
 
+def _ca_bundle() -> str:
+    """The certificates botocore trusts by default (``botocore.httpsession.get_cert_path``):
+    certifi's where it is installed, else those botocore ships."""
+    try:
+        import certifi
+    except ImportError:
+        import botocore
+
+        return os.path.join(os.path.dirname(botocore.__file__), "cacert.pem")
+    return certifi.where()
+
+
 def _answer_headers(response) -> dict:
     return {name.lower(): value for name, value in response.getheaders()}
 
@@ -351,14 +366,16 @@ class Client:
     ``credentials`` its session's.
     """
 
-    def __init__(self, client, credentials, attempts: int, context: ssl.SSLContext | None):
-        self.botocore = client
+    def __init__(self, botocore, credentials, attempts: int, timeouts: tuple[float, float], keep: int,
+                 context: ssl.SSLContext | None, plain: Plain | None = None):
+        self._botocore = botocore
         self._credentials = credentials
         self._attempts = attempts
         self._context = context
-        config = client.meta.config
-        self._timeouts = config.connect_timeout, config.read_timeout
-        self._keep = config.max_pool_connections
+        self._timeouts = timeouts
+        self._keep = keep
+        #: Where every bucket is, when the configuration says (:mod:`.plain`): nothing to learn.
+        self._plain = plain
         #: Each bucket's connections once learnt (False: its requests go to botocore).
         self._places: dict[str, Connections | bool] = {}
         self._lock = threading.Lock()
@@ -366,9 +383,11 @@ class Client:
         #: (500, given back by requests that succeed): an endpoint that is down gets one try each.
         self._quota = RetryQuota()
         self._learning = threading.local()
-        # Last of all: a handler that answers in botocore's stead (moto's mock, a stub) ends
-        # the event before it, and a request that never left teaches nothing.
-        client.meta.events.register_last("before-send", self._note)
+
+    @property
+    def botocore(self):
+        """The botocore client this stands for (made when first asked for, where it was not yet)."""
+        return self._botocore()
 
     @classmethod
     def of(cls, client, session):
@@ -394,7 +413,22 @@ class Client:
             from botocore.httpsession import get_cert_path
 
             context = ssl.create_default_context(cafile=session.get_config_variable("ca_bundle") or get_cert_path(True))
-        return cls(client, credentials, int(attempts), context)
+        found = cls(lambda: client, credentials, int(attempts), (config.connect_timeout, config.read_timeout),
+                    config.max_pool_connections, context)
+        # Last of all: a handler that answers in botocore's stead (moto's mock, a stub) ends
+        # the event before it, and a request that never left teaches nothing.
+        client.meta.events.register_last("before-send", found._note)
+        return found
+
+    @classmethod
+    def without_botocore(cls, settings: Plain, botocore, timeouts: tuple[float, float], keep: int) -> Client:
+        """A :class:`Client` of a plain configuration (:func:`.plain.read`): every bucket's place
+        known from it, and ``botocore()`` (the manager's botocore client, made then) called only
+        for a request this does not send."""
+        context = None
+        if settings.endpoint.scheme == "https":
+            context = ssl.create_default_context(cafile=settings.ca_bundle or _ca_bundle())
+        return cls(botocore, settings.keys, settings.attempts, timeouts, keep, context, settings)
 
     # Where a bucket is ------------------------------------------------
 
@@ -433,24 +467,39 @@ class Client:
         proxies = urllib.request.getproxies()
         if parts.scheme in proxies and not urllib.request.proxy_bypass(parts.hostname or ""):
             return False  # botocore goes through the proxy
-        place = Place(parts.scheme, parts.netloc, parts.path[:len(parts.path) - len(quoted)],
-                      Signer(scope.group(1), "s3"))
-        return Connections(place, *self._timeouts, self._keep, self._context if parts.scheme == "https" else None)
+        return self._connections_to(parts.scheme, parts.netloc, parts.path[:len(parts.path) - len(quoted)],
+                                    scope.group(1))
+
+    def _connections_to(self, scheme: str, host: str, prefix: str, region: str) -> Connections:
+        place = Place(scheme, host, prefix, Signer(region, "s3"))
+        return Connections(place, *self._timeouts, self._keep, self._context if scheme == "https" else None)
+
+    def _known(self, bucket: str) -> Connections | bool | None:
+        """The bucket's connections: known (a plain configuration's, or learnt), False (its
+        requests go to botocore) or None (to be learnt from botocore's first request)."""
+        with self._lock:
+            found = self._places.get(bucket)
+            if found is None and self._plain is not None:
+                origin, prefix = plain.place(self._plain, bucket)
+                scheme, _, host = origin.partition("://")
+                found = self._places[bucket] = self._connections_to(scheme, host, prefix, self._plain.region)
+            return found
 
     # The exchange ------------------------------------------------------
 
-    def _request(self, operation: str, connections: Connections, method: str, key: str, query: dict,
+    def _request(self, operation: str, connections: Connections, method: str, key: str | None, query: dict,
                  headers: dict, body: bytes | None, read: bool = True):
         """One request, retried as botocore's standard mode would: the answer (2xx), its
         connection and, if ``read``, its body read whole (then the connection is handed back;
-        otherwise the caller hands both to ``connections.done``). Raises ``ClientError``,
+        otherwise the caller hands both to ``connections.done``); ``key`` None: the bucket's own
+        request (a listing). Raises ``ClientError``,
         ``_Redirected``, or botocore's exceptions for no answer."""
         import botocore.exceptions as bce
 
         from ..transfer import throttled
 
         place = connections.place
-        path = place.prefix + quote(key)
+        path = place.prefix + quote(key) if key is not None else (place.prefix.rstrip("/") or "/")
         canonical_query = "&".join(f"{quote(k, '-_.~')}={quote(v, '-_.~')}" for k, v in sorted(query.items()))
         target = path + ("?" + canonical_query if canonical_query else "")
         payload = EMPTY_SHA256 if not body else (
@@ -511,8 +560,7 @@ class Client:
         this sends; else botocore's call (learning the place from it the first time)."""
         if set(params) - allowed:
             return getattr(self.botocore, name)(**params)
-        with self._lock:
-            connections = self._places.get(bucket)
+        connections = self._known(bucket)
         if connections is None:
             return self._learn(name, bucket, key, params)
         if connections is not False:
@@ -577,3 +625,103 @@ class Client:
         allowed = {"Bucket", "Key", "CopySource", "IfMatch", "IfNoneMatch"} if plain else set()
         return self._direct("copy_object", bucket, key, params, allowed, send)
 
+
+    # Listing ------------------------------------------------------------
+
+    def object_pages(self, **params):
+        """The pages of a ``ListObjectsV2`` listing, as botocore's paginator gives them (keys
+        url-encoded on the wire and decoded here, as botocore asks and decodes them); sent
+        straight where the bucket's place is known, else through botocore's paginator."""
+        bucket = params["Bucket"]
+        connections = self._known(bucket) if not params.keys() - LISTING.keys() else False
+        token = None
+        while connections:
+            query = {name: str(params[param]) for param, name in LISTING.items()
+                     if name and params.get(param) is not None}
+            query.update({"list-type": "2", "encoding-type": "url"})
+            if token is not None:
+                query["continuation-token"] = token
+            try:
+                _, _, body = self._request("ListObjectsV2", connections, "GET", None, query, {}, None)
+            except _Redirected:
+                with self._lock:
+                    self._places[bucket] = connections = False
+                break
+            page = _listing_page(body)
+            yield page
+            following = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not following:
+                return
+            if following == token:
+                import botocore.exceptions as bce
+
+                raise bce.PaginationError(message=f"The same next token was received twice: {token}")
+            token = following
+        if token is not None:
+            params = dict(params, ContinuationToken=token)
+        yield from self.botocore.get_paginator("list_objects_v2").paginate(**params)
+
+
+#: The parameters of a listing this sends, and their names in its query.
+LISTING = {"Bucket": None, "Prefix": "prefix", "Delimiter": "delimiter", "StartAfter": "start-after",
+           "MaxKeys": "max-keys", "ContinuationToken": "continuation-token"}
+#: ``ListObjectsV2``'s answer: the numbers in it, and what ``EncodingType=url`` encodes.
+LISTING_NUMBERS = frozenset({"MaxKeys", "KeyCount", "Size"})
+LISTING_ENCODED = ("Delimiter", "Prefix", "StartAfter")
+
+
+def _listing_page(body: bytes) -> dict:
+    """A ``ListObjectsV2`` answer in botocore's shape: ``Contents`` (``Key``, ``LastModified``
+    as a datetime, ``ETag``, ``Size``...), ``CommonPrefixes``, ``IsTruncated``, the tokens."""
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError as error:
+        import botocore.exceptions as bce
+
+        raise bce.ResponseParserError(f"Unable to parse response ({error}), invalid XML received") from error
+    page: dict = {}
+    for child in root:
+        tag = child.tag.rpartition("}")[2]
+        if tag == "Contents":
+            page.setdefault("Contents", []).append(_listed_object(child))
+        elif tag == "CommonPrefixes":
+            page.setdefault("CommonPrefixes", []).append(_fields(child))
+        else:
+            page[tag] = _value(tag, child.text)
+    if page.get("EncodingType") == "url":
+        for name in LISTING_ENCODED:
+            if name in page:
+                page[name] = urllib.parse.unquote_plus(page[name])
+        for item in page.get("Contents", ()):
+            item["Key"] = urllib.parse.unquote_plus(item["Key"])
+        for common in page.get("CommonPrefixes", ()):
+            common["Prefix"] = urllib.parse.unquote_plus(common["Prefix"])
+    return page
+
+
+def _value(tag: str, text: str | None):
+    text = text or ""
+    if tag in LISTING_NUMBERS:
+        return int(text)
+    if tag == "IsTruncated":
+        return text == "true"
+    if tag == "LastModified":
+        return parse_timestamp(text)
+    return text
+
+
+def _fields(element) -> dict:
+    return {child.tag.rpartition("}")[2]: child.text or "" for child in element}
+
+
+def _listed_object(element) -> dict:
+    item: dict = {}
+    for child in element:
+        tag = child.tag.rpartition("}")[2]
+        if tag == "ChecksumAlgorithm":
+            item.setdefault(tag, []).append(child.text or "")
+        elif len(child):
+            item[tag] = _fields(child)  # Owner, RestoreStatus
+        else:
+            item[tag] = _value(tag, child.text)
+    return item

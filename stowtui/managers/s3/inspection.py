@@ -70,7 +70,7 @@ def du(s3, path: str, every: int = 1000) -> Iterator[SizeTotals]:
         places = [s3._prefix(path)]
     for bucket, prefix in places:
         with s3_errors("measure", s3._abspath(f"/{bucket}/{prefix}")):
-            pages = s3.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            pages = s3.object_pages(Bucket=bucket, Prefix=prefix)
             for page in pages:
                 for item in page.get("Contents", []):
                     totals.add(item.get("Size", 0), item.get("StorageClass") or "STANDARD")

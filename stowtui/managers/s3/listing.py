@@ -102,7 +102,7 @@ def look_up(s3, managerPath: str) -> tuple[File | None, Directory | None]:
     file = folder = None
     with s3_errors("look at", s3._abspath(managerPath)):
         try:
-            for page in s3.client.get_paginator("list_objects_v2").paginate(
+            for page in s3.object_pages(
                 Bucket=bucket, Prefix=key, Delimiter="/"
             ):
                 names = [item["Key"] for item in page.get("Contents", [])]
@@ -155,7 +155,7 @@ def list_pages(s3, directory: str):
         return
     bucket, prefix = s3._prefix(directory)
     with s3_errors("list", url):
-        pages = s3.client.get_paginator("list_objects_v2").paginate(
+        pages = s3.object_pages(
             Bucket=bucket, Prefix=prefix, Delimiter="/"
         )
         for number, page in enumerate(pages):
@@ -193,7 +193,7 @@ def walk(s3, directory: Directory, pages=None) -> Iterator[Artefact]:
     seen: dict[str, Directory] = {base: directory}
     with s3_errors("list", directory.abspath):
         if pages is None:
-            pages = s3.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            pages = s3.object_pages(Bucket=bucket, Prefix=prefix)
         for page in pages:
             for item in page.get("Contents", []):
                 if not shown:

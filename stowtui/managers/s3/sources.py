@@ -52,7 +52,7 @@ def look_up_source(s3, managerPath: str) -> tuple[Artefact, Iterator[Artefact] |
     import botocore.exceptions as bce
 
     prefix = key + "/"
-    pages = iter(s3.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key))
+    pages = iter(s3.object_pages(Bucket=bucket, Prefix=key))
     with s3_errors("look at", s3._abspath(managerPath)):
         try:
             first = next(pages)

@@ -221,7 +221,7 @@ def download(s3, source: File, destination: str, callback=None, cancel=None, no_
         with staging as staged:
             handle = staged.handle  # unbuffered: a small body is written whole, chunk by chunk
             if small:
-                single.download(s3.small_client, bucket, key, _version(source), handle, source.size,
+                single.download(s3.direct_client, bucket, key, _version(source), handle, source.size,
                                 callback, cancel, slots, where=source.abspath)
             else:
                 # Few big ranged GETs (managed.download_part); each TransferManager
@@ -267,7 +267,7 @@ def upload(s3, source: str, destination: str, callback=None, cancel=None, no_rep
         replaces = request.replaces if request is not None else None
         with s3._conditions.writing(bucket, key, no_replace, replaces, s3._abspath(destination)) as condition:
             if stats.st_size < single.SINGLE_REQUEST_LIMIT:
-                single.upload(s3.small_client, bucket, key, source, callback, cancel, slots, condition)
+                single.upload(s3.direct_client, bucket, key, source, callback, cancel, slots, condition)
                 return
             # Each part carries a CRC the server checks (client.LEAN leaves
             # checksums to us; s3transfer would add this one by default).
@@ -317,7 +317,7 @@ def copy_object(s3, source: File, destination: str, callback=None, cancel=None, 
                 raise exceptions.OperationCancelled(f"Copy of {source.abspath} was cancelled")
             slots = request.slots if request is not None else None
             with slots if slots is not None else contextlib.nullcontext():
-                s3.small_client.copy_object(
+                s3.direct_client.copy_object(
                     CopySource={"Bucket": src_bucket, "Key": src_key, **_version(source)}, Bucket=bucket, Key=key,
                     **condition,
                 )
@@ -390,7 +390,7 @@ def delete(s3, artefact: Artefact, *, callback=None, cancel=None):
             s3.client.delete_object(Bucket=bucket, Key=key)
         else:
             prefix = key + "/" if key else ""
-            pages = s3.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            pages = s3.object_pages(Bucket=bucket, Prefix=prefix)
             for page in pages:
                 if cancel is not None and cancel.is_set():
                     raise exceptions.OperationCancelled(f"Deletion of {url} was cancelled")
