@@ -10,8 +10,9 @@ delay: plain loopback). For each tool and direction, one whole process per run:
   server is one Python process, so when its CPU is close to the wall time the server, not
   the client, sets the pace;
 * for stowtui, a timeline from inside the process (``benchmarks/stowcp.py`` with probes):
-  when the client was made, when the first request left (the listing, or the first PUT),
-  when the first small-file request left and when the last was answered.
+  when botocore's client was made and its first request left (where one is: a plain
+  configuration starts without it, s3/plain.py), when the first request of the direct path
+  left (the listing, or the first PUT) and when its last was answered.
 """
 
 from __future__ import annotations
@@ -37,16 +38,16 @@ T0 = time.time()
 sys.argv = ["stowcp.py"] + sys.argv[1:]
 sys.path.insert(0, HERE)
 import stowtui.managers.s3 as s3
-from stowtui.managers.s3 import direct
+from stowtui.managers.s3 import wire
 marks = {}
-exchange = direct.Connections.exchange
+exchange = wire.Connections.exchange
 def watched(self, *args, **kwargs):
     marks.setdefault("first direct request", time.time())
     try:
         return exchange(self, *args, **kwargs)
     finally:
         marks["last direct answer"] = time.time()
-direct.Connections.exchange = watched
+wire.Connections.exchange = watched
 made = s3.S3.client.fget
 def client(self):
     found = made(self)

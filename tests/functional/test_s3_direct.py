@@ -20,7 +20,7 @@ import pytest
 
 from s3server import S3Server
 from stowtui.managers import exceptions
-from stowtui.managers.s3 import S3, direct
+from stowtui.managers.s3 import S3, direct, wire
 
 pytestmark = pytest.mark.functional
 
@@ -30,7 +30,7 @@ KEYS = ["plain.txt", "a file with spaces", "ü/ñ/日本.txt", "plus+and&equals=
 
 def direct_requests(s3, op):
     """The requests of ``op`` the server saw, True where the direct path sent it."""
-    return [r.headers.get("user-agent") == direct.USER_AGENT for r in s3.requests if r.op == op]
+    return [r.headers.get("user-agent") == wire.USER_AGENT for r in s3.requests if r.op == op]
 
 
 def direct_errors(action):
@@ -334,8 +334,8 @@ def keep_alive_server():
 
 def test_a_connection_the_server_keeps_open_is_used_again(keep_alive_server):
     port = keep_alive_server.server_address[1]
-    place = direct.Place("http", f"127.0.0.1:{port}", "/", direct.Signer("us-east-1"))
-    connections = direct.Connections(place, 1, 1, keep=4, context=None)
+    place = wire.Place("http", f"127.0.0.1:{port}", "/", wire.Signer("us-east-1"))
+    connections = wire.Connections(place, 1, 1, keep=4, context=None)
 
     for _ in range(5):
         response, connection = connections.exchange("GET", "/k", {"host": place.host}, None)

@@ -28,11 +28,11 @@ TREE = {f"f{i:03d}.bin": os.urandom(64) + b"%d" % i for i in range(FILES)}
 @contextlib.contextmanager
 def sending(manager, note, operations):
     """``note(url)`` in the thread that sends each request of ``operations`` of the S3
-    ``manager``: through botocore (its ``before-send``) or straight (``direct.Connections``:
+    ``manager``: through botocore (its ``before-send``) or straight (``wire.Connections``:
     a small file's GET or PUT)."""
-    from stowtui.managers.s3 import direct
+    from stowtui.managers.s3 import wire
 
-    exchange = direct.Connections.exchange
+    exchange = wire.Connections.exchange
 
     def watched(self, method, target, headers, body):
         note(self.place.origin + target)
@@ -46,7 +46,7 @@ def sending(manager, note, operations):
         events.register(f"before-send.s3.{operation}", botocore_sends)
     try:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(direct.Connections, "exchange", watched)
+            patch.setattr(wire.Connections, "exchange", watched)
             yield
     finally:
         for operation in operations:

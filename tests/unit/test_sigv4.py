@@ -1,4 +1,4 @@
-"""The direct path's Signature Version 4 (s3/direct.py ``Signer``): the same signature as
+"""The direct path's Signature Version 4 (s3/wire.py ``Signer``): the same signature as
 AWS's published example and as botocore's own signer, for the same request at the same time."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from stowtui.managers.s3.direct import EMPTY_SHA256, Signer, quote
+from stowtui.managers.s3.wire import EMPTY_SHA256, Signer, quote
 
 pytestmark = pytest.mark.unit
 

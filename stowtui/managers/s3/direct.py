@@ -1,60 +1,59 @@
-"""A small file's one request sent straight: ``GetObject``, ``PutObject`` and ``CopyObject``
-without botocore's pipeline.
+"""A small file's one request, and listings, sent straight: ``GetObject``, ``PutObject``,
+``CopyObject`` and ``ListObjectsV2`` without botocore's pipeline.
 
 botocore spends 1.1-1.3 ms of CPU on each request (its events, endpoint rules, the
 serializer and parser, urllib3), twice what the whole exchange costs over ``http.client``
 (benchmarks/FIELD.md, "The direct path"); a small file is one such request, so that CPU
 was most of a small file's cost, and on a machine whose CPUs the client shares, wall time.
-:class:`Client` makes those three requests itself:
+And making botocore's client at all costs a job ~0.2 s of start-up. :class:`Client` makes
+those requests itself (on :mod:`.wire`):
 
-* **where**: where botocore itself sent the bucket's first such request, and the region
-  it signed it for (seen through botocore's public ``before-send`` event): endpoint,
-  addressing style and region are botocore's, whatever the configuration says; that
-  first request of each bucket is botocore's;
-* **signed** with AWS Signature Version 4 (:class:`Signer`; its day's key kept, not made
+* **where**: on a plain configuration (:mod:`.plain`: keys, region and an endpoint URL read
+  without botocore; :meth:`Client.without_botocore`), where botocore would send them, from
+  the first request on. Otherwise where botocore itself sent the bucket's first small-file
+  request, and the region it signed it for (seen through botocore's public ``before-send``
+  event): endpoint, addressing style and region are botocore's, whatever the configuration
+  says; that first request of each bucket, and the listings before it, are botocore's;
+* **signed** with AWS Signature Version 4 (:class:`wire.Signer`; its day's key kept, not made
   again for each request), with the credentials of the client's session, asked for each
-  request (refreshed ones are refreshed);
+  request (refreshed ones are refreshed), or the plain configuration's keys;
 * **sent** over ``http.client`` connections kept for the next request where the server
-  allows (:class:`Connections`), with the client's connect and read time limits;
-* **answered** in botocore's shapes: the same keys in the dict (those our callers read),
-  ``ClientError`` with S3's code and message, botocore's own exceptions for what got no
-  answer, so callers and ``errors.s3_errors`` cannot tell the two apart; a download's body
-  raises ``IncompleteReadError`` when cut short, and is checked against a CRC32, SHA-1 or
-  SHA-256 the server sends (``x-amz-checksum-mode: ENABLED``: botocore's default);
+  allows (:class:`wire.Connections`), with the client's connect and read time limits;
+* **answered** in botocore's shapes: the same keys in the dict (those our callers read; a
+  listing's pages whole), ``ClientError`` with S3's code and message, botocore's own
+  exceptions for what got no answer, so callers and ``errors.s3_errors`` cannot tell the two
+  apart; a download's body raises ``IncompleteReadError`` when cut short, and is checked
+  against a CRC32, SHA-1 or SHA-256 the server sends (``x-amz-checksum-mode: ENABLED``:
+  botocore's default);
 * **retried** as botocore's standard mode retries: the client's attempts, exponential
   back-off with jitter (at most 20 s), on no answer, 500/502/503/504, throttling and
   transient codes, while the retry quota lasts; a ``SlowDown``/503 tells the request slot
   (``transfer.throttled``).
 
-Anything else goes to the botocore client, with the same arguments: a client this cannot
-stand for (:meth:`Client.of` gives the botocore client back: another retry mode or
-signature version, a proxy or client certificate in its configuration), a bucket whose
-requests are not plain (unsigned, another signing name, a proxy from the environment,
-a redirect to another region), a parameter not listed in :data:`HEADERS`.
+Anything else goes to the botocore client (made then, on a plain configuration), with the
+same arguments: a client this cannot stand for (:meth:`Client.of` gives the botocore client
+back: another retry mode or signature version, a proxy or client certificate in its
+configuration), a bucket whose requests are not plain (unsigned, another signing name, a
+proxy from the environment, a redirect to another region), a parameter not listed in
+:data:`HEADERS` or :data:`LISTING`.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import http.client
-import os
 import random
 import re
-import socket
 import ssl
 import threading
 import time
 import urllib.parse
 import urllib.request
-import zlib
-from dataclasses import dataclass
 from xml.etree import ElementTree
 
 from botocore.retries.quota import RetryQuota
 
-from . import plain
+from . import plain, wire
 from .client import SLOW_DOWN, parse_timestamp
 from .plain import Plain
 
@@ -74,286 +73,6 @@ REDIRECTS = frozenset({"PermanentRedirect", "TemporaryRedirect", "AuthorizationH
 #: of the client's retry quota (a throttled one less), and what a first-time success gives back.
 MAX_BACKOFF = 20
 RETRY_COST, THROTTLING_RETRY_COST, NO_RETRY_INCREMENT = 14, 5, 1
-USER_AGENT = "stowtui (direct)"
-#: Headers left out of the signature, as botocore leaves them (a proxy may change them).
-UNSIGNED_HEADERS = frozenset({"user-agent", "expect", "transfer-encoding", "x-amzn-trace-id"})
-EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
-#: Checksums a download is checked against, in botocore's order of preference (those
-#: it checks without the CRT): the first the server sends.
-CHECKSUMS = (
-    ("x-amz-checksum-crc32", lambda: _Crc32()),
-    ("x-amz-checksum-sha1", lambda: hashlib.sha1(usedforsecurity=False)),
-    ("x-amz-checksum-sha256", hashlib.sha256),
-    ("x-amz-checksum-sha512", hashlib.sha512),
-)
-
-
-def quote(text: str, safe: str = "/~") -> str:
-    """Percent-encode as botocore does for S3 paths (RFC 3986, ``/`` and ``~`` kept)."""
-    return urllib.parse.quote(text, safe=safe)
-
-
-class Signer:
-    """AWS Signature Version 4 of one region and service, in headers (``Authorization``).
-
-    The signing key is derived once a day per secret (four HMACs botocore makes for every
-    request); a request then costs one SHA-256 and one HMAC.
-    """
-
-    def __init__(self, region: str, service: str = "s3"):
-        self.region, self.service = region, service
-        self._keys: dict[tuple[str, str], bytes] = {}
-
-    def _key(self, secret: str, day: str) -> bytes:
-        found = self._keys.get((secret, day))
-        if found is None:
-            found = hmac.new(("AWS4" + secret).encode(), day.encode(), hashlib.sha256).digest()
-            for part in (self.region, self.service, "aws4_request"):
-                found = hmac.new(found, part.encode(), hashlib.sha256).digest()
-            self._keys = {(secret, day): found}  # yesterday's key goes
-        return found
-
-    def sign(self, method: str, path: str, query: str, headers: dict, payload_hash: str,
-             credentials, now: float | None = None) -> dict:
-        """``headers`` (with ``host``) and the signature's own: ``x-amz-date``,
-        ``x-amz-content-sha256``, ``x-amz-security-token``, ``Authorization``.
-        ``path`` is percent-encoded already; ``query`` is canonical (sorted, encoded)."""
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
-        signed = dict(headers)
-        signed["x-amz-date"] = stamp
-        signed["x-amz-content-sha256"] = payload_hash
-        if credentials.token:
-            signed["x-amz-security-token"] = credentials.token
-        canonical = {name.lower(): " ".join(str(value).split()) for name, value in signed.items()
-                     if name.lower() not in UNSIGNED_HEADERS}
-        names = sorted(canonical)
-        listed = ";".join(names)
-        request = "\n".join((method, path, query, "".join(f"{n}:{canonical[n]}\n" for n in names),
-                             listed, payload_hash))
-        day = stamp[:8]
-        scope = f"{day}/{self.region}/{self.service}/aws4_request"
-        to_sign = f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n{hashlib.sha256(request.encode()).hexdigest()}"
-        signature = hmac.new(self._key(credentials.secret_key, day), to_sign.encode(), hashlib.sha256).hexdigest()
-        signed["Authorization"] = (f"AWS4-HMAC-SHA256 Credential={credentials.access_key}/{scope}, "
-                                   f"SignedHeaders={listed}, Signature={signature}")
-        return signed
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where one bucket's objects are: ``scheme://host`` + ``prefix`` + the quoted key."""
-
-    scheme: str
-    host: str  # host[:port], the Host header as botocore sends it
-    prefix: str  # the bucket's path, ending in "/" ("/" for a virtual-hosted bucket)
-    signer: Signer
-
-    @property
-    def origin(self) -> str:
-        return f"{self.scheme}://{self.host}"
-
-
-class Connections:
-    """``http.client`` connections to one origin, kept for the next request while the server
-    keeps them open (at most ``keep`` of them idle)."""
-
-    def __init__(self, place: Place, connect_timeout: float, read_timeout: float, keep: int,
-                 context: ssl.SSLContext | None):
-        self.place = place
-        self._address = urllib.parse.urlsplit(place.origin)
-        self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
-        self._keep = keep
-        self._context = context
-        self._idle: list[http.client.HTTPConnection] = []
-        self._lock = threading.Lock()
-
-    def _new(self) -> http.client.HTTPConnection:
-        parts, connect, read = self._address, self.connect_timeout, self.read_timeout
-        if parts.scheme == "https":
-            connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=connect,
-                                                     context=self._context)
-        else:
-            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=connect)
-        try:
-            connection.connect()
-        except (socket.timeout, TimeoutError) as error:
-            raise _failure("ConnectTimeoutError", self.place.origin, error, connect) from error
-        except OSError as error:
-            raise _failure("EndpointConnectionError", self.place.origin, error) from error
-        connection.sock.settimeout(read)
-        return connection
-
-    def exchange(self, method: str, target: str, headers: dict, body: bytes | None):
-        """Send one request; the answer's ``http.client.HTTPResponse`` and its connection
-        (hand both to :meth:`done`). Raises botocore's exceptions when no answer came."""
-        with self._lock:
-            connection = self._idle.pop() if self._idle else None
-        if connection is not None:
-            try:  # a kept connection the server closed meanwhile fails at once: a new one, not an attempt
-                return self._send(connection, method, target, headers, body, kept=True)
-            except _Stale:
-                pass
-        return self._send(self._new(), method, target, headers, body, kept=False)
-
-    def _send(self, connection, method, target, headers, body, kept: bool):
-        try:
-            connection.request(method, target, body=body, headers=headers)
-            return connection.getresponse(), connection
-        except (socket.timeout, TimeoutError) as error:
-            connection.close()
-            raise _failure("ReadTimeoutError", self.place.origin, error, self.read_timeout) from error
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
-            connection.close()
-            if kept:
-                raise _Stale() from error
-            raise _failure("ConnectionClosedError", self.place.origin, error) from error
-        except (OSError, http.client.HTTPException) as error:
-            connection.close()
-            raise _failure("ConnectionClosedError", self.place.origin, error) from error
-        except ValueError as error:  # a header value no HTTP request may carry (a line break in an ETag)
-            connection.close()
-            import botocore.exceptions as bce
-
-            raise bce.ParamValidationError(report=f"a header cannot be sent ({error})") from error
-
-    def done(self, response, connection, whole: bool = True) -> None:
-        """Keep ``connection`` for the next request if its answer was read ``whole`` and the
-        server keeps it open; else close it."""
-        if whole and not response.will_close:
-            with self._lock:
-                if len(self._idle) < self._keep:
-                    self._idle.append(connection)
-                    return
-        connection.close()
-
-
-def _failure(kind: str, origin: str, error: BaseException, waited: float | None = None):
-    """botocore's exception ``kind`` for a request that got no answer (``waited``: its time limit)."""
-    import botocore.exceptions as bce
-
-    failure = getattr(bce, kind)(endpoint_url=origin, error=error)
-    if waited is not None:
-        failure.waited = waited
-    return failure
-
-
-class _Stale(Exception):
-    """A kept connection the server had closed."""
-
-
-class _Crc32:
-    """CRC32 with hashlib's ``update``/``digest``, as S3's ``x-amz-checksum-crc32`` is written."""
-
-    def __init__(self):
-        self._value = 0
-
-    def update(self, data) -> None:
-        self._value = zlib.crc32(data, self._value)
-
-    def digest(self) -> bytes:
-        return self._value.to_bytes(4, "big")
-
-
-class Body:
-    """A download's body: ``iter_chunks``/``read``/``close`` as botocore's ``StreamingBody``;
-    cut short of its ``Content-Length`` it raises ``IncompleteReadError``, and read whole it
-    is checked against the server's checksum (``FlexibleChecksumError``)."""
-
-    def __init__(self, response, connection, connections: Connections):
-        self._response, self._connection, self._connections = response, connection, connections
-        length = response.getheader("Content-Length")
-        self._length = int(length) if length is not None and length.isdigit() else None
-        self._read = 0
-        self._whole = False
-        self._checksum = None
-        for header, make in CHECKSUMS:
-            expected = response.getheader(header)
-            if expected and "-" not in expected:  # "...-3": a checksum of the parts' checksums
-                self._checksum = (header, expected, make())
-                break
-
-    def _chunk(self, size: int) -> bytes:
-        try:
-            chunk = self._response.read(size)
-        except (socket.timeout, TimeoutError) as error:
-            raise _failure("ReadTimeoutError", self._connections.place.origin, error,
-                           self._connections.read_timeout) from error
-        except (OSError, http.client.HTTPException) as error:
-            raise self._cut() from error
-        if chunk:
-            self._read += len(chunk)
-            if self._checksum is not None:
-                self._checksum[2].update(chunk)
-        elif self._length is not None and self._read < self._length:
-            raise self._cut()
-        else:
-            self._whole = True
-            self._verify()
-        return chunk
-
-    def _cut(self):
-        import botocore.exceptions as bce
-
-        return bce.IncompleteReadError(actual_bytes=self._read, expected_bytes=self._length)
-
-    def _verify(self) -> None:
-        if self._checksum is None:
-            return
-        header, expected, checksum = self._checksum
-        self._checksum = None
-        if checksum.digest() != base64.b64decode(expected):
-            import botocore.exceptions as bce
-
-            raise bce.FlexibleChecksumError(
-                error_msg=f"Expected checksum {expected} did not match calculated checksum: "
-                          f"{base64.b64encode(checksum.digest()).decode()}"
-            )
-
-    def iter_chunks(self, chunk_size: int = 1024):
-        while chunk := self._chunk(chunk_size):
-            yield chunk
-
-    def read(self) -> bytes:
-        return b"".join(self.iter_chunks(256 * 1024))
-
-    def close(self) -> None:
-        self._response.close()
-        self._connections.done(self._response, self._connection, self._whole)
-
-
-def _ca_bundle() -> str:
-    """The certificates botocore trusts by default (``botocore.httpsession.get_cert_path``):
-    certifi's where it is installed, else those botocore ships."""
-    try:
-        import certifi
-    except ImportError:
-        import botocore
-
-        return os.path.join(os.path.dirname(botocore.__file__), "cacert.pem")
-    return certifi.where()
-
-
-def _answer_headers(response) -> dict:
-    return {name.lower(): value for name, value in response.getheaders()}
-
-
-def _error_response(status: int, reason: str, headers: dict, body: bytes) -> dict:
-    """botocore's ``ClientError.response`` for an S3 error answer (its XML, or the status alone)."""
-    error = {"Code": str(status), "Message": reason}
-    if body:
-        try:
-            root = ElementTree.fromstring(body)
-        except ElementTree.ParseError:
-            root = None
-        if root is not None and root.tag.rpartition("}")[2] == "Error":
-            error = {child.tag.rpartition("}")[2]: (child.text or "") for child in root}
-            error.setdefault("Code", str(status))
-            error.setdefault("Message", reason)
-    return {"Error": error, "ResponseMetadata": {
-        "HTTPStatusCode": status, "HTTPHeaders": headers,
-        "RequestId": error.get("RequestId") or headers.get("x-amz-request-id", "")}}
-
-
 class _Redirected(Exception):
     """The bucket answers from another URL: its requests go to botocore."""
 
@@ -377,7 +96,7 @@ class Client:
         #: Where every bucket is, when the configuration says (:mod:`.plain`): nothing to learn.
         self._plain = plain
         #: Each bucket's connections once learnt (False: its requests go to botocore).
-        self._places: dict[str, Connections | bool] = {}
+        self._places: dict[str, wire.Connections | bool] = {}
         self._lock = threading.Lock()
         #: botocore's standard mode stops retrying once a client's retries have used this up
         #: (500, given back by requests that succeed): an endpoint that is down gets one try each.
@@ -427,7 +146,7 @@ class Client:
         for a request this does not send."""
         context = None
         if settings.endpoint.scheme == "https":
-            context = ssl.create_default_context(cafile=settings.ca_bundle or _ca_bundle())
+            context = ssl.create_default_context(cafile=settings.ca_bundle or wire.ca_bundle())
         return cls(botocore, settings.keys, settings.attempts, timeouts, keep, context, settings)
 
     # Where a bucket is ------------------------------------------------
@@ -452,7 +171,7 @@ class Client:
                 self._places.setdefault(bucket, found)
         return answer
 
-    def _place(self, key: str, url: str, authorization) -> Connections | bool:
+    def _place(self, key: str, url: str, authorization) -> wire.Connections | bool:
         """The connections to where a request for ``key`` went (``url``, signed
         ``authorization``), or False if this cannot send it the same way."""
         if isinstance(authorization, bytes):
@@ -460,7 +179,7 @@ class Client:
         scope = re.match(r"AWS4-HMAC-SHA256 Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request,",
                          authorization or "")
         parts = urllib.parse.urlsplit(url)
-        quoted = quote(key)
+        quoted = wire.quote(key)
         if scope is None or scope.group(2) != "s3" or not parts.path.endswith(quoted) \
                 or parts.scheme not in ("http", "https"):
             return False  # unsigned, another signature or service, a path of another shape
@@ -470,11 +189,11 @@ class Client:
         return self._connections_to(parts.scheme, parts.netloc, parts.path[:len(parts.path) - len(quoted)],
                                     scope.group(1))
 
-    def _connections_to(self, scheme: str, host: str, prefix: str, region: str) -> Connections:
-        place = Place(scheme, host, prefix, Signer(region, "s3"))
-        return Connections(place, *self._timeouts, self._keep, self._context if scheme == "https" else None)
+    def _connections_to(self, scheme: str, host: str, prefix: str, region: str) -> wire.Connections:
+        place = wire.Place(scheme, host, prefix, wire.Signer(region, "s3"))
+        return wire.Connections(place, *self._timeouts, self._keep, self._context if scheme == "https" else None)
 
-    def _known(self, bucket: str) -> Connections | bool | None:
+    def _known(self, bucket: str) -> wire.Connections | bool | None:
         """The bucket's connections: known (a plain configuration's, or learnt), False (its
         requests go to botocore) or None (to be learnt from botocore's first request)."""
         with self._lock:
@@ -487,7 +206,7 @@ class Client:
 
     # The exchange ------------------------------------------------------
 
-    def _request(self, operation: str, connections: Connections, method: str, key: str | None, query: dict,
+    def _request(self, operation: str, connections: wire.Connections, method: str, key: str | None, query: dict,
                  headers: dict, body: bytes | None, read: bool = True):
         """One request, retried as botocore's standard mode would: the answer (2xx), its
         connection and, if ``read``, its body read whole (then the connection is handed back;
@@ -499,12 +218,12 @@ class Client:
         from ..transfer import throttled
 
         place = connections.place
-        path = place.prefix + quote(key) if key is not None else (place.prefix.rstrip("/") or "/")
-        canonical_query = "&".join(f"{quote(k, '-_.~')}={quote(v, '-_.~')}" for k, v in sorted(query.items()))
+        path = place.prefix + wire.quote(key) if key is not None else (place.prefix.rstrip("/") or "/")
+        canonical_query = "&".join(f"{wire.quote(k, '-_.~')}={wire.quote(v, '-_.~')}" for k, v in sorted(query.items()))
         target = path + ("?" + canonical_query if canonical_query else "")
-        payload = EMPTY_SHA256 if not body else (
+        payload = wire.EMPTY_SHA256 if not body else (
             "UNSIGNED-PAYLOAD" if place.scheme == "https" else hashlib.sha256(body).hexdigest())
-        headers = {"host": place.host, "User-Agent": USER_AGENT, **headers}
+        headers = {"host": place.host, "User-Agent": wire.USER_AGENT, **headers}
         spent = None  # the retry quota the last retry took
         for attempt in range(1, self._attempts + 1):
             credentials = self._credentials.get_frozen_credentials()
@@ -523,7 +242,7 @@ class Client:
                 connection.close()
                 spent = self._retrying(attempt, RETRY_COST)
                 if spent is None:
-                    raise _failure("ConnectionClosedError", place.origin, error) from error
+                    raise wire.failure("ConnectionClosedError", place.origin, error) from error
                 continue
             if answer is not None:
                 connections.done(response, connection)
@@ -533,8 +252,8 @@ class Client:
             if not failed:
                 self._quota.release(spent or NO_RETRY_INCREMENT)
                 return response, connection, answer
-            error = _error_response(status if status >= 300 else 500, response.reason,
-                                    _answer_headers(response), answer)
+            error = wire.error_response(status if status >= 300 else 500, response.reason,
+                                    wire.answer_headers(response), answer)
             code = error["Error"]["Code"]
             if status in (301, 307) or code in REDIRECTS:
                 raise _Redirected(code)
@@ -581,7 +300,7 @@ class Client:
             response, connection, _ = self._request("GetObject", connections, "GET", key, query,
                                                     {"x-amz-checksum-mode": "ENABLED"}, None, read=False)
             return {
-                "Body": Body(response, connection, connections),
+                "Body": wire.Body(response, connection, connections),
                 "ETag": response.getheader("ETag"),
                 "ContentLength": int(response.getheader("Content-Length") or 0),
                 "VersionId": response.getheader("x-amz-version-id"),
@@ -607,7 +326,7 @@ class Client:
         bucket, key, source = params["Bucket"], params["Key"], params["CopySource"]
 
         def send(connections):
-            copied = quote(f"{source['Bucket']}/{source['Key']}", safe="-._~/")
+            copied = wire.quote(f"{source['Bucket']}/{source['Key']}", safe="-._~/")
             if source.get("VersionId"):
                 copied += "?versionId=" + source["VersionId"]
             headers = {HEADERS[name]: value for name, value in params.items() if name in HEADERS}
