@@ -92,9 +92,11 @@ def mock_s3(aws_credentials, monkeypatch):
     """moto's in-process ``mock_aws()``; yields a boto3 S3 client.
 
     Its S3 managers send every request through botocore, where moto answers them: the
-    direct path (``s3/direct.py``) would send a small file's request out of the process."""
-    from stowtui.managers.s3 import direct
+    direct path (``s3/direct.py``, started without botocore on this plain configuration by
+    ``s3/plain.py``) would send requests out of the process, to AWS."""
+    from stowtui.managers.s3 import direct, plain
 
+    monkeypatch.setattr(plain, "read", lambda **options: None)
     monkeypatch.setattr(direct.Client, "of", classmethod(lambda cls, client, session: client))
     with mock_aws():
         yield boto3.client("s3", region_name="us-east-1")

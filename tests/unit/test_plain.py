@@ -20,7 +20,7 @@ ENV = {"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_DEFA
 
 
 def read(environ=ENV, **given):
-    options = dict(endpoint_url=ENDPOINT, profile=None, region=None, unsigned=False, credentials={})
+    options = dict(endpoint_url=ENDPOINT, profile=None, region=None, path_style=None, unsigned=False, credentials={})
     options.update(given)
     return plain.read(environ=environ, **options)
 
@@ -48,7 +48,8 @@ def test_the_managers_own_settings_win_over_the_environment():
 def test_the_endpoint_comes_from_the_environment_unless_told_to_ignore_it():
     environ = dict(ENV, AWS_ENDPOINT_URL="http://10.0.0.1:1", AWS_ENDPOINT_URL_S3="http://10.0.0.2:2")
     assert read(environ, endpoint_url=None).endpoint.netloc == "10.0.0.2:2"
-    assert read(dict(environ, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS="true"), endpoint_url=None) is None
+    ignored = read(dict(environ, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS="true"), endpoint_url=None)
+    assert ignored.aws and ignored.endpoint.netloc == "s3.eu-west-1.amazonaws.com"
 
 
 @pytest.mark.parametrize("change", [
@@ -64,8 +65,8 @@ def test_anything_this_does_not_read_is_left_to_botocore(change):
     assert read(dict(ENV, **change)) is None
 
 
-@pytest.mark.parametrize("given", [dict(profile="work"), dict(unsigned=True), dict(endpoint_url=None),
-                                   dict(endpoint_url="ftp://host"), dict(endpoint_url="http://host/prefix"),
+@pytest.mark.parametrize("given", [dict(profile="work"), dict(unsigned=True), dict(endpoint_url=None, region="xx-1"),
+                                   dict(endpoint_url=None, region="us-iso-east-1"), dict(endpoint_url="ftp://host"), dict(endpoint_url="http://host/prefix"),
                                    dict(endpoint_url="http://host:notaport"), dict(endpoint_url="http://u:p@host")],
                          ids=str)
 def test_a_manager_this_cannot_stand_for_is_left_to_botocore(given):
@@ -103,7 +104,7 @@ class _Sent(Exception):
     pass
 
 
-def botocore_request(endpoint: str, bucket: str, region: str, addressing_style: str | None):
+def botocore_request(endpoint: str | None, bucket: str, region: str, addressing_style: str | None):
     """The URL and signing region of botocore's GetObject of ``bucket``/k, captured as it leaves."""
     options = {"s3": {"addressing_style": addressing_style}} if addressing_style else {}
     client = SESSION.create_client("s3", endpoint_url=endpoint, region_name=region, config=Config(**options))
@@ -126,7 +127,30 @@ def test_a_buckets_requests_go_where_botocore_sends_them(endpoint, addressing_st
     """The manager's ``path_style`` is botocore's ``addressing_style: path``; without it,
     botocore's default on an endpoint of one's own is the same."""
     settings = plain.Plain(urllib.parse.urlsplit(endpoint), "eu-west-1", plain.Keys("AKID", "secret"), 3, None)
-    for bucket in ["bucket", "my.bucket", "Bucket_Old", "a-b-c", "123", "xn--abc", "a" * 63]:
+    for bucket in BUCKETS:
         origin, prefix = plain.place(settings, bucket)
         assert (origin + prefix + "k", "eu-west-1") == botocore_request(endpoint, bucket, "eu-west-1",
                                                                         addressing_style), bucket
+
+
+BUCKETS = ["bucket", "my.bucket", "Bucket_Old", "a-b-c", "123", "xn--abc", "a" * 63, "myap-abc123-s3alias", "a--ol-s3"]
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "ap-southeast-2", "il-central-1", "us-gov-west-1",
+                                    "cn-north-1"])
+@pytest.mark.parametrize("path_style", [False, True])
+def test_on_aws_a_buckets_requests_go_where_botocore_sends_them(region, path_style):
+    """No endpoint URL: AWS's own, by region and partition; a bucket that may be a host name's
+    first label is one, unless the manager says ``path_style``."""
+    environ = dict(ENV, AWS_DEFAULT_REGION=region)
+    settings = read(environ, endpoint_url=None, path_style=path_style)
+    for bucket in BUCKETS:
+        origin, prefix = plain.place(settings, bucket)
+        assert (origin + prefix + "k", region) == botocore_request(None, bucket, region,
+                                                                   "path" if path_style else None), bucket
+
+
+@pytest.mark.parametrize("endpoint", [None, ENDPOINT])
+def test_a_directory_bucket_is_left_to_botocore(endpoint):
+    """S3 Express: botocore signs its requests with a session of its own (``s3express``)."""
+    assert plain.place(read(endpoint_url=endpoint), "b--usw2-az1--x-s3") is None

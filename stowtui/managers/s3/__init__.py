@@ -174,7 +174,8 @@ class S3(RemoteManager):
         with self._client_lock:
             if self._direct_client is None and self.direct:
                 settings = plain.read(endpoint_url=self.endpoint_url, profile=self.profile, region=self.region,
-                                      unsigned=self.unsigned, credentials=self._credentials)
+                                      path_style=self.path_style, unsigned=self.unsigned,
+                                      credentials=self._credentials)
                 if settings is not None:
                     self._direct_client = direct.Client.without_botocore(
                         settings, lambda: self.client, time_limits(self.timeout), self._max_pool_connections)

@@ -199,9 +199,10 @@ class Client:
         with self._lock:
             found = self._places.get(bucket)
             if found is None and self._plain is not None:
-                origin, prefix = plain.place(self._plain, bucket)
-                scheme, _, host = origin.partition("://")
-                found = self._places[bucket] = self._connections_to(scheme, host, prefix, self._plain.region)
+                where = plain.place(self._plain, bucket)
+                if where is not None:
+                    scheme, _, host = where[0].partition("://")
+                    found = self._places[bucket] = self._connections_to(scheme, host, where[1], self._plain.region)
             return found
 
     # The exchange ------------------------------------------------------

@@ -12,8 +12,9 @@ then made only if a request needs it.
 * keys given to the manager, or ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` (with
   ``AWS_SECURITY_TOKEN``/``AWS_SESSION_TOKEN``) and no profile named: botocore's
   environment provider, first in its chain;
-* an endpoint URL: the manager's, else ``AWS_ENDPOINT_URL_S3``, else ``AWS_ENDPOINT_URL``
-  (AWS's own endpoints, and their regions' rules, are learnt from botocore's first request);
+* an endpoint URL: the manager's, else ``AWS_ENDPOINT_URL_S3``, else ``AWS_ENDPOINT_URL``;
+  or none, and AWS's own endpoint of a region of the ``aws``, ``aws-us-gov`` or ``aws-cn``
+  partition (others, and their rules, are learnt from botocore's first request);
 * a region: the manager's, else ``AWS_DEFAULT_REGION``, else the config file's default
   profile;
 * retries in standard mode (``AWS_RETRY_MODE``/``retry_mode``), ``AWS_MAX_ATTEMPTS``/
@@ -21,13 +22,15 @@ then made only if a request needs it.
 * no other ``AWS_*`` variable, no other key in the config file's default profile, no proxy
   for the endpoint, not unsigned.
 
-:func:`place` is where botocore sends a bucket's requests on such an endpoint.
+:func:`place` is where botocore sends a bucket's requests on such an endpoint (none for an S3
+Express directory bucket, whose requests botocore signs with a session of its own).
 """
 
 from __future__ import annotations
 
 import configparser
 import os
+import re
 import stat
 import urllib.parse
 import urllib.request
@@ -47,6 +50,8 @@ KNOWN_SETTINGS = frozenset({
     "aws_session_token", "output", "cli_pager", "cli_timestamp_format", "cli_binary_format",
     "cli_history", "cli_auto_prompt",
 })
+#: A bucket name botocore puts in the host name on https (``aws.isVirtualHostableS3Bucket``: no dots).
+VIRTUAL_HOSTABLE = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
 #: A config file bigger than this is left to botocore.
 CONFIG_LIMIT = 1024 * 1024
 
@@ -72,9 +77,14 @@ class Plain:
     keys: Keys
     attempts: int
     ca_bundle: str | None
+    #: AWS's own endpoint (no endpoint URL given), where a bucket may be its host's first label.
+    aws: bool = False
+    #: The manager's ``path_style``: the bucket always in the path.
+    path_style: bool = False
 
 
-def read(*, endpoint_url: str | None, profile: str | None, region: str | None, unsigned: bool, credentials: dict, environ=os.environ) -> Plain | None:
+def read(*, endpoint_url: str | None, profile: str | None, region: str | None, path_style: bool | None,
+         unsigned: bool, credentials: dict, environ=os.environ) -> Plain | None:
     """The manager's configuration if it is plain (see the module's notes), else None."""
     if unsigned or profile is not None or environ.get("AWS_PROFILE") or environ.get("AWS_DEFAULT_PROFILE"):
         return None
@@ -86,15 +96,18 @@ def read(*, endpoint_url: str | None, profile: str | None, region: str | None, u
     keys = _keys(credentials, environ)
     region = region or environ.get("AWS_DEFAULT_REGION") or settings.get("region")
     endpoint = _endpoint(endpoint_url, environ)
+    aws = endpoint is None
+    if aws and region:
+        endpoint = _aws_endpoint(region)
     mode = environ.get("AWS_RETRY_MODE") or settings.get("retry_mode") or "standard"
     attempts = environ.get("AWS_MAX_ATTEMPTS") or settings.get("max_attempts") or "3"
-    if keys is None or not region or endpoint is None or mode != "standard" or not attempts.isdigit() \
+    if keys is None or not region or not endpoint or mode != "standard" or not attempts.isdigit() \
             or int(attempts) < 1:
         return None
     proxies = urllib.request.getproxies()
     if endpoint.scheme in proxies and not urllib.request.proxy_bypass(endpoint.hostname):
         return None
-    return Plain(endpoint, region, keys, int(attempts), environ.get("AWS_CA_BUNDLE") or None)
+    return Plain(endpoint, region, keys, int(attempts), environ.get("AWS_CA_BUNDLE") or None, aws, bool(path_style))
 
 
 def _keys(credentials: dict, environ) -> Keys | None:
@@ -107,7 +120,8 @@ def _keys(credentials: dict, environ) -> Keys | None:
     return Keys(access, secret, token or None) if access and secret else None
 
 
-def _endpoint(endpoint_url: str | None, environ) -> urllib.parse.SplitResult | None:
+def _endpoint(endpoint_url: str | None, environ) -> urllib.parse.SplitResult | bool | None:
+    """The endpoint URL given (None: none; False: one this does not read)."""
     if endpoint_url is None and environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() != "true":
         endpoint_url = environ.get("AWS_ENDPOINT_URL_S3") or environ.get("AWS_ENDPOINT_URL")
     if not endpoint_url:
@@ -116,11 +130,27 @@ def _endpoint(endpoint_url: str | None, environ) -> urllib.parse.SplitResult | N
         parts = urllib.parse.urlsplit(endpoint_url)
         parts.port  # noqa: B018  (raises on a port that is not one)
     except ValueError:
-        return None
+        return False
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") \
             or parts.query or parts.fragment or "@" in parts.netloc:
-        return None
+        return False
     return parts
+
+
+#: The regions of the partitions whose S3 endpoints are ``s3.<region>.<domain>`` (botocore's
+#: ``partitions.json``), and that domain; us-east-1 is ``s3.amazonaws.com`` (botocore's default).
+PARTITIONS = ((re.compile(r"(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+"), "amazonaws.com"),
+              (re.compile(r"us-gov-\w+-\d+"), "amazonaws.com"),
+              (re.compile(r"cn-\w+-\d+"), "amazonaws.com.cn"))
+
+
+def _aws_endpoint(region: str) -> urllib.parse.SplitResult | None:
+    if region == "us-east-1":
+        return urllib.parse.urlsplit("https://s3.amazonaws.com")
+    for pattern, domain in PARTITIONS:
+        if pattern.fullmatch(region):
+            return urllib.parse.urlsplit(f"https://s3.{region}.{domain}")
+    return None
 
 
 def _default_profile(environ) -> dict | None:
@@ -148,11 +178,16 @@ def _default_profile(environ) -> dict | None:
     return settings if set(settings) <= KNOWN_SETTINGS else None
 
 
-def place(plain: Plain, bucket: str) -> tuple[str, str]:
+def place(plain: Plain, bucket: str) -> tuple[str, str] | None:
     """(``scheme://host[:port]``, the bucket's path prefix ending in ``/``) where botocore sends
-    requests for ``bucket``'s objects on ``plain.endpoint``: with an endpoint URL of its own
-    and no ``addressing_style`` in the configuration, botocore writes the bucket in the path,
-    whatever the bucket's name or the host (tests/unit/test_plain.py holds this to botocore's
-    answers)."""
+    requests for ``bucket``'s objects, or None (botocore's to send: an S3 Express directory
+    bucket). On an endpoint URL of one's own botocore writes the bucket in the path, whatever
+    its name or the host; on AWS's own, a bucket that may be a host name's first label is one
+    (virtual-hosted style), unless ``path_style`` (tests/unit/test_plain.py holds this to
+    botocore's answers)."""
+    if bucket.endswith("--x-s3"):
+        return None
     endpoint = plain.endpoint
+    if plain.aws and not plain.path_style and VIRTUAL_HOSTABLE.fullmatch(bucket):
+        return f"{endpoint.scheme}://{bucket}.{endpoint.netloc}", "/"
     return f"{endpoint.scheme}://{endpoint.netloc}", "/" + urllib.parse.quote(bucket, safe="") + "/"
