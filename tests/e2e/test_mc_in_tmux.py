@@ -46,10 +46,11 @@ def test_mc_at_80x24(s3, work, tmux):
     tmux.run("new-session", "-d", "-s", tmux.session, "-x", "80", "-y", "24", command, env=app_env())
 
     # The panel: `..`, a row with its size and time, the two long names apart.
-    screen = tmux.wait(lambda s: "small.txt" in s and "conf.ini" in s, "both panes listed")
+    # (The column header is drawn a frame after the rows may be: waited for as well.)
+    screen = tmux.wait(lambda s: "small.txt" in s and "conf.ini" in s and "Modify time" in s, "both panes listed")
     row = next(line for line in left_half(screen).splitlines() if "small.txt" in line)
     assert "5" in row.split("small.txt")[1] and time.strftime("%b") in row, row
-    assert "UP--DIR" in screen and "Modify time" in screen
+    assert "UP--DIR" in screen, screen
     assert "quarterl~est.csv" in screen and "quarterl~ast.csv" in screen
 
     tmux.keys("*")  # the 3 files, not the 2 directories
