@@ -128,8 +128,8 @@ def test_a_buckets_requests_go_where_botocore_sends_them(endpoint, addressing_st
     botocore's default on an endpoint of one's own is the same."""
     settings = plain.Plain(urllib.parse.urlsplit(endpoint), "eu-west-1", plain.Keys("AKID", "secret"), 3, None)
     for bucket in BUCKETS:
-        origin, prefix = plain.place(settings, bucket)
-        assert (origin + prefix + "k", "eu-west-1") == botocore_request(endpoint, bucket, "eu-west-1",
+        scheme, host, prefix = plain.place(settings, bucket)
+        assert (f"{scheme}://{host}{prefix}k", "eu-west-1") == botocore_request(endpoint, bucket, "eu-west-1",
                                                                         addressing_style), bucket
 
 
@@ -145,8 +145,8 @@ def test_on_aws_a_buckets_requests_go_where_botocore_sends_them(region, path_sty
     environ = dict(ENV, AWS_DEFAULT_REGION=region)
     settings = read(environ, endpoint_url=None, path_style=path_style)
     for bucket in BUCKETS:
-        origin, prefix = plain.place(settings, bucket)
-        assert (origin + prefix + "k", region) == botocore_request(None, bucket, region,
+        scheme, host, prefix = plain.place(settings, bucket)
+        assert (f"{scheme}://{host}{prefix}k", region) == botocore_request(None, bucket, region,
                                                                    "path" if path_style else None), bucket
 
 

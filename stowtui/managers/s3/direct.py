@@ -48,14 +48,12 @@ import ssl
 import threading
 import time
 import urllib.parse
-import urllib.request
 from xml.etree import ElementTree
 
 from botocore.retries.quota import RetryQuota
 
 from . import plain, wire
 from .client import SLOW_DOWN, parse_timestamp
-from .plain import Plain
 
 #: botocore's parameters of the three operations, and the headers they become.
 HEADERS = {"ContentMD5": "Content-MD5", "IfMatch": "If-Match", "IfNoneMatch": "If-None-Match"}
@@ -73,6 +71,8 @@ REDIRECTS = frozenset({"PermanentRedirect", "TemporaryRedirect", "AuthorizationH
 #: of the client's retry quota (a throttled one less), and what a first-time success gives back.
 MAX_BACKOFF = 20
 RETRY_COST, THROTTLING_RETRY_COST, NO_RETRY_INCREMENT = 14, 5, 1
+
+
 class _Redirected(Exception):
     """The bucket answers from another URL: its requests go to botocore."""
 
@@ -86,7 +86,7 @@ class Client:
     """
 
     def __init__(self, botocore, credentials, attempts: int, timeouts: tuple[float, float], keep: int,
-                 context: ssl.SSLContext | None, plain: Plain | None = None):
+                 context: ssl.SSLContext | None, plain: plain.Plain | None = None):
         self._botocore = botocore
         self._credentials = credentials
         self._attempts = attempts
@@ -140,7 +140,7 @@ class Client:
         return found
 
     @classmethod
-    def without_botocore(cls, settings: Plain, botocore, timeouts: tuple[float, float], keep: int) -> Client:
+    def without_botocore(cls, settings: plain.Plain, botocore, timeouts: tuple[float, float], keep: int) -> Client:
         """A :class:`Client` of a plain configuration (:func:`.plain.read`): every bucket's place
         known from it, and ``botocore()`` (the manager's botocore client, made then) called only
         for a request this does not send."""
@@ -183,8 +183,7 @@ class Client:
         if scope is None or scope.group(2) != "s3" or not parts.path.endswith(quoted) \
                 or parts.scheme not in ("http", "https"):
             return False  # unsigned, another signature or service, a path of another shape
-        proxies = urllib.request.getproxies()
-        if parts.scheme in proxies and not urllib.request.proxy_bypass(parts.hostname or ""):
+        if wire.proxied(parts.scheme, parts.hostname or ""):
             return False  # botocore goes through the proxy
         return self._connections_to(parts.scheme, parts.netloc, parts.path[:len(parts.path) - len(quoted)],
                                     scope.group(1))
@@ -201,8 +200,7 @@ class Client:
             if found is None and self._plain is not None:
                 where = plain.place(self._plain, bucket)
                 if where is not None:
-                    scheme, _, host = where[0].partition("://")
-                    found = self._places[bucket] = self._connections_to(scheme, host, where[1], self._plain.region)
+                    found = self._places[bucket] = self._connections_to(*where, self._plain.region)
             return found
 
     # The exchange ------------------------------------------------------

@@ -33,8 +33,9 @@ import os
 import re
 import stat
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
+
+from . import wire
 
 #: ``AWS_*`` variables this reads, or that do not change an S3 client's requests.
 KNOWN_VARIABLES = frozenset({
@@ -104,8 +105,7 @@ def read(*, endpoint_url: str | None, profile: str | None, region: str | None, p
     if keys is None or not region or not endpoint or mode != "standard" or not attempts.isdigit() \
             or int(attempts) < 1:
         return None
-    proxies = urllib.request.getproxies()
-    if endpoint.scheme in proxies and not urllib.request.proxy_bypass(endpoint.hostname):
+    if wire.proxied(endpoint.scheme, endpoint.hostname):
         return None
     return Plain(endpoint, region, keys, int(attempts), environ.get("AWS_CA_BUNDLE") or None, aws, bool(path_style))
 
@@ -178,8 +178,8 @@ def _default_profile(environ) -> dict | None:
     return settings if set(settings) <= KNOWN_SETTINGS else None
 
 
-def place(plain: Plain, bucket: str) -> tuple[str, str] | None:
-    """(``scheme://host[:port]``, the bucket's path prefix ending in ``/``) where botocore sends
+def place(plain: Plain, bucket: str) -> tuple[str, str, str] | None:
+    """(scheme, ``host[:port]``, the bucket's path prefix ending in ``/``) where botocore sends
     requests for ``bucket``'s objects, or None (botocore's to send: an S3 Express directory
     bucket). On an endpoint URL of one's own botocore writes the bucket in the path, whatever
     its name or the host; on AWS's own, a bucket that may be a host name's first label is one
@@ -189,5 +189,5 @@ def place(plain: Plain, bucket: str) -> tuple[str, str] | None:
         return None
     endpoint = plain.endpoint
     if plain.aws and not plain.path_style and VIRTUAL_HOSTABLE.fullmatch(bucket):
-        return f"{endpoint.scheme}://{bucket}.{endpoint.netloc}", "/"
-    return f"{endpoint.scheme}://{endpoint.netloc}", "/" + urllib.parse.quote(bucket, safe="") + "/"
+        return endpoint.scheme, f"{bucket}.{endpoint.netloc}", "/"
+    return endpoint.scheme, endpoint.netloc, "/" + urllib.parse.quote(bucket, safe="") + "/"

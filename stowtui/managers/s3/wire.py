@@ -21,6 +21,7 @@ import ssl
 import threading
 import time
 import urllib.parse
+import urllib.request
 import zlib
 from dataclasses import dataclass
 from xml.etree import ElementTree
@@ -37,6 +38,12 @@ CHECKSUMS = (
     ("x-amz-checksum-sha256", hashlib.sha256),
     ("x-amz-checksum-sha512", hashlib.sha512),
 )
+
+
+def proxied(scheme: str, host: str) -> bool:
+    """Whether the environment sends requests to ``host`` through a proxy (botocore follows
+    ``HTTP_PROXY``/``HTTPS_PROXY`` and ``NO_PROXY``; the direct path does not)."""
+    return scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(host)
 
 
 def quote(text: str, safe: str = "/~") -> str:
